@@ -1,0 +1,109 @@
+"""The parameter table: every default with its unit, source and confidence."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from types import MappingProxyType
+from typing import Any
+
+import yaml
+
+from simulator.errors import ParameterError
+
+CONFIDENCE = {"P", "A", "S", "D", "U"}
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One parameter value and where it comes from."""
+
+    key: str
+    value: Any
+    unit: str
+    conf: str
+    source: str
+    overridden: bool = False
+
+
+@dataclass(frozen=True)
+class Parameters:
+    """An immutable table of parameters; use :meth:`with_overrides` to change values."""
+
+    table: Mapping[str, Parameter] = field(default_factory=dict)
+
+    def __getitem__(self, key: str) -> Any:
+        try:
+            return self.table[key].value
+        except KeyError:
+            msg = f"unknown parameter {key!r}"
+            raise ParameterError(msg) from None
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.table
+
+    def with_overrides(self, overrides: Mapping[str, Any], *, source: str = "scenario") -> Parameters:
+        """Return a copy with some values replaced (the manifest marks them)."""
+        unknown = sorted(set(overrides) - set(self.table))
+        if unknown:
+            msg = f"unknown parameter(s) {', '.join(unknown)}"
+            raise ParameterError(msg)
+        table = dict(self.table)
+        for key, value in overrides.items():
+            old = table[key]
+            table[key] = Parameter(key, value, old.unit, old.conf, f"{source} (default {old.value!r}: {old.source})", True)
+        return Parameters(MappingProxyType(table))
+
+    def manifest(self) -> list[dict[str, Any]]:
+        """Rows of key, value, unit, confidence and source, for results and reports."""
+        return [
+            {"key": p.key, "value": p.value, "unit": p.unit, "conf": p.conf,
+             "source": p.source, "overridden": p.overridden}
+            for p in self.table.values()
+        ]
+
+
+def parameters_from_mapping(data: Mapping[str, Any], *, origin: str) -> Parameters:
+    """Validate a raw mapping (as read from YAML) into :class:`Parameters`."""
+    problems: list[str] = []
+    table: dict[str, Parameter] = {}
+    for key, entry in data.items():
+        if not isinstance(entry, Mapping) or "value" not in entry:
+            problems.append(f"{key}: needs a mapping with value, unit, conf, source")
+            continue
+        conf = entry.get("conf")
+        if conf not in CONFIDENCE:
+            problems.append(f"{key}.conf: {conf!r} is not one of {sorted(CONFIDENCE)}")
+        if not entry.get("source"):
+            problems.append(f"{key}.source: missing")
+        table[key] = Parameter(key, entry["value"], str(entry.get("unit", "")), str(conf), str(entry.get("source", "")))
+    if problems:
+        msg = f"{origin}: " + "; ".join(problems)
+        raise ParameterError(msg)
+    return Parameters(MappingProxyType(table))
+
+
+@cache
+def default_parameters() -> Parameters:
+    """The packaged defaults (``simulator/data/parameters.yaml``)."""
+    text = resources.files("simulator").joinpath("data/parameters.yaml").read_text(encoding="utf-8")
+    return parameters_from_mapping(yaml.safe_load(text), origin="simulator/data/parameters.yaml")
+
+
+def clock_seconds(hhmm: str) -> float:
+    """Seconds after midnight of a ``"HH:MM"`` or ``"HH:MM:SS"`` string."""
+    parts = [int(p) for p in str(hhmm).split(":")]
+    if len(parts) == 2:
+        parts.append(0)
+    if len(parts) != 3 or not (0 <= parts[0] < 24 and 0 <= parts[1] < 60 and 0 <= parts[2] < 60):
+        msg = f"{hhmm!r} is not a time of day HH:MM"
+        raise ValueError(msg)
+    return float(parts[0] * 3600 + parts[1] * 60 + parts[2])
+
+
+def clock_text(seconds: float) -> str:
+    """``"HH:MM:SS"`` for seconds after midnight."""
+    s = int(round(seconds))
+    return f"{s // 3600:02d}:{s % 3600 // 60:02d}:{s % 60:02d}"
