@@ -1,0 +1,288 @@
+"""The crossing decision at the kerb: gaps, yielding drivers, signals, impatience.
+
+A walker (a child, an escorted child or a group moving as one) arrives at the
+kerb at t0 and crosses at the first moment one of these opens:
+
+* an acceptable lag or gap in the traffic: adults judge by time (critical
+  headway t_c = L/S_p + t_s, HCM 2010 Eq. 19-69); children by distance
+  (Connelly et al. 1998), so the accepted time gap shrinks as speed rises;
+* every vehicle too close to accept is a driver who yields (u_yield < M_y) and
+  can still stop comfortably; a yielding vehicle also holds the vehicles
+  behind it in its lane;
+* the walk phase of a signal; past the walker's patience, a red-light crossing
+  through a gap;
+* past the walker's patience at an unsignalised road, a rolling two-stage
+  crossing (stop on the centre line), as at a refuge island.
+
+The vehicles' times come from :class:`simulator.traffic.Stream` and are shared
+by every walker at the crossing.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from simulator.crossing import Signal
+from simulator.risk import NO_ENCOUNTER, Braking, Encounter, InjuryModel, encounter, worst
+from simulator.traffic import Stream
+
+GAP_RATIO_LIMITS = (0.25, 3.0)
+
+
+@dataclass(frozen=True)
+class Walker:
+    """How one walker (or a group moving as one) behaves at this kerb.
+
+    Attributes
+    ----------
+    speed
+        Walking speed, m/s.
+    startup
+        Start-up and clearance time t_s in the critical headway, s.
+    gap_factor
+        Personal multiplier of the critical headway.
+    time_weight
+        1 judges gaps by time (adults); 0 purely by distance (young children).
+    ref_speed
+        Vehicle speed (m/s) at which the distance rule equals the time rule.
+    patience
+        Wait (s) after which the walker takes risks; ``inf`` never.
+    impatient_factor
+        Critical-headway multiplier once patience has run out.
+    inattentive
+        This time the walker does not wait for a safe gap: steps out at the
+        first lag of at least ``min_lag``.
+    min_lag
+        Shortest lag even an inattentive walker accepts, s.
+    step_off
+        Time from the decision to stepping into the first lane, s.
+    """
+
+    speed: float
+    startup: float
+    gap_factor: float = 1.0
+    time_weight: float = 1.0
+    ref_speed: float = 40 / 3.6
+    patience: float = math.inf
+    impatient_factor: float = 1.0
+    inattentive: bool = False
+    min_lag: float = 1.5
+    step_off: float = 1.0
+
+
+@dataclass(frozen=True)
+class Road:
+    """What the walker faces at this crossing now."""
+
+    length: float
+    lanes: tuple[int, int]
+    near: int
+    stream: Stream
+    yield_rate: float
+    signal: Signal | None = None
+    refuge: bool = False
+    stop_reaction: float = 1.2
+    stop_decel: float = 3.0
+    by_direction: dict[int, Stream] = field(default_factory=dict, compare=False)
+
+    def direction(self, d: int) -> Stream:
+        """The stream of one direction (cached)."""
+        if d not in self.by_direction:
+            self.by_direction[d] = self.stream.only(d)
+        return self.by_direction[d]
+
+
+@dataclass(frozen=True)
+class Risk:
+    """What the walker meets in the carriageway (thresholds, braking, injury)."""
+
+    braking: Braking
+    injury: InjuryModel
+    ttc: float
+    pet: float
+    drac: float
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One crossing by one walker."""
+
+    arrive: float
+    start: float
+    end: float
+    mode: str
+    in_road: float
+    lag: float
+    encounter: Encounter
+
+    @property
+    def wait(self) -> float:
+        """Time from kerb arrival to stepping off, s."""
+        return self.start - self.arrive
+
+
+def _accept(
+    stream: Stream, t0: float, walker: Walker, *, length: float, yield_rate: float,
+    road: Road, not_before: float, deadline: float = math.inf,
+) -> tuple[float, frozenset[tuple[int, int]], str, float]:
+    """First time >= not_before at which the walker steps out.
+
+    Candidate times are the first look, every vehicle passage and the moment
+    patience runs out. Returns the time, the lanes held by yielding drivers,
+    how the gap opened ('lag', 'gap', 'yield', 'inattentive', 'impatient',
+    or 'deadline' if none opened before ``deadline``) and the accepted lag to
+    the first vehicle that does not stop (inf if none in view).
+    """
+    t, v, d, ln, u = stream.t, stream.speed, stream.direction, stream.lane, stream.u_yield
+    tc = (length / walker.speed + walker.startup) * walker.gap_factor
+    lo, hi = GAP_RATIO_LIMITS
+    fixed = walker.inattentive or walker.time_weight >= 1
+    n = t.size
+    tau = not_before
+    i = int(np.searchsorted(t, tau, side="right"))
+    while tau < deadline:
+        impatient = tau - t0 >= walker.patience
+        if walker.inattentive:
+            tc_eff = walker.min_lag
+        else:
+            tc_eff = tc * (walker.impatient_factor if impatient else 1.0)
+        horizon = tc_eff * (1.0 if fixed else hi)
+        held: set[tuple[int, int]] = set()
+        lag = math.inf
+        j, ok = i, True
+        while j < n and t[j] - tau < horizon:
+            key = (int(d[j]), int(ln[j]))
+            if key in held:
+                j += 1
+                continue
+            gap = t[j] - tau
+            need = tc_eff
+            if not fixed:
+                need *= min(max((walker.ref_speed / v[j]) ** (1.0 - walker.time_weight), lo), hi)
+            stop = v[j] * road.stop_reaction + v[j] ** 2 / (2 * road.stop_decel)
+            if u[j] < yield_rate and v[j] * gap >= stop:
+                held.add(key)
+            elif gap >= need:
+                lag = min(lag, gap)
+            else:
+                ok = False
+                break
+            j += 1
+        if ok:
+            if not math.isfinite(lag) and j < n:
+                lag = float(t[j] - tau)
+            if walker.inattentive:
+                how = "inattentive"
+            elif held:
+                how = "yield"
+            elif impatient:
+                how = "impatient"
+            else:
+                how = "lag" if tau == not_before else "gap"
+            return tau, frozenset(held), how, lag
+        nxt = float(t[j])
+        run_out = t0 + walker.patience
+        if not impatient and not walker.inattentive and tau < run_out < nxt:
+            tau = run_out  # patience runs out before the blocking vehicle passes
+        else:
+            tau, i = nxt, j + 1
+    return deadline, frozenset(), "deadline", math.inf
+
+
+def _exposure(
+    road: Road, directions: tuple[int, ...], start: float, walker: Walker, length: float,
+    held: frozenset[tuple[int, int]], risk: Risk,
+) -> Encounter:
+    """Encounters with the vehicles of ``directions`` for a stage that starts at ``start``."""
+    total_lanes = sum(road.lanes[x] for x in directions)
+    if total_lanes == 0:
+        return NO_ENCOUNTER
+    width = length / total_lanes
+    step_in = start + walker.step_off
+    s = road.stream
+    lo = int(np.searchsorted(s.t, start - risk.pet - 1.0))
+    hi = int(np.searchsorted(s.t, step_in + length / walker.speed + risk.pet + 1.0))
+    idx = np.arange(lo, hi)
+    if idx.size == 0:
+        return NO_ENCOUNTER
+    dirs, lanes = s.direction[idx], s.lane[idx]
+    keep = np.isin(dirs, directions)
+    if held:
+        keep &= np.array([(int(a), int(b)) not in held or s.t[k] < start for a, b, k in zip(dirs, lanes, idx, strict=True)])
+    idx, dirs, lanes = idx[keep], dirs[keep], lanes[keep]
+    if idx.size == 0:
+        return NO_ENCOUNTER
+    # position of each lane on the walker's path, counted from the near kerb
+    order = []
+    for x in directions:
+        n = road.lanes[x]
+        order.append((x, n, x == road.near))
+    pos = np.empty(idx.size)
+    offset = 0
+    for x, n, near in order:
+        m = dirs == x
+        pos[m] = offset + (lanes[m] if near else n - 1 - lanes[m])
+        offset += n
+    t_in = step_in + pos * width / walker.speed
+    t_out = t_in + width / walker.speed
+    return encounter(
+        t_seen=step_in, t_in=t_in, t_out=t_out, t_vehicle=s.t[idx], v=s.speed[idx],
+        braking=risk.braking, injury=risk.injury,
+        ttc_limit=risk.ttc, pet_limit=risk.pet, drac_limit=risk.drac,
+    )
+
+
+def _stage(road: Road, directions: tuple[int, ...], t0: float, not_before: float, walker: Walker,
+           length: float, risk: Risk, deadline: float = math.inf) -> tuple[float, float, str, float, Encounter]:
+    stream = road.stream if len(directions) == 2 else road.direction(directions[0])
+    start, held, how, lag = _accept(stream, t0, walker, length=length, yield_rate=road.yield_rate,
+                                    road=road, not_before=not_before, deadline=deadline)
+    if how == "deadline":
+        return start, start, how, lag, NO_ENCOUNTER
+    end = start + walker.step_off + length / walker.speed
+    return start, end, how, lag, _exposure(road, directions, start, walker, length, held, risk)
+
+
+def cross(road: Road, walker: Walker, t0: float, risk: Risk) -> Outcome:
+    """Simulate one walker crossing ``road``, arriving at the kerb at ``t0``."""
+    both = tuple(x for x in (road.near, 1 - road.near) if road.lanes[x] > 0)
+    if road.signal is not None:
+        return _signalised(road, walker, t0, risk, both)
+    if road.refuge and len(both) == 2:
+        return _two_stage(road, walker, t0, t0, risk, mode="refuge")
+    if len(both) == 2 and math.isfinite(walker.patience) and not walker.inattentive:
+        start, end, how, lag, enc = _stage(road, both, t0, t0, walker, road.length, risk,
+                                           deadline=t0 + walker.patience)
+        if how != "deadline":
+            return Outcome(t0, start, end, how, end - start - walker.step_off, lag, enc)
+        return _two_stage(road, walker, t0, t0 + walker.patience, risk, mode="staged")
+    start, end, how, lag, enc = _stage(road, both, t0, t0, walker, road.length, risk)
+    return Outcome(t0, start, end, how, end - start - walker.step_off, lag, enc)
+
+
+def _two_stage(road: Road, walker: Walker, t0: float, not_before: float, risk: Risk, *, mode: str) -> Outcome:
+    half = road.length / 2
+    s1, e1, _, lag1, enc1 = _stage(road, (road.near,), t0, not_before, walker, half, risk)
+    s2, e2, _, lag2, enc2 = _stage(road, (1 - road.near,), t0, e1, walker, half, risk)
+    in_road = e2 - s1 - walker.step_off
+    return Outcome(t0, s1, e2, mode, in_road, min(lag1, lag2), worst(enc1, enc2))
+
+
+def _signalised(road: Road, walker: Walker, t0: float, risk: Risk, both: tuple[int, ...]) -> Outcome:
+    sig = road.signal
+    assert sig is not None
+    walker = replace(walker, inattentive=False)  # children stop at a red man; impatience is what breaks
+    phase = (t0 - sig.offset) % sig.cycle
+    cross_time = walker.step_off + road.length / walker.speed
+    if phase < sig.green:
+        return Outcome(t0, t0, t0 + cross_time, "green", cross_time - walker.step_off, math.inf, NO_ENCOUNTER)
+    green = t0 + sig.cycle - phase
+    if math.isfinite(walker.patience) and t0 + walker.patience < green:
+        start, end, how, lag, enc = _stage(road, both, t0, t0 + walker.patience, walker, road.length,
+                                           risk, deadline=green)
+        if how != "deadline":
+            return Outcome(t0, start, end, "red", end - start - walker.step_off, lag, enc)
+    return Outcome(t0, green, green + cross_time, "green", cross_time - walker.step_off, math.inf, NO_ENCOUNTER)

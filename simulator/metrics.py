@@ -1,0 +1,144 @@
+"""Figures from a finished run: per crossing event, per trip, per crossing, per run.
+
+Risk in a party: an impact hurts one child, so an event's expected injury
+probability is shared equally among the party's children (expected casualties
+are preserved). Every summary figure carries its unit in its name.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from simulator.params import Parameters, clock_text
+
+if TYPE_CHECKING:
+    from simulator.model import SchoolRouteModel
+
+UNSAFE_MODES = frozenset({"inattentive", "impatient", "staged", "red"})
+ASSISTED_MODES = frozenset({"green", "guard", "footbridge", "underpass"})
+
+SUMMARY_FIELDS: dict[str, str] = {
+    "children": "children simulated (count)",
+    "severe_per_100k_trips": "expected severe (AIS 4+) injuries per 100,000 trips",
+    "deaths_per_100k_trips": "expected deaths per 100,000 trips",
+    "conflicts_per_100_trips": "conflicts (TTC < 1.5 s, DRAC > 3.4 m/s², PET < 1 s) per 100 trips",
+    "unassisted_arterial_per_trip": "at-grade arterial crossings without signal or guard, per trip",
+    "in_road_per_trip_s": "time in the carriageway per trip (s)",
+    "wait_per_trip_s": "time waiting at kerbs per trip (s)",
+    "wait_p95_s": "95th percentile of the wait at one crossing (s)",
+    "trip_time_mean_s": "mean door-to-gate trip time (s)",
+    "detour_mean_m": "mean walk beyond the shortest route (m)",
+    "late_pct": "children arriving after their bell (%)",
+    "unsafe_crossings_pct": "crossings made inattentive, impatient, two-stage without refuge or on red (%)",
+}
+
+
+def event_table(model: SchoolRouteModel) -> pd.DataFrame:
+    """One row per party per crossing."""
+    rows = []
+    t0 = model.setting.period_start
+    traffic = model.setting.traffic
+    for number, party in enumerate(model.parties):
+        for cid, o, guarded in party.outcomes:
+            c = traffic[cid].crossing
+            e = o.encounter
+            rows.append((number, party.size, cid, c.facility, c.highway, c.arterial, guarded, o.mode,
+                         clock_text(t0 + o.arrive), o.arrive, o.wait, o.in_road, o.lag, e.conflicts,
+                         e.min_ttc, e.min_pet, e.max_drac, e.p_impact, e.p_death, e.p_severe))
+    cols = ["party", "children", "crossing", "facility", "highway", "arterial", "guarded", "mode",
+            "clock", "arrive_s", "wait_s", "in_road_s", "lag_s", "conflicts", "min_ttc_s", "min_pet_s",
+            "max_drac_ms2", "p_impact", "p_death", "p_severe"]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def trip_table(model: SchoolRouteModel, events: pd.DataFrame) -> pd.DataFrame:
+    """One row per child."""
+    s = model.setting
+    per_party = events.assign(
+        unassisted_arterial=events["arterial"] & ~events["mode"].isin(ASSISTED_MODES),
+        death_share=events["p_death"] / events["children"],
+        severe_share=events["p_severe"] / events["children"],
+    ).groupby("party").agg(
+        crossings=("crossing", "size"), wait_s=("wait_s", "sum"), in_road_s=("in_road_s", "sum"),
+        conflicts=("conflicts", "sum"), unassisted_arterial=("unassisted_arterial", "sum"),
+        p_death=("death_share", "sum"), p_severe=("severe_share", "sum"),
+    )
+    rows = []
+    for number, party in enumerate(model.parties):
+        r = party.route
+        choice = s.routes[party.members[0].home]
+        climb = sum(2 * s.traffic[c].crossing.climb for c in r.crossings) / s.params["grade.stair_vertical_speed"]
+        free = r.length / party.speed + climb
+        arrive = party.arrived if party.arrived is not None else math.nan
+        for child in party.members:
+            rows.append((child.index, number, child.home, child.age, child.escorted, child.educated,
+                         party.speed, party.depart, arrive, arrive - party.depart, free, r.length,
+                         r.length - choice.shortest_length, not (arrive <= s.bell_for(child.age))))
+    trips = pd.DataFrame(rows, columns=[
+        "child", "party", "home", "age", "escorted", "educated", "speed_ms", "depart_s", "arrive_s",
+        "trip_s", "free_walk_s", "route_m", "detour_m", "late"])
+    trips = trips.join(per_party, on="party")
+    fill = {"crossings": 0, "wait_s": 0.0, "in_road_s": 0.0, "conflicts": 0, "unassisted_arterial": 0,
+            "p_death": 0.0, "p_severe": 0.0}
+    return trips.fillna(fill).astype({"crossings": int, "conflicts": int, "unassisted_arterial": int})
+
+
+def los(wait: float, *, signalised: bool, params: Parameters) -> str:
+    """HCM pedestrian level of service from mean delay."""
+    bounds = params["hcm.los_signalised" if signalised else "hcm.los_unsignalised"]
+    for letter, bound in zip("ABCDE", bounds, strict=True):
+        if wait <= bound:
+            return letter
+    return "F"
+
+
+def crossing_table(model: SchoolRouteModel, events: pd.DataFrame) -> pd.DataFrame:
+    """One row per crossing that anyone used."""
+    s = model.setting
+    rows = []
+    for cid, ev in events.groupby("crossing", sort=True):
+        tr = s.traffic[cid]
+        c = tr.crossing
+        w = np.repeat(ev["wait_s"].to_numpy(), ev["children"].to_numpy())
+        mean_wait = float(w.mean())
+        unsafe = ev["mode"].isin(UNSAFE_MODES)
+        rows.append({
+            "crossing": cid, "facility": c.facility, "road": c.name, "highway": c.highway,
+            "lanes": sum(c.lanes), "length_m": c.length, "speed_limit_kmh": c.speed_limit,
+            "p85_kmh": round(tr.p85_kmh, 1), "volume_vph": sum(c.volume), "x": c.x, "y": c.y,
+            "inferred": c.inferred, "guarded": bool(ev["guarded"].any()),
+            "uses": int(ev["children"].sum()), "wait_mean_s": mean_wait,
+            "wait_p95_s": float(np.percentile(w, 95)),
+            "los": los(mean_wait, signalised=c.facility == "signal", params=s.params),
+            "conflicts": int(ev["conflicts"].sum()), "p_severe_sum": float(ev["p_severe"].sum()),
+            "p_death_sum": float(ev["p_death"].sum()),
+            "unsafe_pct": float(100 * (ev["children"] * unsafe).sum() / ev["children"].sum()),
+            "red_light_pct": float(100 * (ev["children"] * (ev["mode"] == "red")).sum() / ev["children"].sum()),
+        })
+    return pd.DataFrame(rows)
+
+
+def run_summary(trips: pd.DataFrame, events: pd.DataFrame) -> dict[str, float]:
+    """The per-run figures of :data:`SUMMARY_FIELDS`."""
+    n = len(trips)
+    w = np.repeat(events["wait_s"].to_numpy(), events["children"].to_numpy()) if len(events) else np.zeros(1)
+    crossings = max(int(events["children"].sum()), 1) if len(events) else 1
+    unsafe = float((events["children"] * events["mode"].isin(UNSAFE_MODES)).sum()) if len(events) else 0.0
+    return {
+        "children": float(n),
+        "severe_per_100k_trips": 1e5 * float(trips["p_severe"].sum()) / n,
+        "deaths_per_100k_trips": 1e5 * float(trips["p_death"].sum()) / n,
+        "conflicts_per_100_trips": 100.0 * float(trips["conflicts"].sum()) / n,
+        "unassisted_arterial_per_trip": float(trips["unassisted_arterial"].mean()),
+        "in_road_per_trip_s": float(trips["in_road_s"].mean()),
+        "wait_per_trip_s": float(trips["wait_s"].mean()),
+        "wait_p95_s": float(np.percentile(w, 95)),
+        "trip_time_mean_s": float(trips["trip_s"].mean()),
+        "detour_mean_m": float(trips["detour_m"].mean()),
+        "late_pct": 100.0 * float(trips["late"].mean()),
+        "unsafe_crossings_pct": 100.0 * unsafe / crossings,
+    }

@@ -1,0 +1,191 @@
+"""The Mesa model: children walk from home to school and cross roads at kerbs.
+
+Event-driven: walking between kerbs needs no stepping (a party's position is a
+known function of time), so the model's event list holds departures, kerb
+arrivals, guard escorts and school arrivals. Model time is seconds after the
+start of the simulated period (``setting.period_start`` on the clock).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+import mesa
+import numpy as np
+
+from simulator.agents import Child, Guard, Party
+from simulator.kerb import Outcome, Risk, Road, Walker, cross
+from simulator.population import Children, draw_children
+from simulator.risk import NO_ENCOUNTER, braking_nodes, injury_model
+from simulator.routing import Leg, Route
+from simulator.setting import Setting, signal_of
+from simulator.traffic import KMH, Stream, make_stream
+
+PARTY_STREAM = 2
+TRAILING = 3600.0  # children still walking are followed this long after the period ends
+
+
+class SchoolRouteModel(mesa.Model):
+    """Children walking to one school on one seeded morning.
+
+    Parameters
+    ----------
+    setting
+        The prepared network, routes, traffic, guards and parameters.
+    rng
+        The run's seed (an int). Every random draw derives from it.
+    """
+
+    def __init__(self, setting: Setting, *, rng: int | None = None) -> None:
+        seed = 0 if rng is None else int(rng)
+        super().__init__(rng=seed)
+        self.seed = seed
+        self.setting = setting
+        p = setting.params
+        self.params = p
+        self.risk = Risk(braking_nodes(p), injury_model(p), p["conflict.ttc"], p["conflict.pet"],
+                         p["conflict.drac"])
+        self.arrivals = 0
+        self.streams: dict[str, Stream] = {}
+        self.roads: dict[tuple[str, int], Road] = {}
+        self.guards = {g.crossing: Guard(self, g) for g in setting.guards}
+        homes = list(setting.routes)
+        weights = np.array([self._home_weight(h) for h in homes])
+        self.population: Children = draw_children(setting.n_children, weights, params=p, seed=seed)
+        self.children: list[Child] = []
+        self.parties: list[Party] = []
+        self._make_parties(homes)
+
+    # --- set-up -------------------------------------------------------------
+    def _home_weight(self, home: str) -> float:
+        return float(self.setting.home_weights.get(home, 1.0))
+
+    def _make_parties(self, homes: list[str]) -> None:
+        pop, s, p = self.population, self.setting, self.params
+        educated = pop.u_educated < s.education_share
+        for i in range(len(pop)):
+            self.children.append(Child(self, index=i, home=homes[pop.home[i]], age=int(pop.age[i]),
+                                       speed=float(pop.speed[i]), escorted=bool(pop.escorted[i]),
+                                       educated=bool(educated[i])))
+        order = np.argsort(pop.group, kind="stable")
+        groups = np.split(order, np.flatnonzero(np.diff(pop.group[order])) + 1)
+        for number, members in enumerate(groups):
+            self._make_party(number, [self.children[i] for i in members], educated)
+        for party in self.parties:
+            self.schedule_event(party.start, at=max(party.depart, 0.0))
+
+    def _make_party(self, number: int, members: list[Child], educated: np.ndarray) -> None:
+        pop, s, p = self.population, self.setting, self.params
+        lead = max(members, key=lambda c: (c.age, -c.index))
+        i = lead.index
+        choice = s.routes[lead.home]
+        route = self._choose_route(choice.compliant, choice.shortcut, float(pop.u_route[i]),
+                                   speed=min(c.speed for c in members))
+        speed = min(c.speed for c in members)
+        escorted = any(c.escorted for c in members)
+        rows = 1 + (len(members) - 1) // 3
+        if escorted:
+            walker = Walker(speed=speed, startup=p["adult.startup_time"] + 2 * (rows - 1),
+                            gap_factor=float(pop.adult_gap_factor[i]), time_weight=1.0,
+                            patience=float(pop.patience[i]) * 2, impatient_factor=p["child.impatient_gap_factor"])
+            inattentive = 0.0
+        else:
+            age = lead.age
+            time_weight = min(max((age - 6) / (p["child.time_judgement_age"] - 6), 0.0), 1.0)
+            gap = float(pop.gap_factor[i]) * (p["education.gap_factor"] if educated[i] else 1.0)
+            walker = Walker(speed=speed, startup=p["child.startup_time"] + 2 * (rows - 1), gap_factor=gap,
+                            time_weight=time_weight, ref_speed=p["child.distance_judgement_ref_speed"] * KMH,
+                            patience=float(pop.patience[i]), impatient_factor=p["child.impatient_gap_factor"],
+                            min_lag=p["child.inattentive_min_lag"])
+            inattentive = p["child.inattentive_share_age6"] + (
+                p["child.inattentive_share_age12"] - p["child.inattentive_share_age6"]) * (age - 6) / 6
+            if educated[i]:
+                inattentive *= p["education.inattentive_factor"]
+        free = route.length / speed
+        bell = min(s.bell_for(c.age) for c in members)
+        depart = bell - float(pop.slack[i]) - free * p["child.walk_time_budget"]
+        rng = np.random.default_rng([self.seed, PARTY_STREAM, number])
+        self.parties.append(Party(self, members=members, route=route, depart=depart, speed=speed,
+                                  walker=walker, inattentive_share=inattentive, rng=rng))
+
+    def _choose_route(self, compliant: Route, shortcut: Route, u: float, *, speed: float) -> Route:
+        if shortcut is compliant:
+            return compliant
+        p = self.params
+        extra = (compliant.cost - shortcut.cost) / speed
+        p_avoid = 1.0 / (1.0 + math.exp(-(extra - p["grade.avoid_midpoint"]) / p["grade.avoid_scale"]))
+        return shortcut if u < p_avoid else compliant
+
+    # --- traffic ------------------------------------------------------------
+    def stream(self, crossing: str) -> Stream:
+        """The vehicles of a crossing (drawn on first use, from the run seed and the crossing id)."""
+        if crossing not in self.streams:
+            tr = self.setting.traffic[crossing]
+            c = tr.crossing
+            self.streams[crossing] = make_stream(
+                seed=self.seed, crossing_id=crossing, lanes=c.lanes, rate=tr.rate,
+                mean_speed=tr.mean_speed, speed_cv=self.params["traffic.speed_cv"],
+                max_rate=self.params["traffic.max_rate_per_lane"] / 3600.0,
+                start=-600.0, end=self.setting.period_end + TRAILING,
+            )
+        return self.streams[crossing]
+
+    def road(self, crossing: str, near: int) -> Road:
+        """The road as a walker coming from side ``near`` meets it."""
+        key = (crossing, near)
+        if key not in self.roads:
+            tr = self.setting.traffic[crossing]
+            c = tr.crossing
+            self.roads[key] = Road(
+                length=c.length, lanes=c.lanes if c.lanes[1] or near == 0 else c.lanes,
+                near=near if c.lanes[1] else 0, stream=self.stream(crossing),
+                yield_rate=tr.yield_rate(self.setting.bell, params=self.params), signal=signal_of(c),
+                refuge=c.facility == "refuge", stop_reaction=self.params["driver.reaction_mean"],
+                stop_decel=self.params["yield.comfortable_decel"],
+            )
+        return self.roads[key]
+
+    # --- kerb events ----------------------------------------------------------
+    def at_kerb(self, party: Party, leg: Leg) -> None:
+        """A party is at the kerb of ``leg.crossing``: decide how it crosses."""
+        cid = leg.crossing
+        assert cid is not None
+        t = self.time
+        c = self.setting.traffic[cid].crossing
+        if c.grade_separated:
+            climb = 2 * c.climb / self.params["grade.stair_vertical_speed"]
+            end = t + c.length / party.speed + climb
+            party.crossed(cid, Outcome(t, t, end, c.facility, 0.0, math.inf, NO_ENCOUNTER), guarded=False)
+            return
+        guard = self.guards.get(cid)
+        if guard is not None and guard.on_duty(t):
+            guard.join(party, leg.near)
+            return
+        outcome = cross(self.road(cid, leg.near), party.kerb_walker(), t, self.risk)
+        party.crossed(cid, outcome, guarded=False)
+
+    def escort(self, guard: Guard, group: list[tuple[Party, float, int]]) -> float:
+        """A guard takes ``group`` across; returns when the group reaches the far kerb."""
+        p = self.params
+        post = guard.post
+        t = self.time
+        near = group[0][2]
+        obey = p["guard.obey"][post.staff]
+        walker = Walker(speed=min(p["guard.escort_speed"], *(party.speed for party, _, _ in group)),
+                        startup=p["adult.startup_time"])
+        road = self.road(post.crossing, near)
+        guarded = replace(road, yield_rate=max(obey, road.yield_rate), signal=None, refuge=False)
+        out = cross(guarded, walker, t, self.risk)
+        for party, arrived, _ in group:
+            mine = Outcome(arrived, out.start, out.end, "guard", out.in_road, out.lag, out.encounter)
+            party.crossed(post.crossing, mine, guarded=True)
+        return out.end
+
+    # --- running ------------------------------------------------------------
+    def run(self) -> None:
+        """Run the morning until every child has arrived (or the trailing hour ends)."""
+        horizon = self.setting.period_end + TRAILING
+        while self.arrivals < len(self.children) and self.time < horizon:
+            self.run_until(min(self.time + 900.0, horizon))
+        self.running = False

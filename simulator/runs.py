@@ -1,0 +1,117 @@
+"""Runs and replications: one scenario x one seed, and summaries over seeds.
+
+Comparisons use common random numbers: the same seed gives the same children,
+homes, departure times and vehicle streams in every scenario, so the
+difference from the baseline is taken seed by seed (paired) and its 95%
+confidence interval comes from the paired differences.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from simulator.metrics import SUMMARY_FIELDS, crossing_table, event_table, run_summary, trip_table
+from simulator.model import SchoolRouteModel
+from simulator.setting import Setting
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """The tables and summary of one run."""
+
+    scenario: str
+    seed: int
+    summary: dict[str, float]
+    trips: pd.DataFrame
+    events: pd.DataFrame
+    crossings: pd.DataFrame
+
+
+def run_once(setting: Setting, seed: int) -> RunResult:
+    """Run one seeded morning of one setting."""
+    model = SchoolRouteModel(setting, rng=seed)
+    model.run()
+    events = event_table(model)
+    trips = trip_table(model, events)
+    crossings = crossing_table(model, events)
+    return RunResult(setting.name, seed, run_summary(trips, events), trips, events, crossings)
+
+
+def run_many(settings: Sequence[Setting], seeds: Iterable[int], *, workers: int = 1) -> list[RunResult]:
+    """Every setting x every seed; results in (setting, seed) order whatever the worker count.
+
+    With ``workers > 1`` the settings are sent once to each worker process and
+    only (setting number, seed) pairs travel per run.
+    """
+    jobs = [(i, int(k)) for i in range(len(settings)) for k in seeds]
+    if workers <= 1 or len(jobs) <= 1:
+        return [run_once(settings[i], k) for i, k in jobs]
+    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker,
+                             initargs=(tuple(settings),)) as pool:
+        return list(pool.map(_run_job, jobs))
+
+
+_WORKER_SETTINGS: list[tuple[Setting, ...]] = []
+
+
+def _init_worker(settings: tuple[Setting, ...]) -> None:
+    _WORKER_SETTINGS[:] = [settings]
+
+
+def _run_job(job: tuple[int, int]) -> RunResult:
+    i, seed = job
+    return run_once(_WORKER_SETTINGS[0][i], seed)
+
+
+def mean_ci(values: Sequence[float], *, level: float = 0.95) -> tuple[float, float, float]:
+    """Mean and the half-width-based (low, high) t interval."""
+    x = np.asarray(values, float)
+    m = float(x.mean())
+    if x.size < 2:
+        return m, math.nan, math.nan
+    half = float(stats.t.ppf(0.5 + level / 2, x.size - 1) * x.std(ddof=1) / math.sqrt(x.size))
+    return m, m - half, m + half
+
+
+def summary_table(results: Sequence[RunResult]) -> pd.DataFrame:
+    """Per scenario and figure: mean and 95% CI over seeds."""
+    rows = []
+    scenarios = list(dict.fromkeys(r.scenario for r in results))
+    for name in scenarios:
+        runs = [r for r in results if r.scenario == name]
+        for key in SUMMARY_FIELDS:
+            m, lo, hi = mean_ci([r.summary[key] for r in runs])
+            rows.append({"scenario": name, "metric": key, "mean": m, "ci_low": lo, "ci_high": hi,
+                         "seeds": len(runs)})
+    return pd.DataFrame(rows)
+
+
+def paired_differences(results: Sequence[RunResult], *, baseline: str) -> pd.DataFrame:
+    """Per alternative and figure: mean paired difference from ``baseline`` with its 95% CI.
+
+    ``significant`` is False when the interval contains zero (the change is
+    within the noise of the replications).
+    """
+    base = {r.seed: r.summary for r in results if r.scenario == baseline}
+    rows = []
+    for name in dict.fromkeys(r.scenario for r in results):
+        if name == baseline:
+            continue
+        runs = [r for r in results if r.scenario == name and r.seed in base]
+        for key in SUMMARY_FIELDS:
+            diffs = [r.summary[key] - base[r.seed][key] for r in runs]
+            m, lo, hi = mean_ci(diffs)
+            ref = float(np.mean([base[r.seed][key] for r in runs]))
+            rows.append({
+                "scenario": name, "metric": key, "baseline": ref, "diff": m, "ci_low": lo, "ci_high": hi,
+                "pct": 100.0 * m / ref if ref else math.nan, "seeds": len(runs),
+                "significant": bool(np.isfinite(lo) and (lo > 0 or hi < 0)),
+            })
+    return pd.DataFrame(rows)
