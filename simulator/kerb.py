@@ -59,6 +59,8 @@ class Walker:
         Shortest lag even an inattentive walker accepts, s.
     step_off
         Time from the decision to stepping into the first lane, s.
+    lane_margin
+        Spare time a walker crossing lane by lane wants beyond crossing the lane, s.
     """
 
     speed: float
@@ -71,6 +73,7 @@ class Walker:
     inattentive: bool = False
     min_lag: float = 1.5
     step_off: float = 1.0
+    lane_margin: float = 1.5
 
 
 @dataclass(frozen=True)
@@ -93,6 +96,19 @@ class Road:
         if d not in self.by_direction:
             self.by_direction[d] = self.stream.only(d)
         return self.by_direction[d]
+
+    def lane(self, d: int, lane: int) -> Stream:
+        """The stream of one lane (cached)."""
+        key = 2 + 8 * d + lane
+        if key not in self.by_direction:
+            self.by_direction[key] = self.direction(d).only_lane(lane)
+        return self.by_direction[key]
+
+    def lane_order(self) -> list[tuple[int, int]]:
+        """(direction, lane) in the order a walker from the near kerb meets them."""
+        far = 1 - self.near
+        return ([(self.near, k) for k in range(self.lanes[self.near])]
+                + [(far, k) for k in reversed(range(self.lanes[far]))])
 
 
 @dataclass(frozen=True)
@@ -194,10 +210,10 @@ def _accept(
 
 def _exposure(
     road: Road, directions: tuple[int, ...], start: float, walker: Walker, length: float,
-    held: frozenset[tuple[int, int]], risk: Risk,
+    held: frozenset[tuple[int, int]], risk: Risk, only_lane: tuple[int, int] | None = None,
 ) -> Encounter:
-    """Encounters with the vehicles of ``directions`` for a stage that starts at ``start``."""
-    total_lanes = sum(road.lanes[x] for x in directions)
+    """Encounters with the vehicles of ``directions`` (or one lane) for a stage starting at ``start``."""
+    total_lanes = 1 if only_lane else sum(road.lanes[x] for x in directions)
     if total_lanes == 0:
         return NO_ENCOUNTER
     width = length / total_lanes
@@ -210,6 +226,8 @@ def _exposure(
         return NO_ENCOUNTER
     dirs, lanes = s.direction[idx], s.lane[idx]
     keep = np.isin(dirs, directions)
+    if only_lane is not None:
+        keep &= (dirs == only_lane[0]) & (lanes == only_lane[1])
     if held:
         keep &= np.array([(int(a), int(b)) not in held or s.t[k] < start for a, b, k in zip(dirs, lanes, idx, strict=True)])
     idx, dirs, lanes = idx[keep], dirs[keep], lanes[keep]
@@ -222,6 +240,9 @@ def _exposure(
         order.append((x, n, x == road.near))
     pos = np.empty(idx.size)
     offset = 0
+    if only_lane is not None:
+        order = []
+        pos[:] = 0
     for x, n, near in order:
         m = dirs == x
         pos[m] = offset + (lanes[m] if near else n - 1 - lanes[m])
@@ -258,7 +279,7 @@ def cross(road: Road, walker: Walker, t0: float, risk: Risk) -> Outcome:
                                            deadline=t0 + walker.patience)
         if how != "deadline":
             return Outcome(t0, start, end, how, end - start - walker.step_off, lag, enc)
-        return _two_stage(road, walker, t0, t0 + walker.patience, risk, mode="staged")
+        return _lane_by_lane(road, walker, t0, t0 + walker.patience, risk)
     start, end, how, lag, enc = _stage(road, both, t0, t0, walker, road.length, risk)
     return Outcome(t0, start, end, how, end - start - walker.step_off, lag, enc)
 
@@ -269,6 +290,23 @@ def _two_stage(road: Road, walker: Walker, t0: float, not_before: float, risk: R
     s2, e2, _, lag2, enc2 = _stage(road, (1 - road.near,), t0, e1, walker, half, risk)
     in_road = e2 - s1 - walker.step_off
     return Outcome(t0, s1, e2, mode, in_road, min(lag1, lag2), worst(enc1, enc2))
+
+
+def _lane_by_lane(road: Road, walker: Walker, t0: float, not_before: float, risk: Risk) -> Outcome:
+    """Rolling crossing (中国式过马路): one lane at a time, standing on the lane lines."""
+    lanes = road.lane_order()
+    width = road.length / len(lanes)
+    per_lane = replace(walker, startup=walker.step_off + walker.lane_margin, patience=math.inf)
+    first, t, lag, enc = math.nan, not_before, math.inf, NO_ENCOUNTER
+    for d, k in lanes:
+        start, held, _, lag_k = _accept(road.lane(d, k), t0, per_lane, length=width,
+                                        yield_rate=road.yield_rate, road=road, not_before=t)
+        if math.isnan(first):
+            first = start
+        enc = worst(enc, _exposure(road, (d,), start, walker, width, held, risk, only_lane=(d, k)))
+        lag = min(lag, lag_k)
+        t = start + walker.step_off + width / walker.speed
+    return Outcome(t0, first, t, "staged", t - first - walker.step_off, lag, enc)
 
 
 def _signalised(road: Road, walker: Walker, t0: float, risk: Risk, both: tuple[int, ...]) -> Outcome:

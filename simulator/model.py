@@ -97,7 +97,7 @@ class SchoolRouteModel(mesa.Model):
             walker = Walker(speed=speed, startup=p["child.startup_time"] + 2 * (rows - 1), gap_factor=gap,
                             time_weight=time_weight, ref_speed=p["child.distance_judgement_ref_speed"] * KMH,
                             patience=float(pop.patience[i]), impatient_factor=p["child.impatient_gap_factor"],
-                            min_lag=p["child.inattentive_min_lag"])
+                            min_lag=p["child.inattentive_min_lag"], lane_margin=p["child.lane_margin"])
             inattentive = p["child.inattentive_share_age6"] + (
                 p["child.inattentive_share_age12"] - p["child.inattentive_share_age6"]) * (age - 6) / 6
             if educated[i]:

@@ -45,7 +45,13 @@ class Stream:
 
     def only(self, direction: int) -> Stream:
         """The vehicles of one direction."""
-        keep = self.direction == direction
+        return self._subset(self.direction == direction)
+
+    def only_lane(self, lane: int) -> Stream:
+        """The vehicles of one lane number (use on a one-direction stream)."""
+        return self._subset(self.lane == lane)
+
+    def _subset(self, keep: np.ndarray) -> Stream:
         return Stream(self.t[keep], self.speed[keep], self.direction[keep],
                       self.lane[keep], self.u_yield[keep])
 

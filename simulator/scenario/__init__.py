@@ -1,0 +1,59 @@
+"""Scenario files: the schema, loading with one-line errors, and writing back.
+
+A scenario file (YAML) names a site, the children and the morning, and a list
+of interventions (crossing facilities, calming, guards, drop-off rules,
+education, staggered starts). :func:`load_scenario` reads and validates one;
+:func:`check_references` checks the crossing and edge ids it names against a
+built site. Applying the interventions to a network is not done here.
+"""
+
+from simulator.scenario.fields import TimeWindow
+from simulator.scenario.interventions import (
+    INTERVENTION_TYPES,
+    DropoffBan,
+    Education,
+    FacilityChange,
+    GuardPost,
+    Humps,
+    Intervention,
+    LaneReduction,
+    SignalTiming,
+    SpeedLimit,
+    StartTime,
+    VolumeOverride,
+    Zone,
+    staff_types,
+)
+from simulator.scenario.load import (
+    check_references,
+    load_scenario,
+    scenario_from_mapping,
+    scenario_to_yaml,
+)
+from simulator.scenario.schema import ENFORCEMENT, Scenario, Site, SyntheticSite
+
+__all__ = [
+    "ENFORCEMENT",
+    "INTERVENTION_TYPES",
+    "DropoffBan",
+    "Education",
+    "FacilityChange",
+    "GuardPost",
+    "Humps",
+    "Intervention",
+    "LaneReduction",
+    "Scenario",
+    "SignalTiming",
+    "Site",
+    "SpeedLimit",
+    "StartTime",
+    "SyntheticSite",
+    "TimeWindow",
+    "VolumeOverride",
+    "Zone",
+    "check_references",
+    "load_scenario",
+    "scenario_from_mapping",
+    "scenario_to_yaml",
+    "staff_types",
+]

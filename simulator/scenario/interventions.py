@@ -1,0 +1,221 @@
+"""Intervention models: what a scenario changes, discriminated on ``type``.
+
+Each model names where it applies by crossing ids (``x{node}-{other}``),
+street edge ids (``e{u}-{v}``) or a :class:`Zone` around the school gate, and
+what changes there. Applying them to a network is not done here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, Discriminator, Tag, field_validator, model_validator
+
+from simulator.crossing import FACILITIES, Facility
+from simulator.params import default_parameters
+from simulator.scenario import rules
+from simulator.scenario.fields import (
+    ClockTime,
+    CrossingIds,
+    EdgeIds,
+    Frozen,
+    Hours,
+    TimeWindow,
+    ordered,
+)
+from simulator.scenario.rules import Rule, problems
+
+
+def staff_types() -> tuple[str, ...]:
+    """Guard staff types: the keys of ``guard.obey`` in the parameter table."""
+    return tuple(default_parameters()["guard.obey"])
+
+
+class Zone(Frozen):
+    """A circle: ``radius_m`` around ``center`` (projected metres; default the school gate)."""
+
+    radius_m: Annotated[float, Rule("10–5000 m", ge=10, le=5000)]
+    center: Annotated[
+        tuple[float, float], Rule("[x, y] in projected metres", before=rules.point)
+    ] | None = None
+
+
+class SignalTiming(Frozen):
+    """Fixed-time pedestrian signal, seconds: cycle, walk time and offset."""
+
+    cycle: Annotated[float, Rule("20–300 s", ge=20, le=300)]
+    walk: Annotated[float, Rule("5 s or more, shorter than the cycle", ge=5)]
+    offset: Annotated[float, Rule("0 s or more, shorter than the cycle", ge=0)] = 0.0
+
+    @model_validator(mode="after")
+    def _within_cycle(self) -> SignalTiming:
+        found = [((name,), f"{rules.show(getattr(self, name))} is not allowed (allowed: "
+                           f"{'5' if name == 'walk' else '0'} s or more, shorter than the "
+                           f"cycle of {rules.show(self.cycle)} s)")
+                 for name in ("walk", "offset") if getattr(self, name) >= self.cycle]
+        if found:
+            raise problems(found)
+        return self
+
+
+def _exactly_one(model: BaseModel, first: str, second: str) -> None:
+    """Raise unless exactly one of two fields is given."""
+    given = [getattr(model, name) is not None for name in (first, second)]
+    if all(given):
+        raise problems([((), f"has both {first} and {second} (allowed: exactly one of them)")])
+    if not any(given):
+        raise problems([((), f"needs {first} or {second} (allowed: exactly one of them)")])
+
+
+# --- interventions -------------------------------------------------------------
+
+
+class FacilityChange(Frozen):
+    """Build or upgrade crossings to ``facility`` (signal timing optional, signals only)."""
+
+    type: Literal["facility"] = "facility"
+    crossings: CrossingIds
+    facility: Annotated[Facility, Rule(", ".join(FACILITIES))]
+    signal: SignalTiming | None = None
+
+    @model_validator(mode="after")
+    def _signal_only_for_signals(self) -> FacilityChange:
+        if self.signal is not None and self.facility != "signal":
+            raise problems([(("signal",), f"only allowed with facility: signal "
+                                          f"(this one is {self.facility})")])
+        return self
+
+
+class SpeedLimit(Frozen):
+    """Post a speed limit on edges or in a zone, all morning or during ``hours``."""
+
+    type: Literal["speed_limit"] = "speed_limit"
+    limit_kmh: Annotated[float, Rule("5–130 km/h", ge=5, le=130)]
+    edges: EdgeIds | None = None
+    zone: Zone | None = None
+    hours: Hours | None = None
+
+    @field_validator("hours")
+    @classmethod
+    def _hours_in_order(cls, hours: TimeWindow | None) -> TimeWindow | None:
+        return ordered(hours, "speed limit time window")
+
+    @model_validator(mode="after")
+    def _where(self) -> SpeedLimit:
+        _exactly_one(self, "edges", "zone")
+        return self
+
+
+class Humps(Frozen):
+    """Speed humps or speed tables on edges or in a zone."""
+
+    type: Literal["humps"] = "humps"
+    edges: EdgeIds | None = None
+    zone: Zone | None = None
+
+    @model_validator(mode="after")
+    def _where(self) -> Humps:
+        _exactly_one(self, "edges", "zone")
+        return self
+
+
+class LaneReduction(Frozen):
+    """Fewer lanes per direction (shorter crossings) at crossings or along edges."""
+
+    type: Literal["lane_reduction"] = "lane_reduction"
+    crossings: CrossingIds | None = None
+    edges: EdgeIds | None = None
+    lanes_per_direction: Annotated[int, Rule("a whole number 1–6", ge=1, le=6)]
+
+    @model_validator(mode="after")
+    def _where(self) -> LaneReduction:
+        _exactly_one(self, "crossings", "edges")
+        return self
+
+
+class VolumeOverride(Frozen):
+    """Peak-hour traffic volume, veh/h per direction: one number for both, or two."""
+
+    type: Literal["volume"] = "volume"
+    crossings: CrossingIds | None = None
+    edges: EdgeIds | None = None
+    vph: Annotated[
+        float | tuple[float, float],
+        Rule("a number >= 0 veh/h, or a list of two (one per direction)", before=rules.volume),
+    ]
+
+    @model_validator(mode="after")
+    def _where(self) -> VolumeOverride:
+        _exactly_one(self, "crossings", "edges")
+        return self
+
+
+class GuardPost(Frozen):
+    """护学岗: ``count`` staff of one type on duty at crossings during ``hours``."""
+
+    type: Literal["guard"] = "guard"
+    crossings: CrossingIds
+    hours: Hours
+    staff: Annotated[str, Rule(lambda: ", ".join(staff_types()),
+                               check=lambda value: value in staff_types())]
+    count: Annotated[int, Rule("a whole number 1–20", ge=1, le=20)] = 1
+
+    @field_validator("hours")
+    @classmethod
+    def _hours_in_order(cls, hours: TimeWindow) -> TimeWindow | None:
+        return ordered(hours, "guard schedule")
+
+
+class DropoffBan(Frozen):
+    """即停即走: no parents' drop-off within ``radius_m`` of the gate."""
+
+    type: Literal["dropoff_ban"] = "dropoff_ban"
+    radius_m: Annotated[float, Rule("10–2000 m", ge=10, le=2000)]
+
+
+class Education(Frozen):
+    """Road-safety education for a share of the children."""
+
+    type: Literal["education"] = "education"
+    share: Annotated[float, Rule("a share 0–1 of the children", ge=0, le=1)]
+
+
+class StartTime(Frozen):
+    """错峰上学: a different bell for some ages (``None``: every age)."""
+
+    type: Literal["start_time"] = "start_time"
+    bell: ClockTime
+    ages: Annotated[
+        tuple[int, ...],
+        Rule("a list of ages 6–12, e.g. [6, 7]",
+             before=rules.int_tuple(length=None, low=6, high=12)),
+    ] | None = None
+
+
+INTERVENTION_TYPES: Mapping[str, type[BaseModel]] = {
+    model.model_fields["type"].default: model
+    for model in (FacilityChange, SpeedLimit, Humps, LaneReduction, VolumeOverride,
+                  GuardPost, DropoffBan, Education, StartTime)
+}
+INTERVENTION_ERROR = "intervention_type"
+
+
+def _intervention_type(value: Any) -> str | None:
+    kind = value.get("type") if isinstance(value, Mapping) else getattr(value, "type", None)
+    return kind if isinstance(kind, str) else None
+
+
+Intervention = Annotated[
+    Annotated[FacilityChange, Tag("facility")]
+    | Annotated[SpeedLimit, Tag("speed_limit")]
+    | Annotated[Humps, Tag("humps")]
+    | Annotated[LaneReduction, Tag("lane_reduction")]
+    | Annotated[VolumeOverride, Tag("volume")]
+    | Annotated[GuardPost, Tag("guard")]
+    | Annotated[DropoffBan, Tag("dropoff_ban")]
+    | Annotated[Education, Tag("education")]
+    | Annotated[StartTime, Tag("start_time")],
+    Discriminator(_intervention_type, custom_error_type=INTERVENTION_ERROR,
+                  custom_error_message="not an intervention type"),
+]
