@@ -1,0 +1,354 @@
+"""Legs, corners and crossings at street nodes: the geometry under the walk graph.
+
+A leg is one end of an undirected street edge at a street node. Legs are
+sorted anticlockwise by their outward bearing; corner ``i`` lies between leg
+``i`` and leg ``i + 1``, where the sidewalk lines of the two legs meet. Legs
+without a carriageway (footways) do not separate the corners beside them, so
+those corners are merged into one walk node. Which legs of a node get a
+crossing depends on the node's role (junction, a node inside a road, a dead
+end) and on its ``signal`` and ``crossing`` attributes.
+"""
+
+from __future__ import annotations
+
+import math
+import zlib
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+import networkx as nx
+
+from simulator.crossing import Crossing, Signal
+from simulator.params import Parameters
+
+Node = Any
+XY = tuple[float, float]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The parameters the builder reads, looked up once."""
+
+    corner_offset: float
+    lane_width: float
+    volume_per_lane: Mapping[str, float]
+    default_limit: Mapping[str, float]
+    cycle: float
+    walk: float
+    climb: Mapping[str, float]
+    stair_horizontal: float
+
+    @classmethod
+    def of(cls, params: Parameters) -> Settings:
+        """Read the builder's parameters from ``params``."""
+        return cls(
+            corner_offset=float(params["walk.corner_offset"]),
+            lane_width=float(params["traffic.lane_width"]),
+            volume_per_lane=dict(params["traffic.peak_volume_per_lane"]),
+            default_limit=dict(params["traffic.default_limit"]),
+            cycle=float(params["signal.cycle"]),
+            walk=float(params["signal.walk"]),
+            climb={"footbridge": float(params["grade.footbridge_climb"]),
+                   "underpass": float(params["grade.underpass_climb"])},
+            stair_horizontal=float(params["grade.stair_horizontal_per_m"]),
+        )
+
+
+@dataclass(frozen=True)
+class Road:
+    """One undirected street edge ``(u, v, key)`` with its polyline from u to v."""
+
+    u: Node
+    v: Node
+    key: int
+    data: Mapping[str, Any]
+    coords: list[XY]
+    carriageway: bool
+    walk: bool
+    width: float
+
+    def other(self, end: int) -> Node:
+        """The node at the far end from leg end ``end`` (0: u, 1: v)."""
+        return self.v if end == 0 else self.u
+
+
+@dataclass(frozen=True)
+class Leg:
+    """One end of a road at a street node, with its outward bearing (radians)."""
+
+    road: int
+    end: int
+    angle: float
+
+
+# --- street edges and legs -------------------------------------------------------------
+
+
+def street_roads(street: nx.MultiDiGraph, settings: Settings) -> list[Road]:
+    """Undirected street edges, each once (the first direction met), with polylines."""
+    roads: list[Road] = []
+    seen: set[tuple[Node, Node, int]] = set()
+    for u, v, key, data in street.edges(keys=True, data=True):
+        if (v, u, key) in seen:
+            continue
+        seen.add((u, v, key))
+        coords = _polyline(street, u, v, data)
+        if u == v and len(coords) < 3:
+            continue  # a self-loop with no shape has no bearing
+        carriageway = bool(data.get("carriageway", True))
+        width = float(data.get("width") or 0.0)
+        if carriageway and width <= 0:
+            width = lane_count(data) * settings.lane_width
+        roads.append(Road(u, v, int(key), data, coords, carriageway,
+                           bool(data.get("walk", True)), width if carriageway else 0.0))
+    return roads
+
+
+def _polyline(street: nx.MultiDiGraph, u: Node, v: Node, data: Mapping[str, Any]) -> list[XY]:
+    """Edge shape from u to v: its geometry, oriented and with exact end points."""
+    pu = (float(street.nodes[u]["x"]), float(street.nodes[u]["y"]))
+    pv = (float(street.nodes[v]["x"]), float(street.nodes[v]["y"]))
+    geometry = data.get("geometry")
+    if geometry is None:
+        return [pu, pv]
+    coords = [(float(x), float(y)) for x, y, *_ in geometry.coords]
+    if math.dist(coords[0], pu) > math.dist(coords[-1], pu):
+        coords.reverse()
+    return [pu, *coords[1:-1], pv]
+
+
+def lane_count(data: Mapping[str, Any]) -> int:
+    """Total lanes of an edge (at least 1)."""
+    try:
+        return max(1, round(float(data.get("lanes") or 1)))
+    except (TypeError, ValueError):
+        return 1
+
+
+def node_order(node: Node) -> tuple[int, Any]:
+    """Sort key for node ids of mixed types (numbers first)."""
+    return (0, node) if isinstance(node, int | float) else (1, str(node))
+
+
+def _bearing(coords: list[XY], end: int) -> float:
+    """Outward bearing (radians, anticlockwise from east) of a polyline at one end."""
+    seq = coords if end == 0 else coords[::-1]
+    x0, y0 = seq[0]
+    for x, y in seq[1:]:
+        if (x, y) != (x0, y0):
+            return math.atan2(y - y0, x - x0)
+    return 0.0
+
+
+def legs_by_node(street: nx.MultiDiGraph, roads: list[Road]) -> dict[Node, list[Leg]]:
+    """Legs at every street node, sorted anticlockwise (ties by neighbour id and key)."""
+    legs: dict[Node, list[Leg]] = {n: [] for n in street.nodes}
+    for index, road in enumerate(roads):
+        legs[road.u].append(Leg(index, 0, _bearing(road.coords, 0)))
+        legs[road.v].append(Leg(index, 1, _bearing(road.coords, 1)))
+    for node_legs in legs.values():
+        node_legs.sort(key=lambda leg: (leg.angle, node_order(roads[leg.road].other(leg.end)),
+                                        roads[leg.road].key, leg.end))
+    return legs
+
+
+def _same_road(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
+    """True if two edges are the same road: same name, or both unnamed and same class."""
+    name_a, name_b = str(a.get("name") or ""), str(b.get("name") or "")
+    if name_a and name_b:
+        return name_a == name_b
+    return name_a == name_b and a.get("highway") == b.get("highway")
+
+
+def node_role(legs: list[Leg], roads: list[Road]) -> str:
+    """``junction``, ``inside`` (a node inside one road), ``dead_end`` or ``paths``."""
+    carriage = [roads[leg.road] for leg in legs if roads[leg.road].carriageway]
+    if len(carriage) >= 3:
+        return "junction"
+    if len(carriage) == 2:
+        same = _same_road(carriage[0].data, carriage[1].data)
+        return "inside" if same else "junction"
+    return "dead_end" if carriage else "paths"
+
+
+# --- corners ---------------------------------------------------------------------------
+
+
+def add_corners(
+    graph: nx.Graph, street: nx.MultiDiGraph, node: Node, legs: list[Leg],
+    roads: list[Road], role: str, settings: Settings,
+) -> dict[tuple[int, int], tuple[Node, Node]]:
+    """Add the corner nodes of one street node; return each leg's (ccw, cw) flank corners."""
+    if not legs:
+        return {}
+    x0, y0 = float(street.nodes[node]["x"]), float(street.nodes[node]["y"])
+    kind = "corner" if role in ("junction", "paths") else "side"
+    if len(legs) == 1 and roads[legs[0].road].carriageway:
+        return _add_dead_end_sides(graph, node, legs[0], roads, (x0, y0), settings)
+    m = len(legs)
+    parent = list(range(m))
+    for i, leg in enumerate(legs):
+        if not roads[leg.road].carriageway:
+            _union(parent, (i - 1) % m, i)
+    groups: dict[int, list[XY]] = {}
+    for i in range(m):
+        groups.setdefault(_find(parent, i), []).append(
+            _corner_point(legs[i], legs[(i + 1) % m], roads, (x0, y0), settings))
+    for root, points in groups.items():
+        x, y = (x0, y0) if role == "paths" else _mean(points)
+        graph.add_node(("c", node, root), x=x, y=y, kind=kind, street_node=node)
+    return {(leg.road, leg.end): (("c", node, _find(parent, i)),
+                                  ("c", node, _find(parent, (i - 1) % m)))
+            for i, leg in enumerate(legs)}
+
+
+def _add_dead_end_sides(
+    graph: nx.Graph, node: Node, leg: Leg, roads: list[Road], origin: XY, settings: Settings,
+) -> dict[tuple[int, int], tuple[Node, Node]]:
+    """Two side nodes left and right of the only leg at a dead end."""
+    r = reach(roads[leg.road], settings)
+    ids = (("c", node, 0), ("c", node, 1))
+    for node_id, turn in zip(ids, (math.pi / 2, -math.pi / 2), strict=True):
+        graph.add_node(node_id, x=origin[0] + r * math.cos(leg.angle + turn),
+                       y=origin[1] + r * math.sin(leg.angle + turn), kind="side",
+                       street_node=node)
+    return {(leg.road, leg.end): ids}
+
+
+def _corner_point(leg: Leg, after: Leg, roads: list[Road], origin: XY,
+                  settings: Settings) -> XY:
+    """Corner between a leg and the next leg anticlockwise: where their sidewalk lines meet.
+
+    Each leg's sidewalk line runs ``reach`` = half its carriageway width + the
+    sidewalk offset from its centreline. Where the two lines are near parallel
+    or meet more than twice the larger reach from the junction, the corner is
+    put on the bisector at ``reach / sin(gap / 2)`` (``reach`` of the wider
+    leg), capped at twice that reach.
+    """
+    r1, r2 = reach(roads[leg.road], settings), reach(roads[after.road], settings)
+    a, b = leg.angle, after.angle
+    det = math.sin(a - b)
+    cap = 2 * max(r1, r2)
+    if abs(det) > 1e-6:
+        # left of ``leg``: p . (-sin a, cos a) = r1; right of ``after``: p . (sin b, -cos b) = r2
+        px = (-r1 * math.cos(b) - r2 * math.cos(a)) / det
+        py = (-r1 * math.sin(b) - r2 * math.sin(a)) / det
+        if math.hypot(px, py) <= cap:
+            return (origin[0] + px, origin[1] + py)
+    gap = (b - a) % (2 * math.pi) or 2 * math.pi
+    half_sine = math.sin(gap / 2)
+    distance = min(max(r1, r2) / half_sine, cap) if half_sine > 1e-9 else cap
+    bisector = a + gap / 2
+    return (origin[0] + distance * math.cos(bisector), origin[1] + distance * math.sin(bisector))
+
+
+def reach(road: Road, settings: Settings) -> float:
+    """Distance from a road's centreline to the line walkers follow beside it, m."""
+    return road.width / 2 + settings.corner_offset
+
+
+def _mean(points: list[XY]) -> XY:
+    """Centroid of some points."""
+    return (sum(p[0] for p in points) / len(points), sum(p[1] for p in points) / len(points))
+
+
+def _find(parent: list[int], i: int) -> int:
+    """Union-find root of ``i`` (the smallest index of its group)."""
+    while parent[i] != i:
+        parent[i] = parent[parent[i]]
+        i = parent[i]
+    return i
+
+
+def _union(parent: list[int], i: int, j: int) -> None:
+    """Merge the groups of ``i`` and ``j``, keeping the smaller root."""
+    a, b = _find(parent, i), _find(parent, j)
+    parent[max(a, b)] = min(a, b)
+
+
+# --- crossings -------------------------------------------------------------------------
+
+
+def _crossed_legs(street: nx.MultiDiGraph, node: Node, legs: list[Leg], roads: list[Road],
+                  role: str) -> list[Leg]:
+    """The legs of a street node that get a crossing, by the node's role."""
+    attrs = street.nodes[node]
+    mapped = bool(attrs.get("crossing"))
+    carriage = [leg for leg in legs if roads[leg.road].carriageway]
+    if role == "junction":
+        open_all = mapped or bool(attrs.get("signal"))
+        return [leg for leg in carriage
+                if open_all or not roads[leg.road].data.get("median_fence")]
+    if role == "inside" and mapped:
+        return [min(carriage, key=lambda leg: (node_order(roads[leg.road].other(leg.end)),
+                                               roads[leg.road].key, leg.end))]
+    return carriage if role == "dead_end" else []
+
+
+def node_crossings(
+    street: nx.MultiDiGraph, node: Node, legs: list[Leg], roads: list[Road], role: str,
+    flanks: Mapping[tuple[int, int], tuple[Node, Node]], graph: nx.Graph, settings: Settings,
+) -> list[tuple[Crossing, Node, Node]]:
+    """Crossings at one street node, each with the two walk nodes it joins."""
+    attrs = street.nodes[node]
+    facility = attrs.get("crossing") or ("signal" if attrs.get("signal") else "unmarked")
+    inferred = not attrs.get("crossing") and not attrs.get("signal")
+    out: list[tuple[Crossing, Node, Node]] = []
+    for leg in _crossed_legs(street, node, legs, roads, role):
+        road = roads[leg.road]
+        ccw, cw = flanks[(leg.road, leg.end)]
+        if ccw == cw:
+            continue
+        mid = ((graph.nodes[cw]["x"] + graph.nodes[ccw]["x"]) / 2,
+               (graph.nodes[cw]["y"] + graph.nodes[ccw]["y"]) / 2)
+        crossing = _crossing(node, leg, road, facility, inferred, mid, settings)
+        out.append((crossing, cw, ccw))
+        if crossing.grade_separated:
+            informal = _crossing(node, leg, road, "unmarked", True, mid, settings)
+            informal = replace(informal, id=crossing.id + "~grade", informal=True)
+            out.append((informal, cw, ccw))
+    return out
+
+
+def _crossing(node: Node, leg: Leg, road: Road, facility: str, inferred: bool, mid: XY,
+              settings: Settings) -> Crossing:
+    """The Crossing object of one leg at one node."""
+    other = road.other(leg.end)
+    suffix = (f"k{road.key}" if road.key else "") + ("r" if road.u == road.v and leg.end else "")
+    lanes = lane_count(road.data)
+    per_dir = (lanes, 0) if road.data.get("oneway") else (math.ceil(lanes / 2), lanes // 2)
+    highway = str(road.data.get("highway") or "")
+    per_lane = settings.volume_per_lane.get(highway, min(settings.volume_per_lane.values()))
+    climb = settings.climb.get(facility, 0.0)
+    signal = None
+    if facility == "signal":
+        offset = float(zlib.crc32(str(node).encode()) % max(1, round(settings.cycle)))
+        signal = Signal(cycle=settings.cycle, green=settings.walk, offset=offset)
+    return Crossing(
+        id=f"x{node}-{other}{suffix}",
+        node=node,
+        edge=(node, other, road.key),
+        x=mid[0],
+        y=mid[1],
+        facility=facility,
+        highway=highway,
+        name=str(road.data.get("name") or ""),
+        length=road.width + 2 * climb * settings.stair_horizontal,
+        lanes=per_dir,
+        speed_limit=_speed_limit(road.data, highway, settings),
+        volume=(float(per_lane * per_dir[0]), float(per_lane * per_dir[1])),
+        signal=signal,
+        climb=climb,
+        inferred=inferred,
+    )
+
+
+def _speed_limit(data: Mapping[str, Any], highway: str, settings: Settings) -> float:
+    """Posted limit of an edge (km/h); the class default if the edge has none."""
+    try:
+        return float(data["maxspeed"])
+    except (KeyError, TypeError, ValueError):
+        limits = settings.default_limit
+        return float(limits.get(highway, min(limits.values())))
+
