@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import mesa
-import numpy as np
 
 from simulator.kerb import Outcome, Walker
 from simulator.routing import Route
@@ -39,8 +37,7 @@ class Party(mesa.Agent):
     """
 
     def __init__(self, model: SchoolRouteModel, *, members: list[Child], route: Route,
-                 depart: float, speed: float, walker: Walker, inattentive_share: float,
-                 rng: np.random.Generator) -> None:
+                 depart: float, speed: float, walker: Walker, inattentive_share: float) -> None:
         super().__init__(model)
         self.members = members
         self.route = route
@@ -48,7 +45,6 @@ class Party(mesa.Agent):
         self.speed = speed
         self.walker = walker
         self.inattentive_share = inattentive_share
-        self.kerb_rng = rng
         self.leg = 0
         self.arrived: float | None = None
         self.outcomes: list[tuple[str, Outcome, bool]] = []
@@ -88,12 +84,6 @@ class Party(mesa.Agent):
         """Arrive at the school gate."""
         self.arrived = self.model.time
         self.model.arrivals += self.size
-
-    def kerb_walker(self) -> Walker:
-        """The walker for this crossing: inattentive with the party's per-crossing chance."""
-        if self.inattentive_share > 0 and self.kerb_rng.uniform() < self.inattentive_share:
-            return replace(self.walker, inattentive=True)
-        return self.walker
 
 
 class Guard(mesa.Agent):

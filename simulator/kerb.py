@@ -292,11 +292,21 @@ def _two_stage(road: Road, walker: Walker, t0: float, not_before: float, risk: R
     return Outcome(t0, s1, e2, mode, in_road, min(lag1, lag2), worst(enc1, enc2))
 
 
+def escort(road: Road, walker: Walker, t0: float, risk: Risk) -> Outcome:
+    """A guard takes a group across: lane by lane, stepping out when the lane's next driver can stop.
+
+    ``road.yield_rate`` is the share of drivers who obey the guard.
+    """
+    out = _lane_by_lane(replace(road, signal=None), walker, t0, t0, risk)
+    return replace(out, mode="guard")
+
+
 def _lane_by_lane(road: Road, walker: Walker, t0: float, not_before: float, risk: Risk) -> Outcome:
     """Rolling crossing (中国式过马路): one lane at a time, standing on the lane lines."""
     lanes = road.lane_order()
     width = road.length / len(lanes)
-    per_lane = replace(walker, startup=walker.step_off + walker.lane_margin, patience=math.inf)
+    per_lane = replace(walker, startup=walker.step_off + walker.lane_margin, patience=math.inf,
+                       inattentive=False)
     first, t, lag, enc = math.nan, not_before, math.inf, NO_ENCOUNTER
     for d, k in lanes:
         start, held, _, lag_k = _accept(road.lane(d, k), t0, per_lane, length=width,

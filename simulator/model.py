@@ -15,14 +15,13 @@ import mesa
 import numpy as np
 
 from simulator.agents import Child, Guard, Party
-from simulator.kerb import Outcome, Risk, Road, Walker, cross
+from simulator.kerb import Outcome, Risk, Road, Walker, cross, escort
 from simulator.population import Children, draw_children
-from simulator.risk import NO_ENCOUNTER, braking_nodes, injury_model
+from simulator.risk import NO_ENCOUNTER, blend, braking_nodes, injury_model
 from simulator.routing import Leg, Route
 from simulator.setting import Setting, signal_of
 from simulator.traffic import KMH, Stream, make_stream
 
-PARTY_STREAM = 2
 TRAILING = 3600.0  # children still walking are followed this long after the period ends
 
 
@@ -62,7 +61,7 @@ class SchoolRouteModel(mesa.Model):
         return float(self.setting.home_weights.get(home, 1.0))
 
     def _make_parties(self, homes: list[str]) -> None:
-        pop, s, p = self.population, self.setting, self.params
+        pop, s = self.population, self.setting
         educated = pop.u_educated < s.education_share
         for i in range(len(pop)):
             self.children.append(Child(self, index=i, home=homes[pop.home[i]], age=int(pop.age[i]),
@@ -105,9 +104,8 @@ class SchoolRouteModel(mesa.Model):
         free = route.length / speed
         bell = min(s.bell_for(c.age) for c in members)
         depart = bell - float(pop.slack[i]) - free * p["child.walk_time_budget"]
-        rng = np.random.default_rng([self.seed, PARTY_STREAM, number])
         self.parties.append(Party(self, members=members, route=route, depart=depart, speed=speed,
-                                  walker=walker, inattentive_share=inattentive, rng=rng))
+                                  walker=walker, inattentive_share=inattentive))
 
     def _choose_route(self, compliant: Route, shortcut: Route, u: float, *, speed: float) -> Route:
         if shortcut is compliant:
@@ -162,7 +160,14 @@ class SchoolRouteModel(mesa.Model):
         if guard is not None and guard.on_duty(t):
             guard.join(party, leg.near)
             return
-        outcome = cross(self.road(cid, leg.near), party.kerb_walker(), t, self.risk)
+        road = self.road(cid, leg.near)
+        outcome = cross(road, party.walker, t, self.risk)
+        if party.inattentive_share > 0 and road.signal is None:
+            # expected value over the chance of stepping out without waiting for a safe gap:
+            # both branches are computed, so no rare event is sampled
+            careless = cross(road, replace(party.walker, inattentive=True), t, self.risk)
+            outcome = replace(outcome, encounter=blend(outcome.encounter, careless.encounter,
+                                                       party.inattentive_share))
         party.crossed(cid, outcome, guarded=False)
 
     def escort(self, guard: Guard, group: list[tuple[Party, float, int]]) -> float:
@@ -173,10 +178,9 @@ class SchoolRouteModel(mesa.Model):
         near = group[0][2]
         obey = p["guard.obey"][post.staff]
         walker = Walker(speed=min(p["guard.escort_speed"], *(party.speed for party, _, _ in group)),
-                        startup=p["adult.startup_time"])
+                        startup=p["adult.startup_time"], lane_margin=p["guard.lane_margin"])
         road = self.road(post.crossing, near)
-        guarded = replace(road, yield_rate=max(obey, road.yield_rate), signal=None, refuge=False)
-        out = cross(guarded, walker, t, self.risk)
+        out = escort(replace(road, yield_rate=max(obey, road.yield_rate)), walker, t, self.risk)
         for party, arrived, _ in group:
             mine = Outcome(arrived, out.start, out.end, "guard", out.in_road, out.lag, out.encounter)
             party.crossed(post.crossing, mine, guarded=True)

@@ -69,7 +69,7 @@ def braking_nodes(params: Parameters, *, n: int = 7) -> Braking:
 class Encounter:
     """The worst of a walker's encounters with vehicles during one crossing stage."""
 
-    conflicts: int
+    conflicts: float
     min_ttc: float
     min_pet: float
     max_drac: float
@@ -145,6 +145,22 @@ def encounter(
         p_impact=p_imp,
         p_death=p_death,
         p_severe=p_sev,
+    )
+
+
+def blend(a: Encounter, b: Encounter, p: float) -> Encounter:
+    """Expected values over two branches: ``a`` with probability 1 - p, ``b`` with p.
+
+    Counts and probabilities are averaged; the surrogate extremes stay those
+    of ``a``, the branch that was walked.
+    """
+    if p <= 0:
+        return a
+    return Encounter(
+        (1 - p) * a.conflicts + p * b.conflicts, a.min_ttc, a.min_pet, a.max_drac,
+        (1 - p) * a.p_impact + p * b.p_impact,
+        (1 - p) * a.p_death + p * b.p_death,
+        (1 - p) * a.p_severe + p * b.p_severe,
     )
 
 

@@ -1,0 +1,180 @@
+"""From scenario files to runnable settings: build the site, apply the interventions.
+
+An intervention is data applied to a copy of the network's crossings and
+traffic; the model never branches on scenario names. Sites are built once and
+shared by every scenario that names the same site.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from simulator.crossing import GRADE_SEPARATED, Crossing, Signal
+from simulator.errors import ScenarioError
+from simulator.network.site import Site as StreetSite
+from simulator.network.site import street_edge_id
+from simulator.network.synthetic import DistrictSpec, district_site
+from simulator.network.walk import WalkNetwork, add_informal_crossing, walk_network_from_site
+from simulator.params import Parameters, clock_seconds, default_parameters
+from simulator.scenario import (
+    DropoffBan,
+    Education,
+    FacilityChange,
+    GuardPost,
+    Humps,
+    LaneReduction,
+    Scenario,
+    SpeedLimit,
+    StartTime,
+    VolumeOverride,
+    Zone,
+    check_references,
+    load_scenario,
+    scenario_to_yaml,
+)
+from simulator.setting import Calming, Setting, prepare_setting
+from simulator.setting import GuardPost as Post
+
+DEFAULT_CHILDREN = 1500
+DEMO_FILES = ("baseline.yaml", "school-zone-30.yaml", "arterial-signal.yaml", "footbridge.yaml",
+              "guard-posts.yaml", "no-dropoff.yaml", "combined.yaml")
+
+
+def demo_scenario_files() -> list[Path]:
+    """The baseline and alternatives ``saferoute demo`` runs (the repository's ``scenarios/``)."""
+    folder = Path(__file__).resolve().parent.parent / "scenarios"
+    missing = [name for name in DEMO_FILES if not (folder / name).is_file()]
+    if missing:
+        msg = f"{folder}: demo scenario file(s) missing: {', '.join(missing)}"
+        raise ScenarioError(msg)
+    return [folder / name for name in DEMO_FILES]
+
+
+def site_from_scenario(scenario: Scenario) -> StreetSite:
+    """The street graph, school and homes a scenario names."""
+    site = scenario.site
+    if site.synthetic is not None:
+        s = site.synthetic
+        return district_site(DistrictSpec(superblocks=s.superblocks, compounds_per_block=s.compounds_per_block,
+                                          seed=s.seed))
+    msg = f"site.map: {site.map}: OpenStreetMap sites are not supported yet (use site.synthetic)"
+    raise ScenarioError(msg)
+
+
+def settings_from_files(paths: Sequence[str | Path]) -> tuple[list[Setting], dict[str, Any]]:
+    """Load and prepare scenario files; the first is the baseline.
+
+    Returns the settings and, by scenario name, the scenario as written (for
+    the manifest).
+    """
+    scenarios = [(str(p), load_scenario(p)) for p in paths]
+    names = [s.name for _, s in scenarios]
+    dup = sorted({n for n in names if names.count(n) > 1})
+    if dup:
+        msg = f"scenario names must differ: {', '.join(dup)} appears more than once ({', '.join(map(str, paths))})"
+        raise ScenarioError(msg)
+    sites: dict[str, tuple[StreetSite, WalkNetwork]] = {}
+    settings = []
+    for origin, scenario in scenarios:
+        key = scenario.site.model_dump_json()
+        if key not in sites:
+            site = site_from_scenario(scenario)
+            sites[key] = (site, walk_network_from_site(site))
+        site, network = sites[key]
+        settings.append(setting_from_scenario(scenario, site=site, network=network, origin=origin))
+    return settings, {s.name: scenario_to_yaml(s) for _, s in scenarios}
+
+
+def setting_from_scenario(
+    scenario: Scenario, *, site: StreetSite, network: WalkNetwork, origin: str = "<scenario>",
+    params: Parameters | None = None,
+) -> Setting:
+    """Apply a scenario's interventions to a built network and prepare the setting."""
+    params = (params or default_parameters()).with_overrides(scenario.parameters) if scenario.parameters \
+        else (params or default_parameters())
+    by_edge: dict[str, list[str]] = {}
+    for cid, c in network.crossings.items():
+        by_edge.setdefault(street_edge_id(*c.edge), []).append(cid)
+    edges = {street_edge_id(u, v, k) for u, v, k in network.street.edges(keys=True)}
+    check_references(scenario, crossings=set(network.crossings), edges=edges, origin=origin)
+    school = (site.school.x, site.school.y)
+
+    def where(change: Any) -> list[str]:
+        """Crossing ids an intervention applies to."""
+        if getattr(change, "crossings", None):
+            return list(change.crossings)
+        if getattr(change, "edges", None):
+            return [cid for e in change.edges for cid in by_edge.get(e, [])]
+        zone: Zone = change.zone
+        cx, cy = zone.center or school
+        return [cid for cid, c in network.crossings.items()
+                if math.hypot(c.x - cx, c.y - cy) <= zone.radius_m]
+
+    crossings = dict(network.crossings)
+    graph = network.graph
+    for change in scenario.interventions_of(FacilityChange):
+        for cid in change.crossings:
+            old = crossings[cid]
+            crossings[cid] = _with_facility(old, change, params)
+            if change.facility in GRADE_SEPARATED and old.facility not in GRADE_SEPARATED and not old.informal:
+                informal = replace(old, id=f"{cid}~grade", facility="unmarked", informal=True, signal=None)
+                if informal.id not in crossings:
+                    graph = add_informal_crossing(graph if graph is not network.graph else graph.copy(),
+                                                  cid, informal.id)
+                    crossings[informal.id] = informal
+    for change in scenario.interventions_of(LaneReduction):
+        for cid in where(change):
+            c = crossings[cid]
+            n = change.lanes_per_direction
+            lanes = (min(c.lanes[0], n), min(c.lanes[1], n))
+            crossings[cid] = replace(c, lanes=lanes, length=sum(lanes) * params["traffic.lane_width"])
+    volume: dict[str, tuple[float, float]] = {}
+    for change in scenario.interventions_of(VolumeOverride):
+        v = change.vph if isinstance(change.vph, tuple) else (float(change.vph), float(change.vph))
+        for cid in where(change):
+            volume[cid] = (float(v[0]), float(v[1]))
+    t0 = clock_seconds(scenario.period.start if scenario.period else params["school.period_start"])
+    calming: dict[str, Calming] = {}
+    for change in scenario.interventions_of(SpeedLimit):
+        window = None
+        if change.hours is not None:
+            a, b = change.hours.seconds()
+            window = (a - t0, b - t0)
+        for cid in where(change):
+            calming[cid] = replace(calming.get(cid, Calming()), limit=change.limit_kmh, window=window)
+    for change in scenario.interventions_of(Humps):
+        for cid in where(change):
+            calming[cid] = replace(calming.get(cid, Calming()), humps=True)
+    guards = []
+    for change in scenario.interventions_of(GuardPost):
+        a, b = change.hours.seconds()
+        guards.extend(Post(cid, a - t0, b - t0, change.staff, change.count) for cid in change.crossings)
+    bans = [c.radius_m for c in scenario.interventions_of(DropoffBan)]
+    education = [c.share for c in scenario.interventions_of(Education)]
+    bell_by_age = {age: c.bell for c in scenario.interventions_of(StartTime) for age in (c.ages or range(6, 13))}
+    net = replace(network, graph=graph, crossings=crossings)
+    return prepare_setting(
+        net, params=params, name=scenario.name, n_children=scenario.children or DEFAULT_CHILDREN,
+        period=(scenario.period.start, scenario.period.end) if scenario.period else None,
+        bell=scenario.bell, bell_by_age=bell_by_age, enforcement=scenario.enforcement, calming=calming,
+        volume=volume, guards=tuple(guards), dropoff_ban=max(bans, default=0.0),
+        education_share=max(education, default=0.0), description=scenario.description or "",
+        home_weights={h.id: h.weight for h in site.homes},
+    )
+
+
+def _with_facility(c: Crossing, change: FacilityChange, params: Parameters) -> Crossing:
+    """The crossing rebuilt as ``change.facility``."""
+    facility = change.facility
+    signal = None
+    if facility == "signal":
+        t = change.signal
+        signal = Signal(t.cycle, min(t.walk + 4.0, t.cycle), t.offset) if t else (
+            c.signal or Signal(params["signal.cycle"], params["signal.walk"], 0.0))
+    climb = {"footbridge": params["grade.footbridge_climb"],
+             "underpass": params["grade.underpass_climb"]}.get(facility, 0.0)
+    return replace(c, facility=facility, signal=signal, climb=climb, inferred=False)
