@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from simulator.errors import SaferouteError
 
@@ -20,33 +22,66 @@ HEADLINE = (
     ("late_pct", "late %", 1),
     ("unassisted_arterial_per_trip", "unassisted arterial/trip", 3),
 )
+MAX_FLOW = 10000
+MAX_LENGTH = 100
+MAX_HCM_WAIT = 3600
+
+
+class _Parser(argparse.ArgumentParser):
+    """Argument parser whose usage errors are one line, like every other bad-input error."""
+
+    def error(self, message: str) -> NoReturn:
+        """Print ``saferoute: error: <message>`` on one line and exit with status 2."""
+        text = " ".join(message.split())
+        self.exit(EXIT_BAD_INPUT, f"saferoute: error: {text} (see: {self.prog} --help)\n")
+
+
+def _whole(text: str) -> int:
+    """A whole-number option value, or a one-line error naming the value."""
+    try:
+        return int(text)
+    except ValueError:
+        msg = f"{text!r} is not allowed (allowed: a whole number)"
+        raise argparse.ArgumentTypeError(msg) from None
+
+
+def _number(text: str) -> float:
+    """A numeric option value, or a one-line error naming the value."""
+    try:
+        return float(text)
+    except ValueError:
+        msg = f"{text!r} is not allowed (allowed: a number)"
+        raise argparse.ArgumentTypeError(msg) from None
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="saferoute", description="Safe-route school travel simulator.")
+    p = _Parser(prog="saferoute", description="Safe-route school travel simulator.")
     sub = p.add_subparsers(dest="command", required=True)
     demo = sub.add_parser("demo", help="baseline and alternatives on the default district")
-    demo.add_argument("--seeds", type=int, default=10, help="replications per scenario (default 10)")
+    demo.add_argument("--seeds", type=_whole, default=10,
+                      help="replications per scenario (default 10)")
     demo.add_argument("--out", default="results/demo", help="results folder (default results/demo)")
-    demo.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
+    demo.add_argument("--workers", type=_whole, default=2, help="worker processes (default 2)")
     run = sub.add_parser("run", help="run one scenario file")
     run.add_argument("scenario")
     compare = sub.add_parser("compare", help="compare alternatives with a baseline (paired, CRN)")
     compare.add_argument("baseline")
     compare.add_argument("alternatives", nargs="+")
     for q in (run, compare):
-        q.add_argument("--seeds", type=int, default=10, help="replications (default 10)")
+        q.add_argument("--seeds", type=_whole, default=10, help="replications (default 10)")
         q.add_argument("--out", default=None, help="results folder (default results/<name>)")
-        q.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
+        q.add_argument("--workers", type=_whole, default=2, help="worker processes (default 2)")
     val = sub.add_parser("validate", help="check the kerb model against HCM closed forms")
-    val.add_argument("--flow", type=float, help="total vehicle flow, veh/h")
-    val.add_argument("--length", type=float, help="crossing length, m")
-    val.add_argument("--walk-speed", type=float, default=1.07, help="m/s (default 1.07)")
-    val.add_argument("--startup", type=float, default=3.0, help="start-up time t_s, s (default 3)")
-    val.add_argument("--yield-rate", type=float, default=0.0, help="driver yield probability 0..1")
+    val.add_argument("--flow", type=_number, help="total vehicle flow, veh/h")
+    val.add_argument("--length", type=_number, help="crossing length, m")
+    val.add_argument("--walk-speed", type=_number, default=1.07, help="m/s (default 1.07)")
+    val.add_argument("--startup", type=_number, default=3.0,
+                     help="start-up time t_s, s (default 3)")
+    val.add_argument("--yield-rate", type=_number, default=0.0,
+                     help="driver yield probability 0..1")
     val.add_argument("--signal", default=None, help="CYCLE,GREEN in seconds")
-    val.add_argument("--crossings", type=int, default=5000, help="pedestrians simulated")
-    val.add_argument("--seed", type=int, default=1)
+    val.add_argument("--crossings", type=_whole, default=5000, help="pedestrians simulated")
+    val.add_argument("--seed", type=_whole, default=1)
     val.add_argument("--json", action="store_true", help="print one JSON object")
     return p
 
@@ -57,7 +92,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return {"demo": _demo, "run": _run, "compare": _compare, "validate": _validate}[args.command](args)
     except SaferouteError as exc:
-        print(f"saferoute: error: {exc}", file=sys.stderr)
+        print("saferoute: error: " + " ".join(str(exc).splitlines()), file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("saferoute: interrupted; nothing was written", file=sys.stderr)
@@ -77,12 +112,15 @@ def _check_counts(args: argparse.Namespace) -> None:
 
 def _compare_files(paths: Sequence[str], args: argparse.Namespace, *, out: str) -> int:
     from simulator.experiment import settings_from_files
-    from simulator.results import write_results
-    from simulator.runs import paired_differences, run_many, summary_table
 
     _check_counts(args)
     started = time.perf_counter()
     settings, scenarios = settings_from_files(paths)
+    # the engine's imports are slow: bad scenario files are reported before them
+    from simulator.results import check_out_folder, write_results
+    from simulator.runs import paired_differences, run_many, summary_table
+
+    check_out_folder(out)
     seeds = list(range(1, args.seeds + 1))
     print(f"running {len(settings)} scenario(s) x {len(seeds)} seeds on {args.workers} worker(s)...",
           file=sys.stderr)
@@ -131,9 +169,10 @@ def format_comparison(summary, diffs) -> str:
 
 def _validate(args: argparse.Namespace) -> int:
     from simulator.errors import ScenarioError
-    from simulator.validation import STANDARD_CASES, CrossingCase, simulate_case
 
     if args.flow is None and args.length is None:
+        from simulator.validation import STANDARD_CASES, simulate_case
+
         rows = []
         for case in STANDARD_CASES:
             r = simulate_case(case)
@@ -148,27 +187,49 @@ def _validate(args: argparse.Namespace) -> int:
             print(json.dumps(rows))
         return 0 if all(abs(r["z"]) < 3 for r in rows) else 1
     problems = []
-    if args.flow is None or args.flow < 0:
-        problems.append(f"--flow: {args.flow} is not allowed (allowed: a number >= 0 veh/h)")
-    if args.length is None or args.length <= 0:
-        problems.append(f"--length: {args.length} is not allowed (allowed: a number > 0 m)")
-    if args.walk_speed <= 0:
-        problems.append(f"--walk-speed: {args.walk_speed} is not allowed (allowed: > 0 m/s)")
-    if not 0 <= args.yield_rate <= 1:
-        problems.append(f"--yield-rate: {args.yield_rate} is not allowed (allowed: 0..1)")
-    if args.crossings < 2:
-        problems.append(f"--crossings: {args.crossings} is not allowed (allowed: >= 2)")
+
+    def check(option: str, value: float | None, ok: bool, allowed: str) -> None:
+        if value is None:
+            problems.append(f"{option}: missing (allowed: {allowed})")
+        elif not math.isfinite(value) or not ok:
+            problems.append(f"{option}: {value:g} is not allowed (allowed: {allowed})")
+
+    check("--flow", args.flow, args.flow is not None and 0 <= args.flow <= MAX_FLOW,
+          f"a number 0–{MAX_FLOW} veh/h")
+    check("--length", args.length, args.length is not None and 0 < args.length <= MAX_LENGTH,
+          f"a number > 0 and <= {MAX_LENGTH} m")
+    check("--walk-speed", args.walk_speed, 0 < args.walk_speed <= 5, "a number > 0 and <= 5 m/s")
+    check("--startup", args.startup, 0 <= args.startup <= 60, "a number 0–60 s")
+    check("--yield-rate", args.yield_rate, 0 <= args.yield_rate <= 1, "a number 0–1")
+    if not 2 <= args.crossings <= 1_000_000:
+        problems.append(f"--crossings: {args.crossings} is not allowed "
+                        "(allowed: a whole number 2–1000000)")
+    if args.seed < 0:
+        problems.append(f"--seed: {args.seed} is not allowed (allowed: a whole number >= 0)")
     signal = None
     if args.signal:
         try:
             cycle, green = (float(x) for x in args.signal.split(","))
-            if not 0 < green < cycle:
+            if not (0 < green < cycle <= 600):
                 raise ValueError
             signal = (cycle, green)
         except ValueError:
-            problems.append(f"--signal: {args.signal!r} is not allowed (allowed: CYCLE,GREEN with 0 < GREEN < CYCLE)")
+            problems.append(f"--signal: {args.signal!r} is not allowed "
+                            "(allowed: CYCLE,GREEN in seconds with 0 < GREEN < CYCLE <= 600)")
     if problems:
         raise ScenarioError("; ".join(problems))
+    from simulator.validation import CrossingCase, hcm_unsignalised_delay, simulate_case
+
+    if signal is None:
+        # the kerb model waits for a gap: an HCM wait of hours would run for hours
+        tc = args.length / args.walk_speed + args.startup
+        vt = args.flow / 3600 * tc
+        wait = hcm_unsignalised_delay(args.flow, tc)[0] if vt < 700 else math.inf
+        if wait > MAX_HCM_WAIT:
+            msg = (f"--flow {args.flow:g} with --length {args.length:g}: the HCM wait for a gap is "
+                   f"{wait:.3g} s (allowed: a flow and crossing whose HCM wait is at most "
+                   f"{MAX_HCM_WAIT} s)")
+            raise ScenarioError(msg)
     case = CrossingCase(flow=args.flow, length=args.length, walk_speed=args.walk_speed, startup=args.startup,
                         yield_rate=args.yield_rate, signal=signal, crossings=args.crossings, seed=args.seed)
     r = simulate_case(case)

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from simulator.crossing import GRADE_SEPARATED, Crossing, Signal
-from simulator.errors import ScenarioError
+from simulator.errors import NetworkError, ScenarioError
 from simulator.network.site import Site as StreetSite
 from simulator.network.site import street_edge_id
 from simulator.network.synthetic import DistrictSpec, district_site
@@ -82,8 +82,13 @@ def settings_from_files(paths: Sequence[str | Path]) -> tuple[list[Setting], dic
     for origin, scenario in scenarios:
         key = scenario.site.model_dump_json()
         if key not in sites:
-            site = site_from_scenario(scenario)
-            sites[key] = (site, walk_network_from_site(site))
+            try:
+                site = site_from_scenario(scenario)
+                sites[key] = (site, walk_network_from_site(site))
+            except ScenarioError as exc:
+                raise ScenarioError(f"{origin}: {exc}") from None
+            except NetworkError as exc:
+                raise NetworkError(f"{origin}: site: {exc}") from None
         site, network = sites[key]
         settings.append(setting_from_scenario(scenario, site=site, network=network, origin=origin))
     return settings, {s.name: scenario_to_yaml(s) for _, s in scenarios}

@@ -19,6 +19,7 @@ from typing import Any
 import pandas as pd
 
 from simulator import __version__
+from simulator.errors import ResultsError
 from simulator.metrics import SUMMARY_FIELDS
 from simulator.runs import RunResult, paired_differences, summary_table
 from simulator.setting import Setting
@@ -59,14 +60,52 @@ def manifest(settings: Sequence[Setting], seeds: Sequence[int], *, scenarios: di
     }
 
 
+def check_out_folder(out: str | os.PathLike) -> Path:
+    """``out`` as a path, if results may be written there (checked before any run).
+
+    A new folder, an empty one or an earlier results folder (it has a
+    ``manifest.json``; it is replaced) is allowed; anything else is refused so
+    that ``--out`` can never replace a file or a folder of other files.
+    """
+    given = str(out)
+    path = Path(out).resolve()
+    allowed = ("allowed: a new or empty folder, or an earlier saferoute results folder, "
+               "which is replaced")
+    if path.exists() and not path.is_dir():
+        raise ResultsError(f"--out: {given} is a file ({allowed})")
+    if path.is_dir() and any(path.iterdir()) and not (path / "manifest.json").is_file():
+        raise ResultsError(f"--out: {given} is a folder of other files, not saferoute results "
+                           f"({allowed})")
+    ancestor = path.parent
+    while not ancestor.exists():
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        raise ResultsError(f"--out: {given} is inside {ancestor}, which is a file ({allowed})")
+    if not os.access(ancestor, os.W_OK | os.X_OK):
+        raise ResultsError(f"--out: {given}: cannot write in {ancestor} (permission denied)")
+    return path
+
+
 def write_results(
     results: Sequence[RunResult], out: str | os.PathLike, *, settings: Sequence[Setting],
     seeds: Sequence[int], scenarios: dict[str, Any],
 ) -> Path:
-    """Write every table and the manifest into ``out`` (replaced atomically)."""
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    """Write every table and the manifest into ``out`` (replaced atomically).
+
+    Raises
+    ------
+    ResultsError
+        If ``out`` is not a place for results (see :func:`check_out_folder`) or
+        cannot be written; ``out`` is then left as it was.
+    """
+    given = str(out)
+    out = check_out_folder(out)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    except OSError as bad:
+        msg = f"--out: {given}: cannot write results ({bad.strerror or bad})"
+        raise ResultsError(msg) from None
     try:
         _stack(results, "trips").to_csv(tmp / "trips.csv", index=False)
         _stack(results, "events").to_csv(tmp / "events.csv", index=False)
@@ -92,10 +131,18 @@ def write_results(
             old = out.with_name(f".{out.name}.old")
             shutil.rmtree(old, ignore_errors=True)
             out.rename(old)
-            tmp.rename(out)
+            try:
+                tmp.rename(out)
+            except BaseException:
+                old.rename(out)
+                raise
             shutil.rmtree(old, ignore_errors=True)
         else:
             tmp.rename(out)
+    except OSError as bad:
+        shutil.rmtree(tmp, ignore_errors=True)
+        msg = f"--out: {given}: cannot write results ({bad.strerror or bad})"
+        raise ResultsError(msg) from None
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

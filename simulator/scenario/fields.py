@@ -58,5 +58,7 @@ def ordered(window: TimeWindow | None, what: str) -> TimeWindow | None:
     if window is None or window.end > window.start:
         return window
     if window.end == window.start:
-        raise problems([((), f"{what} starts and ends at {window.start} (it must end later)")])
-    raise problems([((), f"{what} ends ({window.end}) before it starts ({window.start})")])
+        raise problems([((), f"{what} starts and ends at {window.start} "
+                             "(allowed: an end later than the start)")])
+    raise problems([((), f"{what} ends ({window.end}) before it starts ({window.start}) "
+                         "(allowed: an end later than the start)")])

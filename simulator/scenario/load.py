@@ -86,7 +86,8 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
     origin = str(path)
     data, notes = _read_yaml(Path(path), origin=origin)
     if data is None:
-        raise ScenarioError(f"{origin}: the file is empty")
+        raise ScenarioError(f"{origin}: the file is empty "
+                            "(allowed: a scenario, at least name: ...)")
     return _validate(data, origin=origin, base=Path(path).parent, notes=notes)
 
 
