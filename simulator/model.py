@@ -103,7 +103,8 @@ class SchoolRouteModel(mesa.Model):
                 inattentive *= p["education.inattentive_factor"]
         free = route.length / speed
         bell = min(s.bell_for(c.age) for c in members)
-        depart = bell - float(pop.slack[i]) - free * p["child.walk_time_budget"]
+        # nobody leaves before the simulated period starts: the model cannot look back in time
+        depart = max(bell - float(pop.slack[i]) - free * p["child.walk_time_budget"], 0.0)
         self.parties.append(Party(self, members=members, route=route, depart=depart, speed=speed,
                                   walker=walker, inattentive_share=inattentive))
 
