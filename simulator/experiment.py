@@ -8,7 +8,7 @@ shared by every scenario that names the same site.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -18,6 +18,7 @@ from simulator.errors import NetworkError, ScenarioError
 from simulator.network.site import Site as StreetSite
 from simulator.network.site import street_edge_id
 from simulator.network.synthetic import DistrictSpec, district_site
+from simulator.network.schools import site_from_file
 from simulator.network.walk import WalkNetwork, add_informal_crossing, walk_network_from_site
 from simulator.params import Parameters, clock_seconds, default_parameters
 from simulator.scenario import (
@@ -34,64 +35,81 @@ from simulator.scenario import (
     Zone,
     check_references,
     load_scenario,
+    scenario_from_mapping,
     scenario_to_yaml,
 )
 from simulator.setting import Calming, Setting, prepare_setting
 from simulator.setting import GuardPost as Post
 
 DEFAULT_CHILDREN = 1500
-DEMO_FILES = ("baseline.yaml", "school-zone-30.yaml", "arterial-signal.yaml", "footbridge.yaml",
-              "guard-posts.yaml", "no-dropoff.yaml", "combined.yaml")
-
-
-def demo_scenario_files() -> list[Path]:
-    """The baseline and alternatives ``saferoute demo`` runs (the repository's ``scenarios/``)."""
-    folder = Path(__file__).resolve().parent.parent / "scenarios"
-    missing = [name for name in DEMO_FILES if not (folder / name).is_file()]
-    if missing:
-        msg = f"{folder}: demo scenario file(s) missing: {', '.join(missing)}"
-        raise ScenarioError(msg)
-    return [folder / name for name in DEMO_FILES]
 
 
 def site_from_scenario(scenario: Scenario) -> StreetSite:
-    """The street graph, school and homes a scenario names."""
+    """The street graph, school and homes a scenario names (the synthetic district or a map)."""
     site = scenario.site
     if site.synthetic is not None:
         s = site.synthetic
-        return district_site(DistrictSpec(superblocks=s.superblocks, compounds_per_block=s.compounds_per_block,
-                                          seed=s.seed))
-    msg = f"site.map: {site.map}: OpenStreetMap sites are not supported yet (use site.synthetic)"
-    raise ScenarioError(msg)
+        return district_site(DistrictSpec(superblocks=s.superblocks,
+                                          compounds_per_block=s.compounds_per_block, seed=s.seed))
+    assert site.map is not None
+    kwargs = {} if site.catchment_m is None else {"catchment_m": site.catchment_m}
+    return site_from_file(site.map, school=site.school, **kwargs)
 
 
-def settings_from_files(paths: Sequence[str | Path]) -> tuple[list[Setting], dict[str, Any]]:
+def scenario_with_site(scenario: Scenario, site: Mapping[str, Any], *, origin: str) -> Scenario:
+    """The scenario on another site (``--map``/``--school``), validated like a file's ``site``."""
+    checked = scenario_from_mapping({"name": scenario.name, "site": dict(site)}, origin=origin)
+    return scenario.model_copy(update={"site": checked.site})
+
+
+def settings_from_files(
+    paths: Sequence[str | Path], *, site: Mapping[str, Any] | None = None,
+) -> tuple[list[Setting], dict[str, Any]]:
     """Load and prepare scenario files; the first is the baseline.
 
-    Returns the settings and, by scenario name, the scenario as written (for
-    the manifest).
+    ``site`` (a scenario ``site`` mapping) replaces every file's site. Returns
+    the settings and, by scenario name, the scenario as run (for the manifest).
     """
     scenarios = [(str(p), load_scenario(p)) for p in paths]
+    if site is not None:
+        scenarios = [(o, scenario_with_site(s, site, origin="--map/--school")) for o, s in scenarios]
+    return settings_from_scenarios(scenarios)
+
+
+def settings_from_scenarios(
+    scenarios: Sequence[tuple[str, Scenario]],
+) -> tuple[list[Setting], dict[str, Any]]:
+    """Prepare (origin, scenario) pairs; sites are built once and shared."""
     names = [s.name for _, s in scenarios]
     dup = sorted({n for n in names if names.count(n) > 1})
     if dup:
-        msg = f"scenario names must differ: {', '.join(dup)} appears more than once ({', '.join(map(str, paths))})"
+        origins = ", ".join(o for o, _ in scenarios)
+        msg = f"scenario names must differ: {', '.join(dup)} appears more than once ({origins})"
         raise ScenarioError(msg)
     sites: dict[str, tuple[StreetSite, WalkNetwork]] = {}
     settings = []
     for origin, scenario in scenarios:
-        key = scenario.site.model_dump_json()
-        if key not in sites:
-            try:
-                site = site_from_scenario(scenario)
-                sites[key] = (site, walk_network_from_site(site))
-            except ScenarioError as exc:
-                raise ScenarioError(f"{origin}: {exc}") from None
-            except NetworkError as exc:
-                raise NetworkError(f"{origin}: site: {exc}") from None
-        site, network = sites[key]
+        site, network = built_site(scenario, origin=origin, cache=sites)
         settings.append(setting_from_scenario(scenario, site=site, network=network, origin=origin))
     return settings, {s.name: scenario_to_yaml(s) for _, s in scenarios}
+
+
+def built_site(
+    scenario: Scenario, *, origin: str, cache: dict[str, tuple[StreetSite, WalkNetwork]] | None = None,
+) -> tuple[StreetSite, WalkNetwork]:
+    """The site and walk network of a scenario (from ``cache`` when already built)."""
+    cache = {} if cache is None else cache
+    key = scenario.site.model_dump_json()
+    if key not in cache:
+        try:
+            site = site_from_scenario(scenario)
+            cache[key] = (site, walk_network_from_site(site))
+        except ScenarioError as exc:
+            raise ScenarioError(f"{origin}: {exc}") from None
+        except NetworkError as exc:
+            field = "site.map" if scenario.site.map is not None else "site"
+            raise NetworkError(f"{origin}: {field}: {exc}") from None
+    return cache[key]
 
 
 def setting_from_scenario(

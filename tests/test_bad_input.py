@@ -139,7 +139,7 @@ CASES: dict[str, Case] = {
         ("compare", "a.yaml", "b.yaml", "--out", "out"),
         ("scenario names must differ", "a.yaml", "b.yaml"), {"a.yaml": SMALL, "b.yaml": SMALL}),
     "map-site-names-the-file": Case(
-        ("run", "map.yaml", "--out", "out"), ("map.yaml: site.map: ", "city.osm", "site.synthetic"),
+        ("run", "map.yaml", "--out", "out"), ("map.yaml: site.map: ", "city.osm", "empty map"),
         {"map.yaml": "name: t\nsite: {map: city.osm}\n", "city.osm": "<osm/>\n"},
         starts="map.yaml"),
     # --- run options ---------------------------------------------------------------------------

@@ -227,7 +227,7 @@ def test_every_saferoute_error_is_exit_2_and_one_line(
     kind: type[SaferouteError], tmp_path: Path, capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    def fails(paths):
+    def fails(paths, **kwargs):
         raise kind("x.yaml: first line\nsecond line")
 
     monkeypatch.setattr(simulator.experiment, "settings_from_files", fails)
@@ -240,7 +240,7 @@ def test_every_saferoute_error_is_exit_2_and_one_line(
 
 
 def test_other_errors_are_not_hidden(monkeypatch: pytest.MonkeyPatch) -> None:
-    def bug(paths):
+    def bug(paths, **kwargs):
         raise ZeroDivisionError
 
     monkeypatch.setattr(simulator.experiment, "settings_from_files", bug)

@@ -66,7 +66,7 @@ class OsmData:
         if self.bounds is not None:
             return self.bounds
         if not self.coords:
-            msg = f"{self.path} has no nodes"
+            msg = f"{self.path} is an empty map: it has no nodes and no highways"
             raise NetworkError(msg)
         lon, lat = np.array(list(self.coords.values())).T
         return float(lon.min()), float(lat.min()), float(lon.max()), float(lat.max())

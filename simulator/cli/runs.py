@@ -1,0 +1,131 @@
+"""``saferoute demo``, ``run`` and ``compare``: scenarios x seeds, a comparison table, results."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from simulator.cli.common import whole
+
+HEADLINE = (
+    ("severe_per_100k_trips", "severe/100k trips", 2),
+    ("conflicts_per_100_trips", "conflicts/100 trips", 1),
+    ("wait_per_trip_s", "wait/trip s", 1),
+    ("wait_p95_s", "p95 wait s", 1),
+    ("late_pct", "late %", 1),
+    ("unassisted_arterial_per_trip", "unassisted arterial/trip", 3),
+)
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    """Register demo, run and compare."""
+    demo = sub.add_parser("demo", help="baseline and alternatives on the default district or a map")
+    demo.add_argument("--out", default="results/demo", help="results folder (default results/demo)")
+    demo.set_defaults(handler=_demo)
+    run = sub.add_parser("run", help="run one scenario file")
+    run.add_argument("scenario")
+    run.set_defaults(handler=_run)
+    compare = sub.add_parser("compare", help="compare alternatives with a baseline (paired, CRN)")
+    compare.add_argument("baseline")
+    compare.add_argument("alternatives", nargs="+")
+    compare.set_defaults(handler=_compare)
+    for q in (run, compare):
+        q.add_argument("--out", default=None, help="results folder (default results/<name>)")
+    for q in (demo, run, compare):
+        q.add_argument("--seeds", type=whole, default=10, help="replications per scenario (default 10)")
+        q.add_argument("--workers", type=whole, default=2, help="worker processes (default 2)")
+        q.add_argument("--map", default=None,
+                       help="an OSM (.osm, .osm.bz2) or GraphML file instead of the scenario's site")
+        q.add_argument("--school", default=None, help="school name or id on --map")
+        q.add_argument("--catchment", type=float, default=None, help="catchment radius, m (default 1000)")
+
+
+def _check_counts(args: argparse.Namespace) -> None:
+    from simulator.errors import ScenarioError
+
+    if args.seeds < 1:
+        msg = f"--seeds: {args.seeds} is not allowed (allowed: a whole number >= 1)"
+        raise ScenarioError(msg)
+    if args.workers < 1:
+        msg = f"--workers: {args.workers} is not allowed (allowed: a whole number >= 1)"
+        raise ScenarioError(msg)
+    if args.school is not None and args.map is None:
+        msg = "--school: only allowed with --map (the synthetic district has one school)"
+        raise ScenarioError(msg)
+
+
+def site_override(args: argparse.Namespace) -> dict[str, Any] | None:
+    """The ``site`` mapping that --map/--school/--catchment ask for, if any."""
+    if args.map is None:
+        return None
+    site: dict[str, Any] = {"map": str(Path(args.map).absolute())}
+    if args.school is not None:
+        site["school"] = args.school
+    if args.catchment is not None:
+        site["catchment_m"] = args.catchment
+    return site
+
+
+def _execute(prepare, args: argparse.Namespace, *, out: str) -> int:
+    _check_counts(args)
+    started = time.perf_counter()
+    settings, scenarios = prepare()
+    # the engine's imports are slow: bad scenario files are reported before them
+    from simulator.results import check_out_folder, write_results
+    from simulator.runs import paired_differences, run_many, summary_table
+
+    check_out_folder(out)
+    seeds = list(range(1, args.seeds + 1))
+    print(f"running {len(settings)} scenario(s) x {len(seeds)} seeds on {args.workers} worker(s)...",
+          file=sys.stderr)
+    results = run_many(settings, seeds, workers=args.workers)
+    folder = write_results(results, out, settings=settings, seeds=seeds, scenarios=scenarios)
+    print(format_comparison(summary_table(results), paired_differences(results, baseline=settings[0].name)))
+    print(f"\nresults written to {folder} ({time.perf_counter() - started:.1f} s)")
+    return 0
+
+
+def _files(paths: Sequence[str | Path], args: argparse.Namespace, *, out: str) -> int:
+    from simulator.experiment import settings_from_files
+
+    return _execute(lambda: settings_from_files(paths, site=site_override(args)), args, out=out)
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from simulator.demo import demo_scenario_files, demo_settings_for_map
+
+    site = site_override(args)
+    if site is None:
+        return _files(demo_scenario_files(), args, out=args.out)
+    return _execute(lambda: demo_settings_for_map(site, workers=args.workers), args, out=args.out)
+
+
+def _run(args: argparse.Namespace) -> int:
+    return _files([args.scenario], args, out=args.out or f"results/{Path(args.scenario).stem}")
+
+
+def _compare(args: argparse.Namespace) -> int:
+    paths = [args.baseline, *args.alternatives]
+    return _files(paths, args, out=args.out or f"results/{Path(args.baseline).stem}-compare")
+
+
+def format_comparison(summary, diffs) -> str:
+    """A plain-text table: each scenario's figures (mean [95% CI]) and the change from the baseline."""
+    lines = ["Scenario means over seeds, [95% CI]; change vs baseline (paired, common random numbers)"]
+    for name in dict.fromkeys(summary["scenario"]):
+        lines.append(f"\n{name}")
+        for key, label, nd in HEADLINE:
+            row = summary[(summary["scenario"] == name) & (summary["metric"] == key)].iloc[0]
+            text = f"  {label:<26} {row['mean']:>9.{nd}f} [{row['ci_low']:.{nd}f}, {row['ci_high']:.{nd}f}]"
+            d = diffs[(diffs["scenario"] == name) & (diffs["metric"] == key)] if len(diffs) else diffs
+            if len(d):
+                r = d.iloc[0]
+                verdict = "" if r["significant"] else "  (within noise)"
+                text += (f"   change {r['diff']:+.{nd}f} [{r['ci_low']:+.{nd}f}, {r['ci_high']:+.{nd}f}]"
+                         f"{verdict}")
+            lines.append(text)
+    return "\n".join(lines)
