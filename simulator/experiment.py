@@ -15,10 +15,10 @@ from typing import Any
 
 from simulator.crossing import GRADE_SEPARATED, Crossing, Signal
 from simulator.errors import NetworkError, ScenarioError
+from simulator.network.schools import site_from_file
 from simulator.network.site import Site as StreetSite
 from simulator.network.site import street_edge_id
 from simulator.network.synthetic import DistrictSpec, district_site
-from simulator.network.schools import site_from_file
 from simulator.network.walk import WalkNetwork, add_informal_crossing, walk_network_from_site
 from simulator.params import Parameters, clock_seconds, default_parameters
 from simulator.scenario import (
@@ -49,11 +49,13 @@ def site_from_scenario(scenario: Scenario) -> StreetSite:
     site = scenario.site
     if site.synthetic is not None:
         s = site.synthetic
-        return district_site(DistrictSpec(superblocks=s.superblocks,
-                                          compounds_per_block=s.compounds_per_block, seed=s.seed))
+        return district_site(
+            DistrictSpec(superblocks=s.superblocks, compounds_per_block=s.compounds_per_block, seed=s.seed)
+        )
     assert site.map is not None
-    kwargs = {} if site.catchment_m is None else {"catchment_m": site.catchment_m}
-    return site_from_file(site.map, school=site.school, **kwargs)
+    if site.catchment_m is None:
+        return site_from_file(site.map, school=site.school)
+    return site_from_file(site.map, school=site.school, catchment_m=site.catchment_m)
 
 
 def scenario_with_site(scenario: Scenario, site: Mapping[str, Any], *, origin: str) -> Scenario:
@@ -63,7 +65,9 @@ def scenario_with_site(scenario: Scenario, site: Mapping[str, Any], *, origin: s
 
 
 def settings_from_files(
-    paths: Sequence[str | Path], *, site: Mapping[str, Any] | None = None,
+    paths: Sequence[str | Path],
+    *,
+    site: Mapping[str, Any] | None = None,
 ) -> tuple[list[Setting], dict[str, Any]]:
     """Load and prepare scenario files; the first is the baseline.
 
@@ -95,7 +99,10 @@ def settings_from_scenarios(
 
 
 def built_site(
-    scenario: Scenario, *, origin: str, cache: dict[str, tuple[StreetSite, WalkNetwork]] | None = None,
+    scenario: Scenario,
+    *,
+    origin: str,
+    cache: dict[str, tuple[StreetSite, WalkNetwork]] | None = None,
 ) -> tuple[StreetSite, WalkNetwork]:
     """The site and walk network of a scenario (from ``cache`` when already built)."""
     cache = {} if cache is None else cache
@@ -113,12 +120,19 @@ def built_site(
 
 
 def setting_from_scenario(
-    scenario: Scenario, *, site: StreetSite, network: WalkNetwork, origin: str = "<scenario>",
+    scenario: Scenario,
+    *,
+    site: StreetSite,
+    network: WalkNetwork,
+    origin: str = "<scenario>",
     params: Parameters | None = None,
 ) -> Setting:
     """Apply a scenario's interventions to a built network and prepare the setting."""
-    params = (params or default_parameters()).with_overrides(scenario.parameters) if scenario.parameters \
+    params = (
+        (params or default_parameters()).with_overrides(scenario.parameters)
+        if scenario.parameters
         else (params or default_parameters())
+    )
     by_edge: dict[str, list[str]] = {}
     for cid, c in network.crossings.items():
         by_edge.setdefault(street_edge_id(*c.edge), []).append(cid)
@@ -134,8 +148,9 @@ def setting_from_scenario(
             return [cid for e in change.edges for cid in by_edge.get(e, [])]
         zone: Zone = change.zone
         cx, cy = zone.center or school
-        return [cid for cid, c in network.crossings.items()
-                if math.hypot(c.x - cx, c.y - cy) <= zone.radius_m]
+        return [
+            cid for cid, c in network.crossings.items() if math.hypot(c.x - cx, c.y - cy) <= zone.radius_m
+        ]
 
     crossings = dict(network.crossings)
     graph = network.graph
@@ -143,49 +158,66 @@ def setting_from_scenario(
         for cid in change.crossings:
             old = crossings[cid]
             crossings[cid] = _with_facility(old, change, params)
-            if change.facility in GRADE_SEPARATED and old.facility not in GRADE_SEPARATED and not old.informal:
+            if (
+                change.facility in GRADE_SEPARATED
+                and old.facility not in GRADE_SEPARATED
+                and not old.informal
+            ):
                 informal = replace(old, id=f"{cid}~grade", facility="unmarked", informal=True, signal=None)
                 if informal.id not in crossings:
-                    graph = add_informal_crossing(graph if graph is not network.graph else graph.copy(),
-                                                  cid, informal.id)
+                    graph = add_informal_crossing(
+                        graph if graph is not network.graph else graph.copy(), cid, informal.id
+                    )
                     crossings[informal.id] = informal
-    for change in scenario.interventions_of(LaneReduction):
-        for cid in where(change):
+    for lanes_change in scenario.interventions_of(LaneReduction):
+        for cid in where(lanes_change):
             c = crossings[cid]
-            n = change.lanes_per_direction
+            n = lanes_change.lanes_per_direction
             lanes = (min(c.lanes[0], n), min(c.lanes[1], n))
             crossings[cid] = replace(c, lanes=lanes, length=sum(lanes) * params["traffic.lane_width"])
     volume: dict[str, tuple[float, float]] = {}
-    for change in scenario.interventions_of(VolumeOverride):
-        v = change.vph if isinstance(change.vph, tuple) else (float(change.vph), float(change.vph))
-        for cid in where(change):
+    for volume_change in scenario.interventions_of(VolumeOverride):
+        vph = volume_change.vph
+        v = vph if isinstance(vph, tuple) else (float(vph), float(vph))
+        for cid in where(volume_change):
             volume[cid] = (float(v[0]), float(v[1]))
     t0 = clock_seconds(scenario.period.start if scenario.period else params["school.period_start"])
     calming: dict[str, Calming] = {}
-    for change in scenario.interventions_of(SpeedLimit):
+    for limit in scenario.interventions_of(SpeedLimit):
         window = None
-        if change.hours is not None:
-            a, b = change.hours.seconds()
+        if limit.hours is not None:
+            a, b = limit.hours.seconds()
             window = (a - t0, b - t0)
-        for cid in where(change):
-            calming[cid] = replace(calming.get(cid, Calming()), limit=change.limit_kmh, window=window)
-    for change in scenario.interventions_of(Humps):
-        for cid in where(change):
+        for cid in where(limit):
+            calming[cid] = replace(calming.get(cid, Calming()), limit=limit.limit_kmh, window=window)
+    for humps in scenario.interventions_of(Humps):
+        for cid in where(humps):
             calming[cid] = replace(calming.get(cid, Calming()), humps=True)
-    guards = []
-    for change in scenario.interventions_of(GuardPost):
-        a, b = change.hours.seconds()
-        guards.extend(Post(cid, a - t0, b - t0, change.staff, change.count) for cid in change.crossings)
+    guards: list[Post] = []
+    for post in scenario.interventions_of(GuardPost):
+        a, b = post.hours.seconds()
+        guards.extend(Post(cid, a - t0, b - t0, post.staff, post.count) for cid in post.crossings)
     bans = [c.radius_m for c in scenario.interventions_of(DropoffBan)]
     education = [c.share for c in scenario.interventions_of(Education)]
-    bell_by_age = {age: c.bell for c in scenario.interventions_of(StartTime) for age in (c.ages or range(6, 13))}
+    bell_by_age = {
+        age: c.bell for c in scenario.interventions_of(StartTime) for age in (c.ages or range(6, 13))
+    }
     net = replace(network, graph=graph, crossings=crossings)
     return prepare_setting(
-        net, params=params, name=scenario.name, n_children=scenario.children or DEFAULT_CHILDREN,
+        net,
+        params=params,
+        name=scenario.name,
+        n_children=scenario.children or DEFAULT_CHILDREN,
         period=(scenario.period.start, scenario.period.end) if scenario.period else None,
-        bell=scenario.bell, bell_by_age=bell_by_age, enforcement=scenario.enforcement, calming=calming,
-        volume=volume, guards=tuple(guards), dropoff_ban=max(bans, default=0.0),
-        education_share=max(education, default=0.0), description=scenario.description or "",
+        bell=scenario.bell,
+        bell_by_age=bell_by_age,
+        enforcement=scenario.enforcement,
+        calming=calming,
+        volume=volume,
+        guards=tuple(guards),
+        dropoff_ban=max(bans, default=0.0),
+        education_share=max(education, default=0.0),
+        description=scenario.description or "",
         home_weights={h.id: h.weight for h in site.homes},
     )
 
@@ -196,8 +228,13 @@ def _with_facility(c: Crossing, change: FacilityChange, params: Parameters) -> C
     signal = None
     if facility == "signal":
         t = change.signal
-        signal = Signal(t.cycle, min(t.walk + 4.0, t.cycle), t.offset) if t else (
-            c.signal or Signal(params["signal.cycle"], params["signal.walk"], 0.0))
-    climb = {"footbridge": params["grade.footbridge_climb"],
-             "underpass": params["grade.underpass_climb"]}.get(facility, 0.0)
+        signal = (
+            Signal(t.cycle, min(t.walk + 4.0, t.cycle), t.offset)
+            if t
+            else (c.signal or Signal(params["signal.cycle"], params["signal.walk"], 0.0))
+        )
+    climb = {
+        "footbridge": params["grade.footbridge_climb"],
+        "underpass": params["grade.underpass_climb"],
+    }.get(facility, 0.0)
     return replace(c, facility=facility, signal=signal, climb=climb, inferred=False)

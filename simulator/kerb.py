@@ -107,8 +107,9 @@ class Road:
     def lane_order(self) -> list[tuple[int, int]]:
         """(direction, lane) in the order a walker from the near kerb meets them."""
         far = 1 - self.near
-        return ([(self.near, k) for k in range(self.lanes[self.near])]
-                + [(far, k) for k in reversed(range(self.lanes[far]))])
+        return [(self.near, k) for k in range(self.lanes[self.near])] + [
+            (far, k) for k in reversed(range(self.lanes[far]))
+        ]
 
 
 @dataclass(frozen=True)
@@ -141,8 +142,15 @@ class Outcome:
 
 
 def _accept(
-    stream: Stream, t0: float, walker: Walker, *, length: float, yield_rate: float,
-    road: Road, not_before: float, deadline: float = math.inf,
+    stream: Stream,
+    t0: float,
+    walker: Walker,
+    *,
+    length: float,
+    yield_rate: float,
+    road: Road,
+    not_before: float,
+    deadline: float = math.inf,
 ) -> tuple[float, frozenset[tuple[int, int]], str, float]:
     """First time >= not_before at which the walker steps out.
 
@@ -209,8 +217,14 @@ def _accept(
 
 
 def _exposure(
-    road: Road, directions: tuple[int, ...], start: float, walker: Walker, length: float,
-    held: frozenset[tuple[int, int]], risk: Risk, only_lane: tuple[int, int] | None = None,
+    road: Road,
+    directions: tuple[int, ...],
+    start: float,
+    walker: Walker,
+    length: float,
+    held: frozenset[tuple[int, int]],
+    risk: Risk,
+    only_lane: tuple[int, int] | None = None,
 ) -> Encounter:
     """Encounters with the vehicles of ``directions`` (or one lane) for a stage starting at ``start``."""
     total_lanes = 1 if only_lane else sum(road.lanes[x] for x in directions)
@@ -229,7 +243,9 @@ def _exposure(
     if only_lane is not None:
         keep &= (dirs == only_lane[0]) & (lanes == only_lane[1])
     if held:
-        keep &= np.array([(int(a), int(b)) not in held or s.t[k] < start for a, b, k in zip(dirs, lanes, idx, strict=True)])
+        keep &= np.array(
+            [(int(a), int(b)) not in held or s.t[k] < start for a, b, k in zip(dirs, lanes, idx, strict=True)]
+        )
     idx, dirs, lanes = idx[keep], dirs[keep], lanes[keep]
     if idx.size == 0:
         return NO_ENCOUNTER
@@ -250,17 +266,40 @@ def _exposure(
     t_in = step_in + pos * width / walker.speed
     t_out = t_in + width / walker.speed
     return encounter(
-        t_seen=step_in, t_in=t_in, t_out=t_out, t_vehicle=s.t[idx], v=s.speed[idx],
-        braking=risk.braking, injury=risk.injury,
-        ttc_limit=risk.ttc, pet_limit=risk.pet, drac_limit=risk.drac,
+        t_seen=step_in,
+        t_in=t_in,
+        t_out=t_out,
+        t_vehicle=s.t[idx],
+        v=s.speed[idx],
+        braking=risk.braking,
+        injury=risk.injury,
+        ttc_limit=risk.ttc,
+        pet_limit=risk.pet,
+        drac_limit=risk.drac,
     )
 
 
-def _stage(road: Road, directions: tuple[int, ...], t0: float, not_before: float, walker: Walker,
-           length: float, risk: Risk, deadline: float = math.inf) -> tuple[float, float, str, float, Encounter]:
+def _stage(
+    road: Road,
+    directions: tuple[int, ...],
+    t0: float,
+    not_before: float,
+    walker: Walker,
+    length: float,
+    risk: Risk,
+    deadline: float = math.inf,
+) -> tuple[float, float, str, float, Encounter]:
     stream = road.stream if len(directions) == 2 else road.direction(directions[0])
-    start, held, how, lag = _accept(stream, t0, walker, length=length, yield_rate=road.yield_rate,
-                                    road=road, not_before=not_before, deadline=deadline)
+    start, held, how, lag = _accept(
+        stream,
+        t0,
+        walker,
+        length=length,
+        yield_rate=road.yield_rate,
+        road=road,
+        not_before=not_before,
+        deadline=deadline,
+    )
     if how == "deadline":
         return start, start, how, lag, NO_ENCOUNTER
     end = start + walker.step_off + length / walker.speed
@@ -275,8 +314,9 @@ def cross(road: Road, walker: Walker, t0: float, risk: Risk) -> Outcome:
     if road.refuge and len(both) == 2:
         return _two_stage(road, walker, t0, t0, risk, mode="refuge")
     if len(both) == 2 and math.isfinite(walker.patience) and not walker.inattentive:
-        start, end, how, lag, enc = _stage(road, both, t0, t0, walker, road.length, risk,
-                                           deadline=t0 + walker.patience)
+        start, end, how, lag, enc = _stage(
+            road, both, t0, t0, walker, road.length, risk, deadline=t0 + walker.patience
+        )
         if how != "deadline":
             return Outcome(t0, start, end, how, end - start - walker.step_off, lag, enc)
         return _lane_by_lane(road, walker, t0, t0 + walker.patience, risk)
@@ -287,7 +327,7 @@ def cross(road: Road, walker: Walker, t0: float, risk: Risk) -> Outcome:
 def _two_stage(road: Road, walker: Walker, t0: float, not_before: float, risk: Risk, *, mode: str) -> Outcome:
     half = road.length / 2
     s1, e1, _, lag1, enc1 = _stage(road, (road.near,), t0, not_before, walker, half, risk)
-    s2, e2, _, lag2, enc2 = _stage(road, (1 - road.near,), t0, e1, walker, half, risk)
+    _s2, e2, _, lag2, enc2 = _stage(road, (1 - road.near,), t0, e1, walker, half, risk)
     in_road = e2 - s1 - walker.step_off
     return Outcome(t0, s1, e2, mode, in_road, min(lag1, lag2), worst(enc1, enc2))
 
@@ -305,12 +345,14 @@ def _lane_by_lane(road: Road, walker: Walker, t0: float, not_before: float, risk
     """Rolling crossing (中国式过马路): one lane at a time, standing on the lane lines."""
     lanes = road.lane_order()
     width = road.length / len(lanes)
-    per_lane = replace(walker, startup=walker.step_off + walker.lane_margin, patience=math.inf,
-                       inattentive=False)
+    per_lane = replace(
+        walker, startup=walker.step_off + walker.lane_margin, patience=math.inf, inattentive=False
+    )
     first, t, lag, enc = math.nan, not_before, math.inf, NO_ENCOUNTER
     for d, k in lanes:
-        start, held, _, lag_k = _accept(road.lane(d, k), t0, per_lane, length=width,
-                                        yield_rate=road.yield_rate, road=road, not_before=t)
+        start, held, _, lag_k = _accept(
+            road.lane(d, k), t0, per_lane, length=width, yield_rate=road.yield_rate, road=road, not_before=t
+        )
         if math.isnan(first):
             first = start
         enc = worst(enc, _exposure(road, (d,), start, walker, width, held, risk, only_lane=(d, k)))
@@ -329,8 +371,11 @@ def _signalised(road: Road, walker: Walker, t0: float, risk: Risk, both: tuple[i
         return Outcome(t0, t0, t0 + cross_time, "green", cross_time - walker.step_off, math.inf, NO_ENCOUNTER)
     green = t0 + sig.cycle - phase
     if math.isfinite(walker.patience) and t0 + walker.patience < green:
-        start, end, how, lag, enc = _stage(road, both, t0, t0 + walker.patience, walker, road.length,
-                                           risk, deadline=green)
+        start, end, how, lag, enc = _stage(
+            road, both, t0, t0 + walker.patience, walker, road.length, risk, deadline=green
+        )
         if how != "deadline":
             return Outcome(t0, start, end, "red", end - start - walker.step_off, lag, enc)
-    return Outcome(t0, green, green + cross_time, "green", cross_time - walker.step_off, math.inf, NO_ENCOUNTER)
+    return Outcome(
+        t0, green, green + cross_time, "green", cross_time - walker.step_off, math.inf, NO_ENCOUNTER
+    )

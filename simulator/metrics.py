@@ -46,44 +46,132 @@ def event_table(model: SchoolRouteModel) -> pd.DataFrame:
         for cid, o, guarded in party.outcomes:
             c = traffic[cid].crossing
             e = o.encounter
-            rows.append((number, party.size, cid, c.facility, c.highway, c.arterial, guarded, o.mode,
-                         clock_text(t0 + o.arrive), o.arrive, o.wait, o.in_road, o.lag, e.conflicts,
-                         e.min_ttc, e.min_pet, e.max_drac, e.p_impact, e.p_death, e.p_severe))
-    cols = ["party", "children", "crossing", "facility", "highway", "arterial", "guarded", "mode",
-            "clock", "arrive_s", "wait_s", "in_road_s", "lag_s", "conflicts", "min_ttc_s", "min_pet_s",
-            "max_drac_ms2", "p_impact", "p_death", "p_severe"]
+            rows.append(
+                (
+                    number,
+                    party.size,
+                    cid,
+                    c.facility,
+                    c.highway,
+                    c.arterial,
+                    guarded,
+                    o.mode,
+                    clock_text(t0 + o.arrive),
+                    o.arrive,
+                    o.wait,
+                    o.in_road,
+                    o.lag,
+                    e.conflicts,
+                    e.min_ttc,
+                    e.min_pet,
+                    e.max_drac,
+                    e.p_impact,
+                    e.p_death,
+                    e.p_severe,
+                )
+            )
+    cols = [
+        "party",
+        "children",
+        "crossing",
+        "facility",
+        "highway",
+        "arterial",
+        "guarded",
+        "mode",
+        "clock",
+        "arrive_s",
+        "wait_s",
+        "in_road_s",
+        "lag_s",
+        "conflicts",
+        "min_ttc_s",
+        "min_pet_s",
+        "max_drac_ms2",
+        "p_impact",
+        "p_death",
+        "p_severe",
+    ]
     return pd.DataFrame(rows, columns=cols)
 
 
 def trip_table(model: SchoolRouteModel, events: pd.DataFrame) -> pd.DataFrame:
     """One row per child."""
     s = model.setting
-    per_party = events.assign(
-        unassisted_arterial=events["arterial"] & ~events["mode"].isin(ASSISTED_MODES),
-        death_share=events["p_death"] / events["children"],
-        severe_share=events["p_severe"] / events["children"],
-    ).groupby("party").agg(
-        crossings=("crossing", "size"), wait_s=("wait_s", "sum"), in_road_s=("in_road_s", "sum"),
-        conflicts=("conflicts", "sum"), unassisted_arterial=("unassisted_arterial", "sum"),
-        p_death=("death_share", "sum"), p_severe=("severe_share", "sum"),
+    per_party = (
+        events.assign(
+            unassisted_arterial=events["arterial"] & ~events["mode"].isin(ASSISTED_MODES),
+            death_share=events["p_death"] / events["children"],
+            severe_share=events["p_severe"] / events["children"],
+        )
+        .groupby("party")
+        .agg(
+            crossings=("crossing", "size"),
+            wait_s=("wait_s", "sum"),
+            in_road_s=("in_road_s", "sum"),
+            conflicts=("conflicts", "sum"),
+            unassisted_arterial=("unassisted_arterial", "sum"),
+            p_death=("death_share", "sum"),
+            p_severe=("severe_share", "sum"),
+        )
     )
     rows = []
     for number, party in enumerate(model.parties):
         r = party.route
         choice = s.routes[party.members[0].home]
-        climb = sum(2 * s.traffic[c].crossing.climb for c in r.crossings) / s.params["grade.stair_vertical_speed"]
+        climb = (
+            sum(2 * s.traffic[c].crossing.climb for c in r.crossings) / s.params["grade.stair_vertical_speed"]
+        )
         free = r.length / party.speed + climb
         arrive = party.arrived if party.arrived is not None else math.nan
         for child in party.members:
-            rows.append((child.index, number, child.home, child.age, child.escorted, child.educated,
-                         party.speed, party.depart, arrive, arrive - party.depart, free, r.length,
-                         r.length - choice.shortest_length, not (arrive <= s.bell_for(child.age))))
-    trips = pd.DataFrame(rows, columns=[
-        "child", "party", "home", "age", "escorted", "educated", "speed_ms", "depart_s", "arrive_s",
-        "trip_s", "free_walk_s", "route_m", "detour_m", "late"])
+            rows.append(
+                (
+                    child.index,
+                    number,
+                    child.home,
+                    child.age,
+                    child.escorted,
+                    child.educated,
+                    party.speed,
+                    party.depart,
+                    arrive,
+                    arrive - party.depart,
+                    free,
+                    r.length,
+                    r.length - choice.shortest_length,
+                    not (arrive <= s.bell_for(child.age)),
+                )
+            )
+    trips = pd.DataFrame(
+        rows,
+        columns=[
+            "child",
+            "party",
+            "home",
+            "age",
+            "escorted",
+            "educated",
+            "speed_ms",
+            "depart_s",
+            "arrive_s",
+            "trip_s",
+            "free_walk_s",
+            "route_m",
+            "detour_m",
+            "late",
+        ],
+    )
     trips = trips.join(per_party, on="party")
-    fill = {"crossings": 0, "wait_s": 0.0, "in_road_s": 0.0, "conflicts": 0.0, "unassisted_arterial": 0,
-            "p_death": 0.0, "p_severe": 0.0}
+    fill = {
+        "crossings": 0,
+        "wait_s": 0.0,
+        "in_road_s": 0.0,
+        "conflicts": 0.0,
+        "unassisted_arterial": 0,
+        "p_death": 0.0,
+        "p_severe": 0.0,
+    }
     # conflicts stay fractional: an event's count is an expected value (blended inattentive branch)
     return trips.fillna(fill).astype({"crossings": int, "unassisted_arterial": int})
 
@@ -100,7 +188,7 @@ def los(wait: float, *, signalised: bool, params: Parameters) -> str:
 def crossing_table(model: SchoolRouteModel, events: pd.DataFrame) -> pd.DataFrame:
     """One row per crossing that anyone used."""
     s = model.setting
-    rows = []
+    rows: list[dict[str, object]] = []
     # group with numpy (row order kept within a crossing): per-group pandas indexing was most of
     # this function's time
     codes, names = pd.factorize(events["crossing"], sort=True)
@@ -108,8 +196,9 @@ def crossing_table(model: SchoolRouteModel, events: pd.DataFrame) -> pd.DataFram
         return pd.DataFrame(rows)
     order = np.argsort(codes, kind="stable")
     bounds = np.cumsum(np.bincount(codes, minlength=len(names)))[:-1]
-    col = {k: events[k].to_numpy()
-           for k in ("wait_s", "children", "guarded", "conflicts", "p_severe", "p_death")}
+    col = {
+        k: events[k].to_numpy() for k in ("wait_s", "children", "guarded", "conflicts", "p_severe", "p_death")
+    }
     unsafe_all = events["mode"].isin(UNSAFE_MODES).to_numpy()
     red_all = (events["mode"] == "red").to_numpy()
     for cid, idx in zip(names, np.split(order, bounds), strict=True):
@@ -119,20 +208,32 @@ def crossing_table(model: SchoolRouteModel, events: pd.DataFrame) -> pd.DataFram
         w = np.repeat(col["wait_s"][idx], children)
         mean_wait = float(w.mean())
         uses = children.sum()
-        rows.append({
-            "crossing": cid, "facility": c.facility, "road": c.name, "highway": c.highway,
-            "lanes": sum(c.lanes), "length_m": c.length, "speed_limit_kmh": c.speed_limit,
-            "p85_kmh": round(tr.p85_kmh, 1), "volume_vph": sum(c.volume), "x": c.x, "y": c.y,
-            "inferred": c.inferred, "guarded": bool(col["guarded"][idx].any()),
-            "uses": int(uses), "wait_mean_s": mean_wait,
-            "wait_p95_s": float(np.percentile(w, 95)),
-            "los": los(mean_wait, signalised=c.facility == "signal", params=s.params),
-            "conflicts": int(col["conflicts"][idx].sum()),
-            "p_severe_sum": float(col["p_severe"][idx].sum()),
-            "p_death_sum": float(col["p_death"][idx].sum()),
-            "unsafe_pct": float(100 * (children * unsafe_all[idx]).sum() / uses),
-            "red_light_pct": float(100 * (children * red_all[idx]).sum() / uses),
-        })
+        rows.append(
+            {
+                "crossing": cid,
+                "facility": c.facility,
+                "road": c.name,
+                "highway": c.highway,
+                "lanes": sum(c.lanes),
+                "length_m": c.length,
+                "speed_limit_kmh": c.speed_limit,
+                "p85_kmh": round(tr.p85_kmh, 1),
+                "volume_vph": sum(c.volume),
+                "x": c.x,
+                "y": c.y,
+                "inferred": c.inferred,
+                "guarded": bool(col["guarded"][idx].any()),
+                "uses": int(uses),
+                "wait_mean_s": mean_wait,
+                "wait_p95_s": float(np.percentile(w, 95)),
+                "los": los(mean_wait, signalised=c.facility == "signal", params=s.params),
+                "conflicts": int(col["conflicts"][idx].sum()),
+                "p_severe_sum": float(col["p_severe"][idx].sum()),
+                "p_death_sum": float(col["p_death"][idx].sum()),
+                "unsafe_pct": float(100 * (children * unsafe_all[idx]).sum() / uses),
+                "red_light_pct": float(100 * (children * red_all[idx]).sum() / uses),
+            }
+        )
     return pd.DataFrame(rows)
 
 

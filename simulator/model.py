@@ -43,8 +43,9 @@ class SchoolRouteModel(mesa.Model):
         self.setting = setting
         p = setting.params
         self.params = p
-        self.risk = Risk(braking_nodes(p), injury_model(p), p["conflict.ttc"], p["conflict.pet"],
-                         p["conflict.drac"])
+        self.risk = Risk(
+            braking_nodes(p), injury_model(p), p["conflict.ttc"], p["conflict.pet"], p["conflict.drac"]
+        )
         self.arrivals = 0
         self.streams: dict[str, Stream] = {}
         self.roads: dict[tuple[str, int], Road] = {}
@@ -64,9 +65,17 @@ class SchoolRouteModel(mesa.Model):
         pop, s = self.population, self.setting
         educated = pop.u_educated < s.education_share
         for i in range(len(pop)):
-            self.children.append(Child(self, index=i, home=homes[pop.home[i]], age=int(pop.age[i]),
-                                       speed=float(pop.speed[i]), escorted=bool(pop.escorted[i]),
-                                       educated=bool(educated[i])))
+            self.children.append(
+                Child(
+                    self,
+                    index=i,
+                    home=homes[pop.home[i]],
+                    age=int(pop.age[i]),
+                    speed=float(pop.speed[i]),
+                    escorted=bool(pop.escorted[i]),
+                    educated=bool(educated[i]),
+                )
+            )
         order = np.argsort(pop.group, kind="stable")
         groups = np.split(order, np.flatnonzero(np.diff(pop.group[order])) + 1)
         for number, members in enumerate(groups):
@@ -79,34 +88,58 @@ class SchoolRouteModel(mesa.Model):
         lead = max(members, key=lambda c: (c.age, -c.index))
         i = lead.index
         choice = s.routes[lead.home]
-        route = self._choose_route(choice.compliant, choice.shortcut, float(pop.u_route[i]),
-                                   speed=min(c.speed for c in members))
+        route = self._choose_route(
+            choice.compliant, choice.shortcut, float(pop.u_route[i]), speed=min(c.speed for c in members)
+        )
         speed = min(c.speed for c in members)
         escorted = any(c.escorted for c in members)
         rows = 1 + (len(members) - 1) // 3
         if escorted:
-            walker = Walker(speed=speed, startup=p["adult.startup_time"] + 2 * (rows - 1),
-                            gap_factor=float(pop.adult_gap_factor[i]), time_weight=1.0,
-                            patience=float(pop.patience[i]) * 2, impatient_factor=p["child.impatient_gap_factor"])
+            walker = Walker(
+                speed=speed,
+                startup=p["adult.startup_time"] + 2 * (rows - 1),
+                gap_factor=float(pop.adult_gap_factor[i]),
+                time_weight=1.0,
+                patience=float(pop.patience[i]) * 2,
+                impatient_factor=p["child.impatient_gap_factor"],
+            )
             inattentive = 0.0
         else:
             age = lead.age
             time_weight = min(max((age - 6) / (p["child.time_judgement_age"] - 6), 0.0), 1.0)
             gap = float(pop.gap_factor[i]) * (p["education.gap_factor"] if educated[i] else 1.0)
-            walker = Walker(speed=speed, startup=p["child.startup_time"] + 2 * (rows - 1), gap_factor=gap,
-                            time_weight=time_weight, ref_speed=p["child.distance_judgement_ref_speed"] * KMH,
-                            patience=float(pop.patience[i]), impatient_factor=p["child.impatient_gap_factor"],
-                            min_lag=p["child.inattentive_min_lag"], lane_margin=p["child.lane_margin"])
-            inattentive = p["child.inattentive_share_age6"] + (
-                p["child.inattentive_share_age12"] - p["child.inattentive_share_age6"]) * (age - 6) / 6
+            walker = Walker(
+                speed=speed,
+                startup=p["child.startup_time"] + 2 * (rows - 1),
+                gap_factor=gap,
+                time_weight=time_weight,
+                ref_speed=p["child.distance_judgement_ref_speed"] * KMH,
+                patience=float(pop.patience[i]),
+                impatient_factor=p["child.impatient_gap_factor"],
+                min_lag=p["child.inattentive_min_lag"],
+                lane_margin=p["child.lane_margin"],
+            )
+            inattentive = (
+                p["child.inattentive_share_age6"]
+                + (p["child.inattentive_share_age12"] - p["child.inattentive_share_age6"]) * (age - 6) / 6
+            )
             if educated[i]:
                 inattentive *= p["education.inattentive_factor"]
         free = route.length / speed
         bell = min(s.bell_for(c.age) for c in members)
         # nobody leaves before the simulated period starts: the model cannot look back in time
         depart = max(bell - float(pop.slack[i]) - free * p["child.walk_time_budget"], 0.0)
-        self.parties.append(Party(self, members=members, route=route, depart=depart, speed=speed,
-                                  walker=walker, inattentive_share=inattentive))
+        self.parties.append(
+            Party(
+                self,
+                members=members,
+                route=route,
+                depart=depart,
+                speed=speed,
+                walker=walker,
+                inattentive_share=inattentive,
+            )
+        )
 
     def _choose_route(self, compliant: Route, shortcut: Route, u: float, *, speed: float) -> Route:
         if shortcut is compliant:
@@ -123,10 +156,15 @@ class SchoolRouteModel(mesa.Model):
             tr = self.setting.traffic[crossing]
             c = tr.crossing
             self.streams[crossing] = make_stream(
-                seed=self.seed, crossing_id=crossing, lanes=c.lanes, rate=tr.rate,
-                mean_speed=tr.mean_speed, speed_cv=self.params["traffic.speed_cv"],
+                seed=self.seed,
+                crossing_id=crossing,
+                lanes=c.lanes,
+                rate=tr.rate,
+                mean_speed=tr.mean_speed,
+                speed_cv=self.params["traffic.speed_cv"],
                 max_rate=self.params["traffic.max_rate_per_lane"] / 3600.0,
-                start=-600.0, end=self.setting.period_end + TRAILING,
+                start=-600.0,
+                end=self.setting.period_end + TRAILING,
             )
         return self.streams[crossing]
 
@@ -137,10 +175,14 @@ class SchoolRouteModel(mesa.Model):
             tr = self.setting.traffic[crossing]
             c = tr.crossing
             self.roads[key] = Road(
-                length=c.length, lanes=c.lanes if c.lanes[1] or near == 0 else c.lanes,
-                near=near if c.lanes[1] else 0, stream=self.stream(crossing),
-                yield_rate=tr.yield_rate(self.setting.bell, params=self.params), signal=signal_of(c),
-                refuge=c.facility == "refuge", stop_reaction=self.params["driver.reaction_mean"],
+                length=c.length,
+                lanes=c.lanes,
+                near=near if c.lanes[1] else 0,
+                stream=self.stream(crossing),
+                yield_rate=tr.yield_rate(self.setting.bell, params=self.params),
+                signal=signal_of(c),
+                refuge=c.facility == "refuge",
+                stop_reaction=self.params["driver.reaction_mean"],
                 stop_decel=self.params["yield.comfortable_decel"],
             )
         return self.roads[key]
@@ -162,13 +204,17 @@ class SchoolRouteModel(mesa.Model):
             guard.join(party, leg.near)
             return
         road = self.road(cid, leg.near)
+        traffic = self.setting.traffic[cid]
+        if traffic.mean_speed[0].window is not None:  # speeds, and so yielding, change with the hour
+            road = replace(road, yield_rate=traffic.yield_rate(t, params=self.params))
         outcome = cross(road, party.walker, t, self.risk)
         if party.inattentive_share > 0 and road.signal is None:
             # expected value over the chance of stepping out without waiting for a safe gap:
             # both branches are computed, so no rare event is sampled
             careless = cross(road, replace(party.walker, inattentive=True), t, self.risk)
-            outcome = replace(outcome, encounter=blend(outcome.encounter, careless.encounter,
-                                                       party.inattentive_share))
+            outcome = replace(
+                outcome, encounter=blend(outcome.encounter, careless.encounter, party.inattentive_share)
+            )
         party.crossed(cid, outcome, guarded=False)
 
     def escort(self, guard: Guard, group: list[tuple[Party, float, int]]) -> float:
@@ -178,8 +224,11 @@ class SchoolRouteModel(mesa.Model):
         t = self.time
         near = group[0][2]
         obey = p["guard.obey"][post.staff]
-        walker = Walker(speed=min(p["guard.escort_speed"], *(party.speed for party, _, _ in group)),
-                        startup=p["adult.startup_time"], lane_margin=p["guard.lane_margin"])
+        walker = Walker(
+            speed=min(p["guard.escort_speed"], *(party.speed for party, _, _ in group)),
+            startup=p["adult.startup_time"],
+            lane_margin=p["guard.lane_margin"],
+        )
         road = self.road(post.crossing, near)
         out = escort(replace(road, yield_rate=max(obey, road.yield_rate)), walker, t, self.risk)
         for party, arrived, _ in group:

@@ -53,14 +53,22 @@ class Parameters:
         table = dict(self.table)
         for key, value in overrides.items():
             old = table[key]
-            table[key] = Parameter(key, value, old.unit, old.conf, f"{source} (default {old.value!r}: {old.source})", True)
+            table[key] = Parameter(
+                key, value, old.unit, old.conf, f"{source} (default {old.value!r}: {old.source})", True
+            )
         return Parameters(MappingProxyType(table))
 
     def manifest(self) -> list[dict[str, Any]]:
         """Rows of key, value, unit, confidence and source, for results and reports."""
         return [
-            {"key": p.key, "value": p.value, "unit": p.unit, "conf": p.conf,
-             "source": p.source, "overridden": p.overridden}
+            {
+                "key": p.key,
+                "value": p.value,
+                "unit": p.unit,
+                "conf": p.conf,
+                "source": p.source,
+                "overridden": p.overridden,
+            }
             for p in self.table.values()
         ]
 
@@ -78,7 +86,9 @@ def parameters_from_mapping(data: Mapping[str, Any], *, origin: str) -> Paramete
             problems.append(f"{key}.conf: {conf!r} is not one of {sorted(CONFIDENCE)}")
         if not entry.get("source"):
             problems.append(f"{key}.source: missing")
-        table[key] = Parameter(key, entry["value"], str(entry.get("unit", "")), str(conf), str(entry.get("source", "")))
+        table[key] = Parameter(
+            key, entry["value"], str(entry.get("unit", "")), str(conf), str(entry.get("source", ""))
+        )
     if problems:
         msg = f"{origin}: " + "; ".join(problems)
         raise ParameterError(msg)
@@ -105,5 +115,5 @@ def clock_seconds(hhmm: str) -> float:
 
 def clock_text(seconds: float) -> str:
     """``"HH:MM:SS"`` for seconds after midnight."""
-    s = int(round(seconds))
+    s = round(seconds)
     return f"{s // 3600:02d}:{s % 3600 // 60:02d}:{s % 60:02d}"

@@ -38,7 +38,9 @@ def _stack(results: Sequence[RunResult], attr: str) -> pd.DataFrame:
     return out[first + [c for c in out.columns if c not in first]]
 
 
-def manifest(settings: Sequence[Setting], seeds: Sequence[int], *, scenarios: dict[str, Any]) -> dict[str, Any]:
+def manifest(
+    settings: Sequence[Setting], seeds: Sequence[int], *, scenarios: dict[str, Any]
+) -> dict[str, Any]:
     """What reproduces the results: scenarios, seeds, parameters with sources, versions."""
     params = settings[0].params
     return {
@@ -69,13 +71,11 @@ def check_out_folder(out: str | os.PathLike) -> Path:
     """
     given = str(out)
     path = Path(out).resolve()
-    allowed = ("allowed: a new or empty folder, or an earlier saferoute results folder, "
-               "which is replaced")
+    allowed = "allowed: a new or empty folder, or an earlier saferoute results folder, which is replaced"
     if path.exists() and not path.is_dir():
         raise ResultsError(f"--out: {given} is a file ({allowed})")
     if path.is_dir() and any(path.iterdir()) and not (path / "manifest.json").is_file():
-        raise ResultsError(f"--out: {given} is a folder of other files, not saferoute results "
-                           f"({allowed})")
+        raise ResultsError(f"--out: {given} is a folder of other files, not saferoute results ({allowed})")
     ancestor = path.parent
     while not ancestor.exists():
         ancestor = ancestor.parent
@@ -87,8 +87,12 @@ def check_out_folder(out: str | os.PathLike) -> Path:
 
 
 def write_results(
-    results: Sequence[RunResult], out: str | os.PathLike, *, settings: Sequence[Setting],
-    seeds: Sequence[int], scenarios: dict[str, Any],
+    results: Sequence[RunResult],
+    out: str | os.PathLike,
+    *,
+    settings: Sequence[Setting],
+    seeds: Sequence[int],
+    scenarios: dict[str, Any],
 ) -> Path:
     """Write every table and the manifest into ``out`` (replaced atomically).
 
@@ -122,11 +126,15 @@ def write_results(
             "summary": summary.to_dict(orient="records"),
             "differences": diffs.to_dict(orient="records"),
         }
-        (tmp / "summary.json").write_text(json.dumps(payload, ensure_ascii=False, indent=1, default=float),
-                                          encoding="utf-8")
+        (tmp / "summary.json").write_text(
+            json.dumps(payload, ensure_ascii=False, indent=1, default=float), encoding="utf-8"
+        )
         (tmp / "manifest.json").write_text(
-            json.dumps(manifest(settings, seeds, scenarios=scenarios), ensure_ascii=False, indent=1,
-                       default=str), encoding="utf-8")
+            json.dumps(
+                manifest(settings, seeds, scenarios=scenarios), ensure_ascii=False, indent=1, default=str
+            ),
+            encoding="utf-8",
+        )
         if out.exists():
             old = out.with_name(f".{out.name}.old")
             shutil.rmtree(old, ignore_errors=True)

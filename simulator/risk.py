@@ -141,7 +141,9 @@ def encounter(
         conflicts=int(conflict.sum()),
         min_ttc=float(ttc.min()),
         min_pet=float(pet[~inside].min()) if (~inside).any() else np.inf,
-        max_drac=float(drac[np.isfinite(drac)].max()) if np.isfinite(drac).any() else (np.inf if inside.any() else 0.0),
+        max_drac=float(drac[np.isfinite(drac)].max())
+        if np.isfinite(drac).any()
+        else (np.inf if inside.any() else 0.0),
         p_impact=p_imp,
         p_death=p_death,
         p_severe=p_sev,
@@ -157,7 +159,10 @@ def blend(a: Encounter, b: Encounter, p: float) -> Encounter:
     if p <= 0:
         return a
     return Encounter(
-        (1 - p) * a.conflicts + p * b.conflicts, a.min_ttc, a.min_pet, a.max_drac,
+        (1 - p) * a.conflicts + p * b.conflicts,
+        a.min_ttc,
+        a.min_pet,
+        a.max_drac,
         (1 - p) * a.p_impact + p * b.p_impact,
         (1 - p) * a.p_death + p * b.p_death,
         (1 - p) * a.p_severe + p * b.p_severe,

@@ -10,6 +10,7 @@ the shortcut avoids the bridge with a logistic probability.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import networkx as nx
@@ -72,7 +73,7 @@ def _route(graph: nx.Graph, path: list, crossings: dict[str, Crossing], cost: fl
     """Turn a node path (home ... school) into legs."""
     legs: list[Leg] = []
     walked = total = 0.0
-    for a, b in zip(path[:-1], path[1:], strict=True):
+    for a, b in itertools.pairwise(path):
         data = graph.edges[a, b]
         total += data["length"]
         cid = data.get("crossing")
@@ -92,14 +93,20 @@ def route_choices(network: WalkNetwork, *, params: Parameters) -> dict[str, Rout
     g = network.graph
     src = network.school_node
     out: dict[str, RouteChoice] = {}
-    dist_c, path_c = nx.single_source_dijkstra(g, src, weight=_weight(crossings, params, allow_informal=False))
+    dist_c, path_c = nx.single_source_dijkstra(
+        g, src, weight=_weight(crossings, params, allow_informal=False)
+    )
     dist_s, path_s = nx.single_source_dijkstra(g, src, weight=_weight(crossings, params, allow_informal=True))
     dist_len = nx.single_source_dijkstra_path_length(g, src, weight="length")
     for home, node in network.home_nodes.items():
         if node not in dist_c:
             continue
         compliant = _route(g, path_c[node][::-1], crossings, dist_c[node])
-        shortcut = _route(g, path_s[node][::-1], crossings, dist_s[node]) if path_s[node] != path_c[node] else compliant
+        shortcut = (
+            _route(g, path_s[node][::-1], crossings, dist_s[node])
+            if path_s[node] != path_c[node]
+            else compliant
+        )
         out[home] = RouteChoice(compliant, shortcut, dist_len[node])
     if not out:
         msg = "the school is unreachable on foot from every home"

@@ -8,7 +8,7 @@ Times inside a setting are seconds after the start of the simulated period.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -26,8 +26,8 @@ Window = tuple[float, float]
 class Calming:
     """Speed measures on the road of one crossing."""
 
-    limit: float | None = None          # km/h, a lower posted limit
-    window: Window | None = None        # when the lower limit applies (None: always)
+    limit: float | None = None  # km/h, a lower posted limit
+    window: Window | None = None  # when the lower limit applies (None: always)
     humps: bool = False
 
 
@@ -49,8 +49,8 @@ class CrossingTraffic:
     crossing: Crossing
     rate: tuple[LaneRate, LaneRate]
     mean_speed: tuple[MeanSpeed, MeanSpeed]
-    yield_base: float                    # M_y before the speed adjustment
-    p85_kmh: float                       # 85th-percentile speed at the peak, km/h
+    yield_base: float  # M_y before the speed adjustment
+    p85_kmh: float  # 85th-percentile speed at the peak, km/h
 
     def yield_rate(self, t: float, *, params: Parameters) -> float:
         """Driver yield rate at time t (depends on the mean speed then)."""
@@ -76,9 +76,9 @@ class Setting:
     traffic: Mapping[str, CrossingTraffic]
     guards: tuple[GuardPost, ...]
     n_children: int
-    period_start: float                  # clock seconds
-    period_end: float                    # model seconds
-    bell: float                          # model seconds
+    period_start: float  # clock seconds
+    period_end: float  # model seconds
+    bell: float  # model seconds
     bell_by_age: Mapping[int, float] = field(default_factory=dict)
     education_share: float = 0.0
     enforcement: str = "normal"
@@ -122,17 +122,31 @@ def prepare_setting(
     school = network.graph.nodes[network.school_node]
     traffic = {
         cid: _crossing_traffic(
-            c, params=params, profile=profile, enforcement=enforcement,
-            calming=calming.get(cid, Calming()), volume=volume.get(cid),
+            c,
+            params=params,
+            profile=profile,
+            enforcement=enforcement,
+            calming=calming.get(cid, Calming()),
+            volume=volume.get(cid),
             dropoff=_dropoff(c, school, n_children, dropoff_ban, params=params, t0=t0),
         )
         for cid, c in network.crossings.items()
     }
     return Setting(
-        name=name, network=network, params=params, routes=route_choices(network, params=params),
-        traffic=traffic, guards=guards, n_children=n_children, period_start=t0, period_end=end,
-        bell=bell_s, bell_by_age={a: clock_seconds(b) - t0 for a, b in (bell_by_age or {}).items()},
-        education_share=education_share, enforcement=enforcement, description=description,
+        name=name,
+        network=network,
+        params=params,
+        routes=route_choices(network, params=params),
+        traffic=traffic,
+        guards=guards,
+        n_children=n_children,
+        period_start=t0,
+        period_end=end,
+        bell=bell_s,
+        bell_by_age={a: clock_seconds(b) - t0 for a, b in (bell_by_age or {}).items()},
+        education_share=education_share,
+        enforcement=enforcement,
+        description=description,
         home_weights=dict(home_weights or {}),
     )
 
@@ -146,14 +160,16 @@ class Dropoff:
     sd: float
 
     def __call__(self, t: np.ndarray) -> np.ndarray:
-        return self.cars * np.exp(-0.5 * ((t - self.peak) / self.sd) ** 2) / (self.sd * math.sqrt(2 * math.pi))
+        return (
+            self.cars * np.exp(-0.5 * ((t - self.peak) / self.sd) ** 2) / (self.sd * math.sqrt(2 * math.pi))
+        )
 
 
 @dataclass(frozen=True)
 class LaneRate:
     """Vehicles per second per lane of one direction at time t."""
 
-    volume: float          # peak-hour veh/h of the direction
+    volume: float  # peak-hour veh/h of the direction
     lanes: int
     profile: PiecewiseLinear
     dropoff: Dropoff | None = None
@@ -179,24 +195,36 @@ class MeanSpeed:
         return np.where((t >= self.window[0]) & (t < self.window[1]), self.calmed, self.base)
 
 
-def _dropoff(c: Crossing, school: Mapping, n_children: int, ban: float, *, params: Parameters,
-             t0: float) -> Dropoff | None:
+def _dropoff(
+    c: Crossing, school: Mapping, n_children: int, ban: float, *, params: Parameters, t0: float
+) -> Dropoff | None:
     dist = math.hypot(c.x - school["x"], c.y - school["y"])
     if c.grade_separated or dist < ban or dist > ban + params["dropoff.radius"]:
         return None
     # cars come in and go out, split over two approaches: half the cars per direction
-    return Dropoff(cars=params["dropoff.car_share"] * n_children / 2,
-                   peak=clock_seconds(params["dropoff.peak"]) - t0, sd=params["dropoff.spread"] * 60)
+    return Dropoff(
+        cars=params["dropoff.car_share"] * n_children / 2,
+        peak=clock_seconds(params["dropoff.peak"]) - t0,
+        sd=params["dropoff.spread"] * 60,
+    )
 
 
 def _crossing_traffic(
-    c: Crossing, *, params: Parameters, profile: PiecewiseLinear, enforcement: str, calming: Calming,
-    volume: tuple[float, float] | None, dropoff: Dropoff | None,
+    c: Crossing,
+    *,
+    params: Parameters,
+    profile: PiecewiseLinear,
+    enforcement: str,
+    calming: Calming,
+    volume: tuple[float, float] | None,
+    dropoff: Dropoff | None,
 ) -> CrossingTraffic:
     cls = c.highway if c.highway in params["traffic.mean_speed_factor"] else "residential"
     factor = params["traffic.mean_speed_factor"][cls]
     cv = params["traffic.speed_cv"]
-    cap = params["traffic.hump_p85"] / (1 + 1.036 * cv) if calming.humps or c.facility == "raised" else math.inf
+    cap = (
+        params["traffic.hump_p85"] / (1 + 1.036 * cv) if calming.humps or c.facility == "raised" else math.inf
+    )
     base_mean = min(factor * c.speed_limit, cap)
     calmed_mean = base_mean
     if calming.limit is not None and calming.limit < c.speed_limit:
@@ -209,8 +237,13 @@ def _crossing_traffic(
     ratios = params["yield.facility_ratio"]
     base = params["yield.china_zebra"][enforcement] * ratios.get(facility, ratios["unmarked"])
     peak_mean = calmed_mean if calming.window is None else base_mean
-    return CrossingTraffic(crossing=c, rate=(rates[0], rates[1]), mean_speed=(speed, speed),
-                           yield_base=base, p85_kmh=peak_mean * (1 + 1.036 * cv))
+    return CrossingTraffic(
+        crossing=c,
+        rate=(rates[0], rates[1]),
+        mean_speed=(speed, speed),
+        yield_base=base,
+        p85_kmh=peak_mean * (1 + 1.036 * cv),
+    )
 
 
 def signal_of(c: Crossing) -> Signal | None:

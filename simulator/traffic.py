@@ -111,9 +111,9 @@ def make_stream(
     if not parts:
         empty = np.empty(0)
         return Stream(empty, empty, empty.astype(np.int8), empty.astype(np.int8), empty)
-    t, speed, direction, lane, u_yield = (np.concatenate(cols) for cols in zip(*parts, strict=True))
-    order = np.argsort(t, kind="stable")
-    return Stream(t[order], speed[order], direction[order], lane[order], u_yield[order])
+    cols = [np.concatenate(col) for col in zip(*parts, strict=True)]
+    order = np.argsort(cols[0], kind="stable")
+    return Stream(*(col[order] for col in cols))
 
 
 @dataclass(frozen=True)

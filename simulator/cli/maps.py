@@ -18,8 +18,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     crossings = sub.add_parser("crossings", help="list the crossings (ids for scenario files)")
     drawing = sub.add_parser("map", help="draw the walk network, crossings, school and homes")
     for q in (crossings, drawing):
-        q.add_argument("map", nargs="?", default=None,
-                       help="OSM/GraphML file (default: the synthetic district)")
+        q.add_argument(
+            "map", nargs="?", default=None, help="OSM/GraphML file (default: the synthetic district)"
+        )
         q.add_argument("--school", default=None, help="school name or id on the map")
         q.add_argument("--catchment", type=float, default=None, help="catchment radius, m (default 1000)")
     crossings.add_argument("--csv", default=None, help="also write the table to this CSV file")
@@ -71,12 +72,22 @@ def crossing_rows(network) -> list[dict[str, Any]]:
     """One row per crossing: what a planner needs to name it in a scenario file."""
     rows = []
     for c in sorted(network.crossings.values(), key=lambda c: c.id):
-        rows.append({
-            "id": c.id, "facility": c.facility, "road": c.name or "-", "highway": c.highway,
-            "lanes": f"{c.lanes[0]}+{c.lanes[1]}", "length_m": round(c.length, 1),
-            "limit_kmh": round(c.speed_limit), "volume_vph": round(sum(c.volume)),
-            "x": round(c.x, 1), "y": round(c.y, 1), "inferred": c.inferred, "informal": c.informal,
-        })
+        rows.append(
+            {
+                "id": c.id,
+                "facility": c.facility,
+                "road": c.name or "-",
+                "highway": c.highway,
+                "lanes": f"{c.lanes[0]}+{c.lanes[1]}",
+                "length_m": round(c.length, 1),
+                "limit_kmh": round(c.speed_limit),
+                "volume_vph": round(sum(c.volume)),
+                "x": round(c.x, 1),
+                "y": round(c.y, 1),
+                "inferred": c.inferred,
+                "informal": c.informal,
+            }
+        )
     return rows
 
 
@@ -85,11 +96,15 @@ def _crossings(args: argparse.Namespace) -> int:
     rows = crossing_rows(network)
     mapped = sum(not r["inferred"] for r in rows)
     print(f"{len(rows)} crossings near {site.school.name} ({mapped} mapped, {len(rows) - mapped} inferred)")
-    header = f"{'id':<16} {'facility':<10} {'lanes':>5} {'m':>5} {'km/h':>4} {'veh/h':>6} {'inferred':>8}  road"
+    header = (
+        f"{'id':<16} {'facility':<10} {'lanes':>5} {'m':>5} {'km/h':>4} {'veh/h':>6} {'inferred':>8}  road"
+    )
     print(header)
     for r in rows:
-        print(f"{r['id']:<16} {r['facility']:<10} {r['lanes']:>5} {r['length_m']:>5} {r['limit_kmh']:>4} "
-              f"{r['volume_vph']:>6} {'yes' if r['inferred'] else 'no':>8}  {r['road']} ({r['highway']})")
+        print(
+            f"{r['id']:<16} {r['facility']:<10} {r['lanes']:>5} {r['length_m']:>5} {r['limit_kmh']:>4} "
+            f"{r['volume_vph']:>6} {'yes' if r['inferred'] else 'no':>8}  {r['road']} ({r['highway']})"
+        )
     if args.csv:
         import pandas as pd
 
@@ -108,7 +123,8 @@ def _map(args: argparse.Namespace) -> int:
 
     name = site.school.name
     title = f"{name} — 步行网络与过街设施" if args.lang == "zh" else f"{name} — walk network and crossings"
-    fig = draw_site_map(network, lang=args.lang, title=title,
-                        home_weights={h.id: h.weight for h in site.homes})
+    fig = draw_site_map(
+        network, lang=args.lang, title=title, home_weights={h.id: h.weight for h in site.homes}
+    )
     print(f"map written to {save_site_map(fig, out)}")
     return 0

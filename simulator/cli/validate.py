@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+from typing import Any
 
 from simulator.cli.common import number, whole
 
@@ -19,10 +20,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     val.add_argument("--flow", type=number, help="total vehicle flow, veh/h")
     val.add_argument("--length", type=number, help="crossing length, m")
     val.add_argument("--walk-speed", type=number, default=1.07, help="m/s (default 1.07)")
-    val.add_argument("--startup", type=number, default=3.0,
-                     help="start-up time t_s, s (default 3)")
-    val.add_argument("--yield-rate", type=number, default=0.0,
-                     help="driver yield probability 0..1")
+    val.add_argument("--startup", type=number, default=3.0, help="start-up time t_s, s (default 3)")
+    val.add_argument("--yield-rate", type=number, default=0.0, help="driver yield probability 0..1")
     val.add_argument("--signal", default=None, help="CYCLE,GREEN in seconds")
     val.add_argument("--crossings", type=whole, default=5000, help="pedestrians simulated")
     val.add_argument("--seed", type=whole, default=1)
@@ -36,16 +35,26 @@ def validate(args: argparse.Namespace) -> int:
     if args.flow is None and args.length is None:
         from simulator.validation import STANDARD_CASES, simulate_case
 
-        rows = []
+        rows: list[dict[str, Any]] = []
         for case in STANDARD_CASES:
             r = simulate_case(case)
-            z = (r.mean_delay_s - r.closed_form_delay_s) / r.stderr_s if r.closed_form_delay_s else float("nan")
+            z = (
+                (r.mean_delay_s - r.closed_form_delay_s) / r.stderr_s
+                if r.closed_form_delay_s
+                else float("nan")
+            )
             rows.append(r.as_dict() | {"signal": case.signal, "z": z})
             kind = f"signal C={case.signal[0]:.0f} g={case.signal[1]:.0f}" if case.signal else "unsignalised"
-            print(f"{kind:<24} flow {case.flow:>5.0f} veh/h  L {case.length:>5.1f} m  "
-                  f"simulated {r.mean_delay_s:7.2f} ± {r.stderr_s:.2f} s  HCM {r.closed_form_delay_s:7.2f} s  "
-                  f"z = {z:+.2f}" + (f"  P(wait) {r.p_wait:.3f} vs {r.closed_form_p_wait:.3f}"
-                                     if r.closed_form_p_wait is not None else ""))
+            print(
+                f"{kind:<24} flow {case.flow:>5.0f} veh/h  L {case.length:>5.1f} m  "
+                f"simulated {r.mean_delay_s:7.2f} ± {r.stderr_s:.2f} s  HCM {r.closed_form_delay_s:7.2f} s  "
+                f"z = {z:+.2f}"
+                + (
+                    f"  P(wait) {r.p_wait:.3f} vs {r.closed_form_p_wait:.3f}"
+                    if r.closed_form_p_wait is not None
+                    else ""
+                )
+            )
         if args.json:
             print(json.dumps(rows))
         return 0 if all(abs(r["z"]) < 3 for r in rows) else 1
@@ -57,16 +66,23 @@ def validate(args: argparse.Namespace) -> int:
         elif not math.isfinite(value) or not ok:
             problems.append(f"{option}: {value:g} is not allowed (allowed: {allowed})")
 
-    check("--flow", args.flow, args.flow is not None and 0 <= args.flow <= MAX_FLOW,
-          f"a number 0–{MAX_FLOW} veh/h")
-    check("--length", args.length, args.length is not None and 0 < args.length <= MAX_LENGTH,
-          f"a number > 0 and <= {MAX_LENGTH} m")
+    check(
+        "--flow",
+        args.flow,
+        args.flow is not None and 0 <= args.flow <= MAX_FLOW,
+        f"a number 0–{MAX_FLOW} veh/h",
+    )
+    check(
+        "--length",
+        args.length,
+        args.length is not None and 0 < args.length <= MAX_LENGTH,
+        f"a number > 0 and <= {MAX_LENGTH} m",
+    )
     check("--walk-speed", args.walk_speed, 0 < args.walk_speed <= 5, "a number > 0 and <= 5 m/s")
     check("--startup", args.startup, 0 <= args.startup <= 60, "a number 0–60 s")
     check("--yield-rate", args.yield_rate, 0 <= args.yield_rate <= 1, "a number 0–1")
     if not 2 <= args.crossings <= 1_000_000:
-        problems.append(f"--crossings: {args.crossings} is not allowed "
-                        "(allowed: a whole number 2–1000000)")
+        problems.append(f"--crossings: {args.crossings} is not allowed (allowed: a whole number 2–1000000)")
     if args.seed < 0:
         problems.append(f"--seed: {args.seed} is not allowed (allowed: a whole number >= 0)")
     signal = None
@@ -77,8 +93,10 @@ def validate(args: argparse.Namespace) -> int:
                 raise ValueError
             signal = (cycle, green)
         except ValueError:
-            problems.append(f"--signal: {args.signal!r} is not allowed "
-                            "(allowed: CYCLE,GREEN in seconds with 0 < GREEN < CYCLE <= 600)")
+            problems.append(
+                f"--signal: {args.signal!r} is not allowed "
+                "(allowed: CYCLE,GREEN in seconds with 0 < GREEN < CYCLE <= 600)"
+            )
     if problems:
         raise ScenarioError("; ".join(problems))
     from simulator.validation import CrossingCase, hcm_unsignalised_delay, simulate_case
@@ -89,12 +107,22 @@ def validate(args: argparse.Namespace) -> int:
         vt = args.flow / 3600 * tc
         wait = hcm_unsignalised_delay(args.flow, tc)[0] if vt < 700 else math.inf
         if wait > MAX_HCM_WAIT:
-            msg = (f"--flow {args.flow:g} with --length {args.length:g}: the HCM wait for a gap is "
-                   f"{wait:.3g} s (allowed: a flow and crossing whose HCM wait is at most "
-                   f"{MAX_HCM_WAIT} s)")
+            msg = (
+                f"--flow {args.flow:g} with --length {args.length:g}: the HCM wait for a gap is "
+                f"{wait:.3g} s (allowed: a flow and crossing whose HCM wait is at most "
+                f"{MAX_HCM_WAIT} s)"
+            )
             raise ScenarioError(msg)
-    case = CrossingCase(flow=args.flow, length=args.length, walk_speed=args.walk_speed, startup=args.startup,
-                        yield_rate=args.yield_rate, signal=signal, crossings=args.crossings, seed=args.seed)
+    case = CrossingCase(
+        flow=args.flow,
+        length=args.length,
+        walk_speed=args.walk_speed,
+        startup=args.startup,
+        yield_rate=args.yield_rate,
+        signal=signal,
+        crossings=args.crossings,
+        seed=args.seed,
+    )
     r = simulate_case(case)
     if args.json:
         print(json.dumps(r.as_dict()))

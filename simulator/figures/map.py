@@ -26,17 +26,36 @@ FACILITY_STYLE: dict[str, tuple[str, str, str, str]] = {
     "underpass": ("#8c564b", "P", "地下通道", "underpass"),
 }
 TEXT = {
-    "zh": {"school": "学校", "home": "住宅", "guard": "护学岗", "title": "步行网络与过街设施",
-           "x": "东向 (m)", "y": "北向 (m)", "informal": "天桥下违规穿行", "risk": "重伤风险 (期望值)"},
-    "en": {"school": "school", "home": "homes", "guard": "guard post (护学岗)",
-           "title": "Walk network and crossings", "x": "easting (m)", "y": "northing (m)",
-           "informal": "at grade under a bridge", "risk": "expected severe injuries"},
+    "zh": {
+        "school": "学校",
+        "home": "住宅",
+        "guard": "护学岗",
+        "title": "步行网络与过街设施",
+        "x": "东向 (m)",
+        "y": "北向 (m)",
+        "informal": "天桥下违规穿行",
+        "risk": "重伤风险 (期望值)",
+    },
+    "en": {
+        "school": "school",
+        "home": "homes",
+        "guard": "guard post (护学岗)",
+        "title": "Walk network and crossings",
+        "x": "easting (m)",
+        "y": "northing (m)",
+        "informal": "at grade under a bridge",
+        "risk": "expected severe injuries",
+    },
 }
 
 
 def draw_site_map(
-    network: WalkNetwork, *, lang: str = "zh", title: str | None = None,
-    crossings: pd.DataFrame | None = None, guards: Mapping[str, str] | None = None,
+    network: WalkNetwork,
+    *,
+    lang: str = "zh",
+    title: str | None = None,
+    crossings: pd.DataFrame | None = None,
+    guards: Mapping[str, str] | None = None,
     home_weights: Mapping[str, float] | None = None,
 ) -> Figure:
     """Draw a site on its real projected coordinates.
@@ -76,33 +95,74 @@ def draw_site_map(
             if not cs:
                 continue
             size = np.array([20 + 280 * risk.get(c.id, 0.0) / top for c in cs]) if risk else 18
-            ax.scatter([c.x for c in cs], [c.y for c in cs], s=size, c=colour, marker=marker,
-                       edgecolors="black", linewidths=0.3, zorder=3)
-            handles.append(Line2D([], [], color=colour, marker=marker, linestyle="",
-                                  label=f"{zh if lang == 'zh' else en} ({len(cs)})"))
+            ax.scatter(
+                [c.x for c in cs],
+                [c.y for c in cs],
+                s=size,
+                c=colour,
+                marker=marker,
+                edgecolors="black",
+                linewidths=0.3,
+                zorder=3,
+            )
+            handles.append(
+                Line2D(
+                    [],
+                    [],
+                    color=colour,
+                    marker=marker,
+                    linestyle="",
+                    label=f"{zh if lang == 'zh' else en} ({len(cs)})",
+                )
+            )
         informal = [c for c in network.crossings.values() if c.informal]
         if informal:
-            ax.scatter([c.x for c in informal], [c.y for c in informal], s=14, c="#d62728", marker="x", zorder=3)
+            ax.scatter(
+                [c.x for c in informal], [c.y for c in informal], s=14, c="#d62728", marker="x", zorder=3
+            )
             handles.append(Line2D([], [], color="#d62728", marker="x", linestyle="", label=t["informal"]))
         homes = [(xy[n], (home_weights or {}).get(h, 1.0)) for h, n in network.home_nodes.items()]
         if homes:
             w = np.array([h[1] for h in homes], float)
-            ax.scatter([h[0][0] for h in homes], [h[0][1] for h in homes], s=8 + 40 * w / w.max(),
-                       c="#8fbc8f", marker="h", alpha=0.8, zorder=2)
+            ax.scatter(
+                [h[0][0] for h in homes],
+                [h[0][1] for h in homes],
+                s=8 + 40 * w / w.max(),
+                c="#8fbc8f",
+                marker="h",
+                alpha=0.8,
+                zorder=2,
+            )
             handles.append(Line2D([], [], color="#8fbc8f", marker="h", linestyle="", label=t["home"]))
         for cid, hours in (guards or {}).items():
             c = network.crossings[cid]
             ax.scatter([c.x], [c.y], s=160, facecolors="none", edgecolors="#d62728", linewidths=1.6, zorder=4)
-            ax.annotate(f"{'护学岗' if lang == 'zh' else 'guard'} {hours}", (c.x, c.y), xytext=(6, 6),
-                        textcoords="offset points", fontsize=8, color="#d62728")
+            ax.annotate(
+                f"{'护学岗' if lang == 'zh' else 'guard'} {hours}",
+                (c.x, c.y),
+                xytext=(6, 6),
+                textcoords="offset points",
+                fontsize=8,
+                color="#d62728",
+            )
         if guards:
-            handles.append(Line2D([], [], color="#d62728", marker="o", markerfacecolor="none", linestyle="",
-                                  label=t["guard"]))
+            handles.append(
+                Line2D(
+                    [],
+                    [],
+                    color="#d62728",
+                    marker="o",
+                    markerfacecolor="none",
+                    linestyle="",
+                    label=t["guard"],
+                )
+            )
         sx, sy = xy[network.school_node]
         ax.scatter([sx], [sy], s=220, c="#e41a1c", marker="*", edgecolors="black", zorder=5)
         ax.annotate(t["school"], (sx, sy), xytext=(8, -12), textcoords="offset points", fontsize=10)
-        handles.append(Line2D([], [], color="#e41a1c", marker="*", linestyle="", markersize=12,
-                              label=t["school"]))
+        handles.append(
+            Line2D([], [], color="#e41a1c", marker="*", linestyle="", markersize=12, label=t["school"])
+        )
         ax.set_aspect("equal")
         ax.autoscale_view()
         ax.set_xlabel(t["x"])
