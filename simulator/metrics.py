@@ -140,6 +140,7 @@ def trip_table(model: SchoolRouteModel, events: pd.DataFrame) -> pd.DataFrame:
                     free,
                     r.length,
                     r.length - choice.shortest_length,
+                    "compliant" if r is choice.compliant else "shortcut",
                     not (arrive <= s.bell_for(child.age)),
                 )
             )
@@ -159,6 +160,7 @@ def trip_table(model: SchoolRouteModel, events: pd.DataFrame) -> pd.DataFrame:
             "free_walk_s",
             "route_m",
             "detour_m",
+            "route",
             "late",
         ],
     )
