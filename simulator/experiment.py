@@ -15,12 +15,14 @@ from typing import Any
 
 from simulator.crossing import GRADE_SEPARATED, Crossing, Signal
 from simulator.errors import NetworkError, ScenarioError
+from simulator.hazard import crossing_hazards
 from simulator.network.schools import site_from_file
 from simulator.network.site import Site as StreetSite
 from simulator.network.site import street_edge_id
 from simulator.network.synthetic import DistrictSpec, district_site
 from simulator.network.walk import WalkNetwork, add_informal_crossing, walk_network_from_site
 from simulator.params import Parameters, clock_seconds, default_parameters
+from simulator.routing import recommended_routes
 from simulator.scenario import (
     DropoffBan,
     Education,
@@ -28,6 +30,7 @@ from simulator.scenario import (
     GuardPost,
     Humps,
     LaneReduction,
+    RecommendedRoutes,
     Scenario,
     SpeedLimit,
     StartTime,
@@ -203,7 +206,7 @@ def setting_from_scenario(
         age: c.bell for c in scenario.interventions_of(StartTime) for age in (c.ages or range(6, 13))
     }
     net = replace(network, graph=graph, crossings=crossings)
-    return prepare_setting(
+    setting = prepare_setting(
         net,
         params=params,
         name=scenario.name,
@@ -220,6 +223,12 @@ def setting_from_scenario(
         description=scenario.description or "",
         home_weights={h.id: h.weight for h in site.homes},
     )
+    for published in scenario.interventions_of(RecommendedRoutes):
+        hazard = crossing_hazards(setting)
+        routes = recommended_routes(net, dict(setting.routes), hazard, params=params,
+                                    max_detour=published.max_detour)
+        setting = replace(setting, routes=routes, follow_share=published.compliance)
+    return setting
 
 
 def _with_facility(c: Crossing, change: FacilityChange, params: Parameters) -> Crossing:

@@ -140,7 +140,7 @@ def trip_table(model: SchoolRouteModel, events: pd.DataFrame) -> pd.DataFrame:
                     free,
                     r.length,
                     r.length - choice.shortest_length,
-                    "compliant" if r is choice.compliant else "shortcut",
+                    _route_kind(r, choice),
                     not (arrive <= s.bell_for(child.age)),
                 )
             )
@@ -176,6 +176,15 @@ def trip_table(model: SchoolRouteModel, events: pd.DataFrame) -> pd.DataFrame:
     }
     # conflicts stay fractional: an event's count is an expected value (blended inattentive branch)
     return trips.fillna(fill).astype({"crossings": int, "unassisted_arterial": int})
+
+
+def _route_kind(route, choice) -> str:
+    """Which of a home's routes a party took: compliant, shortcut (under a bridge) or recommended."""
+    if route is choice.compliant:
+        return "compliant"
+    if route is choice.shortcut:
+        return "shortcut"
+    return "recommended"
 
 
 def los(wait: float, *, signalised: bool, params: Parameters) -> str:

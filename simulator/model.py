@@ -88,9 +88,12 @@ class SchoolRouteModel(mesa.Model):
         lead = max(members, key=lambda c: (c.age, -c.index))
         i = lead.index
         choice = s.routes[lead.home]
-        route = self._choose_route(
-            choice.compliant, choice.shortcut, float(pop.u_route[i]), speed=min(c.speed for c in members)
-        )
+        if choice.recommended is not None and float(pop.u_follow[i]) < s.follow_share:
+            route = choice.recommended
+        else:
+            route = self._choose_route(
+                choice.compliant, choice.shortcut, float(pop.u_route[i]), speed=min(c.speed for c in members)
+            )
         speed = min(c.speed for c in members)
         escorted = any(c.escorted for c in members)
         rows = 1 + (len(members) - 1) // 3

@@ -32,7 +32,8 @@ class Children:
     adult_gap_factor: np.ndarray
     patience: np.ndarray      # s
     u_educated: np.ndarray    # uniform: educated when below the scenario's share
-    u_route: np.ndarray       # uniform: route choice (footbridge avoidance, recommended route)
+    u_route: np.ndarray       # uniform: footbridge avoidance
+    u_follow: np.ndarray      # uniform: follows the recommended route when below the scenario's share
 
     def __len__(self) -> int:
         return int(self.home.size)
@@ -64,13 +65,14 @@ def draw_children(n: int, home_weights: np.ndarray, *, params: Parameters, seed:
     u_route = rng.uniform(size=n)
     group = _groups(home, rng, share=params["child.sibling_group_share"],
                     size_max=int(params["child.group_size_max"]))
+    u_follow = rng.uniform(size=n)
     # a group leaves together, when its most hurried member would
     for g in np.unique(group[np.bincount(group)[group] > 1]):
         members = group == g
         slack[members] = slack[members].max()
         escorted[members] = escorted[members].any()
     return Children(home, age, speed, escorted, group, slack, gap_factor, adult_gap_factor,
-                    patience, u_educated, u_route)
+                    patience, u_educated, u_route, u_follow)
 
 
 def _groups(home: np.ndarray, rng: np.random.Generator, *, share: float, size_max: int) -> np.ndarray:

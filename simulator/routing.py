@@ -52,9 +52,13 @@ class RouteChoice:
     compliant: Route
     shortcut: Route
     shortest_length: float
+    recommended: Route | None = None
 
 
-def _weight(crossings: dict[str, Crossing], params: Parameters, *, allow_informal: bool):
+def _weight(
+    crossings: dict[str, Crossing], params: Parameters, *, allow_informal: bool,
+    hazard: dict[str, float] | None = None, metres_per_risk: float = 0.0,
+):
     climb_m = params["child.walk_speed_age6"] / params["grade.stair_vertical_speed"]
 
     def weight(u, v, data) -> float | None:
@@ -64,7 +68,8 @@ def _weight(crossings: dict[str, Crossing], params: Parameters, *, allow_informa
         c = crossings[cid]
         if c.informal and not allow_informal:
             return None
-        return data["length"] + 2 * c.climb * climb_m
+        extra = metres_per_risk * hazard.get(cid, 0.0) if hazard else 0.0
+        return data["length"] + 2 * c.climb * climb_m + extra
 
     return weight
 
@@ -111,4 +116,44 @@ def route_choices(network: WalkNetwork, *, params: Parameters) -> dict[str, Rout
     if not out:
         msg = "the school is unreachable on foot from every home"
         raise NetworkError(msg)
+    return out
+
+
+RISK_PRICES = (0.0, 3e3, 1e4, 3e4, 1e5, 3e5, 1e6, 3e6, 1e7)
+"""Metres of walking one unit of crossing risk is worth, tried in turn for recommended routes."""
+
+
+def path_risk(route: Route, hazard: dict[str, float]) -> float:
+    """Expected severe-injury probability of a route: the sum of its crossings' hazards."""
+    return sum(hazard.get(c, 0.0) for c in route.crossings)
+
+
+def recommended_routes(
+    network: WalkNetwork, choices: dict[str, RouteChoice], hazard: dict[str, float], *,
+    params: Parameters, max_detour: float,
+) -> dict[str, RouteChoice]:
+    """Add to each home the lowest-risk route at most ``max_detour`` longer than its shortest.
+
+    Candidate routes are the shortest paths for a range of prices of risk in
+    metres (:data:`RISK_PRICES`, price 0 being the ordinary route); routes never
+    use informal crossings. Ties in risk go to the shorter route.
+    """
+    crossings = dict(network.crossings)
+    g = network.graph
+    candidates: dict[str, list[Route]] = {home: [] for home in choices}
+    for price in RISK_PRICES:
+        weight = _weight(crossings, params, allow_informal=False, hazard=hazard, metres_per_risk=price)
+        dist, paths = nx.single_source_dijkstra(g, network.school_node, weight=weight)
+        for home in choices:
+            node = network.home_nodes[home]
+            if node in paths:
+                candidates[home].append(_route(g, paths[node][::-1], crossings, dist[node]))
+    out = {}
+    for home, choice in choices.items():
+        bound = (1.0 + max_detour) * choice.compliant.length + 1e-6
+        feasible = [r for r in candidates[home] if r.length <= bound] or [choice.compliant]
+        best = min(feasible, key=lambda r: (path_risk(r, hazard), r.length))
+        if best.nodes == choice.compliant.nodes:
+            best = choice.compliant
+        out[home] = RouteChoice(choice.compliant, choice.shortcut, choice.shortest_length, best)
     return out

@@ -84,6 +84,7 @@ class Setting:
     enforcement: str = "normal"
     description: str = ""
     home_weights: Mapping[str, float] = field(default_factory=dict)
+    follow_share: float = 0.0              # share of children who follow recommended routes
 
     def bell_for(self, age: int) -> float:
         """The bell (model seconds) for a child of this age."""

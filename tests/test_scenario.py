@@ -16,6 +16,7 @@ from simulator.scenario import (
     GuardPost,
     Humps,
     LaneReduction,
+    RecommendedRoutes,
     Scenario,
     SpeedLimit,
     StartTime,
@@ -70,6 +71,9 @@ interventions:
   - type: start_time
     bell: "08:30"
     ages: [6, 7]
+  - type: recommended_routes
+    compliance: 0.6
+    max_detour: 0.25
 """
 
 BASE = "name: test\n"
@@ -102,7 +106,7 @@ def full(tmp_path: Path) -> Scenario:
 def test_full_file_with_every_intervention_type_loads(full: Scenario, tmp_path: Path) -> None:
     kinds = [type(change) for change in full.interventions]
     assert kinds == [FacilityChange, SpeedLimit, Humps, LaneReduction, VolumeOverride,
-                     GuardPost, DropoffBan, Education, StartTime]
+                     GuardPost, DropoffBan, Education, StartTime, RecommendedRoutes]
     assert {change.type for change in full.interventions} == set(INTERVENTION_TYPES)
     assert full.name == "学校周边30 km/h限速 + 抬高式斑马线"
     assert full.bell == "08:20"  # unquoted 8:20 is not read as the base-60 number 500
@@ -159,7 +163,8 @@ BAD = [
     pytest.param(
         "interventions:\n  - {type: speedlimit, limit_kmh: 30}\n",
         "interventions[0].type: 'speedlimit' is not an intervention type (allowed: facility, "
-        "speed_limit, humps, lane_reduction, volume, guard, dropoff_ban, education, start_time)",
+        "speed_limit, humps, lane_reduction, volume, guard, dropoff_ban, education, start_time, "
+        "recommended_routes)",
         id="type"),
     pytest.param(
         "interventions:\n  - {type: guard, crossings: [x5-6], hours: '08:30-07:00', "

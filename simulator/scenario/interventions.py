@@ -193,10 +193,18 @@ class StartTime(Frozen):
     ] | None = None
 
 
+class RecommendedRoutes(Frozen):
+    """上学路线图: publish each home's lowest-risk route within a detour bound; a share follows it."""
+
+    type: Literal["recommended_routes"] = "recommended_routes"
+    compliance: Annotated[float, Rule("a share 0–1 of the children", ge=0, le=1)]
+    max_detour: Annotated[float, Rule("a share 0–1 of the shortest route's length", ge=0, le=1)] = 0.2
+
+
 INTERVENTION_TYPES: Mapping[str, type[BaseModel]] = {
     model.model_fields["type"].default: model
     for model in (FacilityChange, SpeedLimit, Humps, LaneReduction, VolumeOverride,
-                  GuardPost, DropoffBan, Education, StartTime)
+                  GuardPost, DropoffBan, Education, StartTime, RecommendedRoutes)
 }
 INTERVENTION_ERROR = "intervention_type"
 
@@ -215,7 +223,8 @@ Intervention = Annotated[
     | Annotated[GuardPost, Tag("guard")]
     | Annotated[DropoffBan, Tag("dropoff_ban")]
     | Annotated[Education, Tag("education")]
-    | Annotated[StartTime, Tag("start_time")],
+    | Annotated[StartTime, Tag("start_time")]
+    | Annotated[RecommendedRoutes, Tag("recommended_routes")],
     Discriminator(_intervention_type, custom_error_type=INTERVENTION_ERROR,
                   custom_error_message="not an intervention type"),
 ]
