@@ -239,7 +239,7 @@ def _exposure(
     if idx.size == 0:
         return NO_ENCOUNTER
     dirs, lanes = s.direction[idx], s.lane[idx]
-    keep = np.isin(dirs, directions)
+    keep = np.ones(dirs.size, bool) if len(directions) == 2 else dirs == directions[0]
     if only_lane is not None:
         keep &= (dirs == only_lane[0]) & (lanes == only_lane[1])
     if held:

@@ -90,7 +90,9 @@ def simulate_case(case: CrossingCase, *, params: Parameters | None = None) -> Ca
     walker = Walker(speed=case.walk_speed, startup=case.startup)
     rng = np.random.default_rng([case.seed, 0])
     waits = np.empty(case.crossings)
-    block = 500
+    # pedestrians per stream: about two million vehicles at most, whatever the flow and spacing
+    vehicles_per_spacing = max(case.flow / 3600.0 * spacing, 1e-9)
+    block = int(max(1, min(500, 2e6 / vehicles_per_spacing - 11)))
     for b in range(0, case.crossings, block):
         n = min(block, case.crossings - b)
         horizon = (n + 1) * spacing

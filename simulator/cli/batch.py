@@ -1,0 +1,86 @@
+"""``saferoute batch SWEEP``: every network x scenario x seed of a sweep file, resumable.
+
+Exit codes: 0 every run finished; 1 some runs failed (each is in
+``index.csv`` with its error; rerun the same command to retry them);
+2 bad input (nothing was run or written); 130 interrupted (finished runs
+are kept; rerun the same command to finish).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+from types import FrameType
+
+from simulator.cli.common import whole
+
+EXIT_FAILED_RUNS = 1
+EXIT_INTERRUPTED = 130
+TOP_SCHOOLS = 5
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    """Register batch."""
+    p = sub.add_parser("batch", help="run a sweep file: networks x scenarios x seeds (resumable)",
+                       description="Run every network x scenario x seed of a sweep file. Finished runs are "
+                                   "kept: the same command resumes a killed batch.")
+    p.add_argument("sweep", help="the sweep file (YAML)")
+    p.add_argument("--workers", type=whole, default=None,
+                   help=f"local worker processes (default: the number of CPUs, {os.cpu_count() or 1})")
+    p.add_argument("--scheduler", default=None,
+                   help="run on an existing Dask cluster: the scheduler address, e.g. tcp://HOST:8786")
+    p.add_argument("--out", default=None, help="results folder (default: the sweep's out)")
+    p.add_argument("--quiet", action="store_true",
+                   help="no progress bar: only the start, failed runs and the end (for logs)")
+    p.set_defaults(handler=_batch)
+
+
+def _batch(args: argparse.Namespace) -> int:
+    from simulator.errors import SweepError
+
+    if args.workers is not None and args.scheduler is not None:
+        msg = "--workers: only for local worker processes (with --scheduler the cluster's workers run)"
+        raise SweepError(msg)
+    workers = args.workers if args.workers is not None else (os.cpu_count() or 1)
+    from simulator.batch.api import execute_batch, prepare_batch
+
+    batch = prepare_batch(args.sweep, out=args.out, workers=workers, scheduler=args.scheduler)
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        counts = execute_batch(batch, quiet=args.quiet)
+    except KeyboardInterrupt:
+        print(f"saferoute: batch interrupted; finished runs are kept in {batch.out}; "
+              "run the same command again to finish", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        batch.close()
+    _report(batch.out, counts)
+    return EXIT_FAILED_RUNS if counts["failed"] else 0
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    """SIGTERM stops a batch like Ctrl-C: finished runs are kept."""
+    raise KeyboardInterrupt
+
+
+def _report(out: os.PathLike[str] | str, counts: dict[str, int]) -> None:
+    import pandas as pd
+
+    schools = pd.read_parquet(os.path.join(out, "schools.parquet"))
+    if len(schools):
+        print("Schools by child risk (baseline expected severe injuries per 100,000 trips [95% CI]) and the "
+              "measure that lowers it most (significant only):")
+        for r in schools.head(TOP_SCHOOLS).to_dict(orient="records"):
+            best = (f"{r['best_measure']}: {r['best_diff']:+.2f} ({r['best_pct']:+.0f}%)" if r["best_measure"]
+                    else "no significant reduction")
+            print(f"  {r['rank']:>3}. {r['network']}  {r['baseline_severe_per_100k_trips']:.2f} "
+                  f"[{r['baseline_ci_low']:.2f}, {r['baseline_ci_high']:.2f}]  -> {best}")
+        if len(schools) > TOP_SCHOOLS:
+            print(f"  ... {len(schools) - TOP_SCHOOLS} more in schools.csv")
+    failed = f", {counts['failed']} failed (see index.csv; rerun the same command to retry)" \
+        if counts["failed"] else ""
+    print(f"\n{counts['done']} runs done{failed}; tables in {out}: trips, events, crossings, runs, summary, "
+          "schools, index (.parquet, .csv), crossings.geojson, schools.geojson")

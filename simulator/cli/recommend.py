@@ -1,0 +1,147 @@
+"""``saferoute recommend guards|routes|measures``: where to post guards, which routes, which measures."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from simulator.cli.common import number, whole
+from simulator.cli.runs import site_override
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    """Register ``recommend`` and its three questions."""
+    rec = sub.add_parser("recommend", help="recommend guard posts, safe routes or measures to fund")
+    what = rec.add_subparsers(dest="question", required=True)
+    guards = what.add_parser("guards", help="where and when to post K 护学岗 guards")
+    guards.add_argument("--staff", type=whole, required=True, help="number of guards (one per post)")
+    guards.add_argument("--hours", default="07:10-08:30", help="window the posts may cover (HH:MM-HH:MM)")
+    guards.add_argument("--staff-type", default="auxiliary_police", help="police, auxiliary_police, ...")
+    guards.set_defaults(handler=_guards)
+    routes = what.add_parser("routes", help="safe routes to publish (上学路线图)")
+    routes.add_argument("--max-detour", type=number, default=0.2, help="extra distance allowed (0.2 = +20%%)")
+    routes.add_argument("--compliance", type=number, default=0.6, help="share of children who follow them")
+    routes.add_argument("--lang", choices=("zh", "en"), default="zh", help="route map language")
+    routes.set_defaults(handler=_routes)
+    measures = what.add_parser("measures", help="rank measures by risk reduction per cost; best set")
+    measures.add_argument("--budget", type=number, required=True, help="budget, 10k CNY (万元)")
+    measures.set_defaults(handler=_measures)
+    for q in (guards, routes, measures):
+        q.add_argument("--scenario", default=None, help="base scenario file (default: the site as it is)")
+        q.add_argument("--map", default=None, help="OSM or GraphML file instead of the scenario's site")
+        q.add_argument("--school", default=None, help="school name or id on --map")
+        q.add_argument("--catchment", type=float, default=None, help="catchment radius, m")
+        q.add_argument("--seeds", type=whole, default=10, help="replications per candidate (default 10)")
+        q.add_argument("--workers", type=whole, default=2, help="worker processes (default 2)")
+        q.add_argument("--out", default=None, help="folder for the tables (default results/recommend-*)")
+
+
+def _evaluator(args: argparse.Namespace):
+    from simulator.recommend.base import Evaluator, base_scenario, check_positive
+
+    check_positive(args.seeds, "--seeds")
+    check_positive(args.workers, "--workers")
+    base = base_scenario(args.scenario, site=site_override(args))
+    return Evaluator(
+        base, seeds=tuple(range(1, args.seeds + 1)), workers=args.workers, origin=args.scenario or "recommend"
+    )
+
+
+def _out(args: argparse.Namespace, name: str) -> Path:
+    out = Path(args.out or f"results/recommend-{name}")
+    out.mkdir(parents=True, exist_ok=True)
+    return out
+
+
+def _guards(args: argparse.Namespace) -> int:
+    from dataclasses import asdict
+
+    import pandas as pd
+
+    from simulator.recommend.guards import recommend_guards
+
+    ev = _evaluator(args)
+    picks, table = recommend_guards(ev, staff=args.staff, hours=args.hours, staff_type=args.staff_type)
+    print(
+        f"护学岗 guard posts for {ev.site.school.name}: {len(picks)} of {args.staff} "
+        f"(greedy, each step verified with {len(ev.seeds)} paired seeds)"
+    )
+    print(
+        f"{'#':>2} {'crossing':<14} {'hours':<12} {'change severe/100k [95% CI]':<32} "
+        f"{'cumulative':>10} {'per staff-h':>11}  road"
+    )
+    for k, p in enumerate(picks, 1):
+        print(
+            f"{k:>2} {p.crossing:<14} {p.hours:<12} {p.change:+8.2f} [{p.ci_low:+.2f}, {p.ci_high:+.2f}]"
+            f"{'':<6} {p.cumulative:>+10.2f} {p.per_staff_hour:>11.2f}  {p.road}"
+        )
+    if len(picks) < args.staff:
+        print(f"no further post lowered the risk measurably: {args.staff - len(picks)} guard(s) not placed")
+    out = _out(args, "guards")
+    pd.DataFrame([asdict(p) for p in picks]).to_csv(out / "guards.csv", index=False)
+    table.to_csv(out / "screening.csv", index=False)
+    scenario = {"type": "guard", "posts": [{"crossings": [p.crossing], "hours": p.hours} for p in picks]}
+    (out / "guards.json").write_text(json.dumps(scenario, ensure_ascii=False, indent=1), encoding="utf-8")
+    print(f"tables written to {out}")
+    return 0
+
+
+def _routes(args: argparse.Namespace) -> int:
+    from simulator.figures.routes import draw_route_map
+    from simulator.hazard import crossing_hazards
+    from simulator.recommend.routes import recommend_routes
+
+    ev = _evaluator(args)
+    advice = recommend_routes(ev, max_detour=args.max_detour, compliance=args.compliance)
+    print(
+        f"上学路线图 for {ev.site.school.name}: {100 * advice.changed_share:.1f}% of children get a safer "
+        f"route (at most +{100 * args.max_detour:.0f}% walking); {100 * args.compliance:.0f}% follow it:"
+    )
+    for row in advice.changes.itertuples():
+        print(f"  {row.metric:<30} {row.diff:+9.3f} [{row.ci_low:+.3f}, {row.ci_high:+.3f}]")
+    out = _out(args, "routes")
+    advice.table.to_csv(out / "routes.csv", index=False)
+    advice.changes.to_csv(out / "changes.csv", index=False)
+    setting = ev.setting(ev.variant(ev.base.name, []))
+    fig = draw_route_map(
+        setting.network,
+        advice.routes,
+        weights=setting.home_weights,
+        hazard=crossing_hazards(setting),
+        lang=args.lang,
+        title=f"{ev.site.school.name} — " + ("推荐上学路线图" if args.lang == "zh" else "recommended routes"),
+    )
+    fig.savefig(out / "route-map.png")
+    print(f"tables and route map written to {out}")
+    return 0
+
+
+def _measures(args: argparse.Namespace) -> int:
+    from simulator.recommend.measures import recommend_measures
+
+    ev = _evaluator(args)
+    singles, sets = recommend_measures(ev, budget=args.budget)
+    print(
+        f"measures for {ev.site.school.name}, ranked by risk reduction per 10k CNY "
+        f"(severe injuries per 100k trips; paired, {len(ev.seeds)} seeds):"
+    )
+    for r in singles.itertuples():
+        note = "" if r.significant else "  (within noise)"
+        print(
+            f"  {r.measure:<34} cost {r.cost:>7.2f}  change {r.risk_change:+7.2f} "
+            f"[{r.risk_ci_low:+.2f}, {r.risk_ci_high:+.2f}]  wait {r.wait_change_s:+6.1f} s{note}"
+        )
+    if len(sets):
+        best = sets.iloc[0]
+        print(
+            f"best set within {args.budget:g}: {best['measures']} (cost {best['cost']:.2f}, change "
+            f"{best['risk_change']:+.2f} [{best['risk_ci_low']:+.2f}, {best['risk_ci_high']:+.2f}])"
+        )
+    else:
+        print(f"no affordable set lowered the risk within {args.budget:g}")
+    out = _out(args, "measures")
+    singles.to_csv(out / "measures.csv", index=False)
+    sets.to_csv(out / "combinations.csv", index=False)
+    print(f"tables written to {out}")
+    return 0

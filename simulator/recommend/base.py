@@ -1,0 +1,94 @@
+"""Shared machinery of the recommenders: a base scenario, variants of it, paired evaluation.
+
+Every candidate is a variant of one base scenario (extra interventions) run
+with the same seeds, so each comparison with the base is paired under common
+random numbers, as in ``saferoute compare``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from simulator.errors import ScenarioError
+from simulator.experiment import built_site, setting_from_scenario
+from simulator.network.site import Site
+from simulator.network.walk import WalkNetwork
+from simulator.runs import RunResult, mean_ci, run_many
+from simulator.scenario import Scenario, scenario_from_mapping
+from simulator.setting import Setting
+
+RISK = "severe_per_100k_trips"
+
+
+@dataclass
+class Evaluator:
+    """Runs variants of a base scenario with fixed seeds and keeps every result."""
+
+    base: Scenario
+    seeds: tuple[int, ...]
+    workers: int = 1
+    origin: str = "<recommend>"
+    site: Site = field(init=False)
+    network: WalkNetwork = field(init=False)
+    results: dict[str, list[RunResult]] = field(default_factory=dict, init=False)
+
+    def __post_init__(self) -> None:
+        self.site, self.network = built_site(self.base, origin=self.origin)
+
+    def variant(self, name: str, extra: Sequence[Mapping[str, Any]]) -> Scenario:
+        """The base scenario with ``extra`` interventions appended, validated like a file."""
+        data = self.base.model_dump(mode="json", exclude_none=True)
+        data["name"] = name
+        data["interventions"] = [*data.get("interventions", []), *map(dict, extra)]
+        if self.base.site.map is not None:
+            data["site"]["map"] = str(self.base.site.map)
+        return scenario_from_mapping(data, origin=self.origin)
+
+    def setting(self, scenario: Scenario) -> Setting:
+        """The prepared setting of a variant (the site is built once)."""
+        return setting_from_scenario(scenario, site=self.site, network=self.network, origin=self.origin)
+
+    def run(self, scenarios: Sequence[Scenario]) -> list[list[RunResult]]:
+        """Run variants not run yet; the results of each, in seed order."""
+        todo = [s for s in scenarios if s.name not in self.results]
+        if todo:
+            done = run_many([self.setting(s) for s in todo], self.seeds, workers=self.workers)
+            for s in todo:
+                self.results[s.name] = [r for r in done if r.scenario == s.name]
+        return [self.results[s.name] for s in scenarios]
+
+    def risk(self, name: str) -> np.ndarray:
+        """Severe injuries per 100,000 trips of a variant, per seed."""
+        return np.array([r.summary[RISK] for r in self.results[name]])
+
+    def change(self, name: str, reference: str, metric: str = RISK) -> tuple[float, float, float]:
+        """Paired mean change of ``metric`` from ``reference`` to ``name`` and its 95% CI."""
+        a = {r.seed: r.summary[metric] for r in self.results[reference]}
+        diffs = [r.summary[metric] - a[r.seed] for r in self.results[name]]
+        return mean_ci(diffs)
+
+
+def base_scenario(path: str | None, *, site: Mapping[str, Any] | None) -> Scenario:
+    """The scenario recommendations start from: a file, or the default site (or ``site``) as it is."""
+    from simulator.experiment import scenario_with_site
+    from simulator.scenario import load_scenario
+
+    if path is not None:
+        scenario = load_scenario(path)
+    else:
+        scenario = scenario_from_mapping({"name": "现状 Baseline", "enforcement": "normal"}, origin="default")
+    if site is not None:
+        scenario = scenario_with_site(scenario, site, origin="--map/--school")
+    return scenario
+
+
+def check_positive(value: int, option: str, *, most: int | None = None, what: str = "") -> None:
+    """One-line error unless 1 <= value (<= most)."""
+    if value < 1 or (most is not None and value > most):
+        allowed = f"a whole number 1–{most}" if most is not None else "a whole number >= 1"
+        msg = f"{option}: {value} is not allowed (allowed: {allowed}{what})"
+        raise ScenarioError(msg)
