@@ -62,12 +62,6 @@ def menu(ev: Evaluator, targets: list[str]) -> list[Measure]:
             if facility == "signal":
                 change["signal"] = {"cycle": 90, "walk": 20, "offset": 0}
             out.append(Measure(f"{kind} @ {label}", kind, cid, p[f"cost.{kind}"], (change,)))
-        hours = (
-            int(GUARD_HOURS[1][:2]) * 60
-            + int(GUARD_HOURS[1][3:])
-            - int(GUARD_HOURS[0][:2]) * 60
-            - int(GUARD_HOURS[0][3:])
-        ) / 60
         guard = {
             "type": "guard",
             "crossings": [cid],
@@ -80,7 +74,7 @@ def menu(ev: Evaluator, targets: list[str]) -> list[Measure]:
                 f"guard @ {label}",
                 "guard",
                 cid,
-                p["cost.guard_hour"] * hours * p["cost.school_days"],
+                _guard_cost(),
                 (guard,),
             )
         )
@@ -106,8 +100,26 @@ def menu(ev: Evaluator, targets: list[str]) -> list[Measure]:
     return out
 
 
+def cheapest_cost() -> float:
+    """The cost of the cheapest measure on the menu, 10k CNY."""
+    p = default_parameters()
+    kinds = ("zebra", "raised", "signal", "footbridge", "school_zone", "humps")
+    return min(min(p[f"cost.{k}"] for k in kinds), _guard_cost())
+
+
+def _guard_cost() -> float:
+    p = default_parameters()
+    (h0, m0), (h1, m1) = (map(int, t.split(":")) for t in GUARD_HOURS)
+    return p["cost.guard_hour"] * ((h1 * 60 + m1) - (h0 * 60 + m0)) / 60 * p["cost.school_days"]
+
+
 def recommend_measures(ev: Evaluator, *, budget: float) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Rank single measures and pick the best affordable set; returns (singles, combinations)."""
+    cheapest = cheapest_cost()
+    if not math.isfinite(budget) or budget < cheapest:
+        msg = (f"--budget: {budget:g} is not allowed (allowed: at least the cheapest measure, "
+               f"{cheapest:g} (10k CNY))")
+        raise ScenarioError(msg)
     base = ev.variant(ev.base.name, [])
     ev.run([base])
     period = ev.base.period
@@ -115,13 +127,6 @@ def recommend_measures(ev: Evaluator, *, budget: float) -> tuple[pd.DataFrame, p
     gains = screening_gains(ev, base.name, window, 0.0)
     targets = list(gains["crossing"][:TARGETS])
     measures = menu(ev, targets)
-    cheapest = min(m.cost for m in measures)
-    if not math.isfinite(budget) or budget < cheapest:
-        msg = (
-            f"--budget: {budget:g} is not allowed (allowed: at least the cheapest measure, "
-            f"{cheapest:g} (10k CNY))"
-        )
-        raise ScenarioError(msg)
     singles = [ev.variant(m.name, m.interventions) for m in measures]
     ev.run(singles)
     rows = []
