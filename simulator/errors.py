@@ -21,3 +21,7 @@ class ParameterError(SaferouteError):
 
 class ResultsError(SaferouteError):
     """A results folder is missing files, half-written or from another version."""
+
+
+class SweepError(SaferouteError):
+    """A sweep file (batch) is malformed, names what does not exist, or its executor is unreachable."""

@@ -211,6 +211,7 @@ def _accept(
         run_out = t0 + walker.patience
         if not impatient and not walker.inattentive and tau < run_out < nxt:
             tau = run_out  # patience runs out before the blocking vehicle passes
+            i = int(np.searchsorted(t, tau, side="right"))  # vehicles before then have passed
         else:
             tau, i = nxt, j + 1
     return deadline, frozenset(), "deadline", math.inf

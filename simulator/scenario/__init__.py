@@ -29,6 +29,7 @@ from simulator.scenario.load import (
     check_references,
     load_scenario,
     scenario_from_mapping,
+    scenario_from_yaml,
     scenario_to_yaml,
 )
 from simulator.scenario.schema import ENFORCEMENT, Scenario, Site, SyntheticSite
@@ -56,6 +57,7 @@ __all__ = [
     "check_references",
     "load_scenario",
     "scenario_from_mapping",
+    "scenario_from_yaml",
     "scenario_to_yaml",
     "staff_types",
 ]

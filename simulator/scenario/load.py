@@ -91,6 +91,41 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
     return _validate(data, origin=origin, base=Path(path).parent, notes=notes)
 
 
+def scenario_from_yaml(
+    text: str | bytes,
+    *,
+    origin: str,
+    base: str | os.PathLike[str] | None = None,
+) -> Scenario:
+    """Validate a scenario given as YAML text (an uploaded file), with the same errors as a file.
+
+    Parameters
+    ----------
+    text
+        The file's content (bytes are decoded as UTF-8, with or without a BOM).
+    origin
+        The file's name, for error messages.
+    base
+        Folder a relative ``site.map`` is taken from (default: the current folder).
+
+    Raises
+    ------
+    ScenarioError
+        If the text is not UTF-8, not YAML or not a valid scenario (one line).
+    """
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8-sig")
+        except UnicodeDecodeError as bad:
+            raise ScenarioError(f"{origin} is not UTF-8 text (byte {bad.start}): save it as UTF-8"
+                                ) from None
+    data, notes = _parse_yaml(text, origin=origin)
+    if data is None:
+        raise ScenarioError(f"{origin}: the file is empty "
+                            "(allowed: a scenario, at least name: ...)")
+    return _validate(data, origin=origin, base=None if base is None else Path(base), notes=notes)
+
+
 def scenario_from_mapping(
     data: Mapping[str, Any],
     *,
@@ -171,6 +206,11 @@ def _read_yaml(path: Path, *, origin: str) -> tuple[Any, list[str]]:
                             ) from None
     except OSError as bad:
         raise ScenarioError(f"{origin} cannot be read ({bad.strerror})") from None
+    return _parse_yaml(text, origin=origin)
+
+
+def _parse_yaml(text: str, *, origin: str) -> tuple[Any, list[str]]:
+    """The parsed YAML document and notes on duplicate keys (safe loader only)."""
     loader = _Loader(text)
     try:
         return loader.get_single_data(), loader.duplicates
