@@ -1,0 +1,125 @@
+"""The report's charts: effects of the measures with 95% CIs, trip and waiting times, late arrivals.
+
+Every chart is a :class:`matplotlib.figure.Figure` on an Agg canvas (no
+pyplot), drawn inside :func:`simulator.figures.figure_style`; every axis
+states its unit. :func:`png_base64` turns a figure into an embeddable image.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from simulator.figures import figure_style
+from simulator.report.results import Results
+from simulator.report.tables import difference, summary_value
+from simulator.report.texts import FIGURE
+
+WIDTH_IN = 7.3
+EFFECTS = (
+    ("severe_per_100k_trips", "d_severe", "safer"),
+    ("conflicts_per_100_trips", "d_conflicts", "safer"),
+    ("wait_per_trip_s", "d_wait", "faster"),
+    ("late_pct", "d_late", "faster"),
+)
+SAFER, WORSE, NOISE = "#1a9850", "#d73027", "#9a9a9a"
+
+
+def png_base64(fig: Figure, *, dpi: int = 150) -> str:
+    """The figure as a base64 PNG (rendered with the CJK font), for ``<img src="data:...">``."""
+    buffer = io.BytesIO()
+    with figure_style():
+        fig.savefig(buffer, format="png", dpi=dpi)
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def effects_chart(results: Results, labels: Mapping[str, str], *, lang: str) -> Figure:
+    """Paired change from the baseline (mean and 95% CI) of risk, conflicts, waiting and lateness.
+
+    Parameters
+    ----------
+    results
+        Results with at least one alternative.
+    labels
+        Scenario name -> label on the axis (``"S1 护学岗"``).
+    lang
+        ``"zh"`` or ``"en"``.
+    """
+    f = FIGURE[lang]
+    names = list(results.alternatives)
+    with figure_style():
+        fig = Figure(figsize=(WIDTH_IN, 1.5 + 0.6 * len(names)), dpi=100)
+        FigureCanvasAgg(fig)
+        axes = fig.subplots(2, 2, sharey=True)
+        y = np.arange(len(names))[::-1]
+        for ax, (metric, title, direction) in zip(axes.flat, EFFECTS, strict=True):
+            for yi, name in zip(y, names, strict=True):
+                row = difference(results, name, metric)
+                d, lo, hi = float(row["diff"]), float(row["ci_low"]), float(row["ci_high"])
+                colour = NOISE if not bool(row["significant"]) else (SAFER if d < 0 else WORSE)
+                if np.isfinite(lo) and np.isfinite(hi):
+                    ax.plot([lo, hi], [yi, yi], color=colour, lw=2, solid_capstyle="butt")
+                face = colour if bool(row["significant"]) else "white"
+                ax.plot([d], [yi], marker="o", ms=6, color=colour, mfc=face, mew=1.5)
+            ax.axvline(0, color="#333333", lw=0.8)
+            ax.set_xlabel(f[title], fontsize=8)
+            ax.tick_params(labelsize=7)
+            ax.grid(axis="x", color="#e5e5e5", lw=0.6)
+            ax.set_axisbelow(True)
+            ax.text(0.01, 1.01, f[direction], transform=ax.transAxes, fontsize=7, color="#555555",
+                    va="bottom")
+        axes[0, 0].set_yticks(y, [labels[n] for n in names], fontsize=7)
+        axes[1, 0].set_yticks(y, [labels[n] for n in names], fontsize=7)
+        for ax in axes.flat:
+            ax.set_ylim(-0.6, len(names) - 0.4)
+        fig.text(0.5, 0.005, f["ci_note"], ha="center", va="bottom", fontsize=7, color="#555555")
+        fig.tight_layout(rect=(0, 0.03, 1, 1))
+    return fig
+
+
+def delay_chart(results: Results, labels: Mapping[str, str], *, lang: str) -> Figure:
+    """Trip times and waiting per trip (box plots over every child and seed), late arrivals with CIs."""
+    f = FIGURE[lang]
+    names = list(results.scenarios)
+    trips = results.trips
+    with figure_style():
+        fig = Figure(figsize=(WIDTH_IN, 1.5 + 0.38 * len(names)), dpi=100)
+        FigureCanvasAgg(fig)
+        axes = fig.subplots(1, 3, sharey=True, gridspec_kw={"width_ratios": [1.2, 1.2, 0.8]})
+        y = np.arange(len(names))[::-1]
+        groups = [trips[trips["scenario"] == n] for n in names]
+        _boxes(axes[0], [g["trip_s"].to_numpy() / 60.0 for g in groups], y)
+        axes[0].set_xlabel(f["trip_min"], fontsize=8)
+        _boxes(axes[1], [g["wait_s"].to_numpy() for g in groups], y)
+        axes[1].set_xlabel(f["wait_s"], fontsize=8)
+        rows = [summary_value(results, n, "late_pct") for n in names]
+        means = np.array([float(r["mean"]) for r in rows])
+        lo = np.array([float(r["ci_low"]) for r in rows])
+        hi = np.array([float(r["ci_high"]) for r in rows])
+        axes[2].barh(y, means, color="#fdae61", height=0.6)
+        ok = np.isfinite(lo) & np.isfinite(hi)
+        axes[2].errorbar(means[ok], y[ok], xerr=[means[ok] - np.maximum(lo[ok], 0), hi[ok] - means[ok]],
+                         fmt="none", ecolor="#333333", elinewidth=1, capsize=2)
+        axes[2].set_xlabel(f["late"], fontsize=8)
+        axes[2].set_xlim(left=0)
+        axes[0].set_yticks(y, [labels[n] for n in names], fontsize=7)
+        for ax in axes:
+            ax.tick_params(labelsize=7)
+            ax.grid(axis="x", color="#e5e5e5", lw=0.6)
+            ax.set_axisbelow(True)
+        fig.text(0.5, 0.005, f["box_note"], ha="center", va="bottom", fontsize=7, color="#555555")
+        fig.tight_layout(rect=(0, 0.04, 1, 1))
+    return fig
+
+
+def _boxes(ax, data: Sequence[np.ndarray], y: np.ndarray) -> None:
+    clean = [d[np.isfinite(d)] for d in data]
+    ax.boxplot(clean, positions=y, orientation="horizontal", whis=(5, 95), showfliers=False, widths=0.55,
+               patch_artist=True, medianprops={"color": "#08306b", "lw": 1.4},
+               boxprops={"facecolor": "#c6dbef", "edgecolor": "#4a4a4a", "lw": 0.8},
+               whiskerprops={"color": "#4a4a4a", "lw": 0.8}, capprops={"color": "#4a4a4a", "lw": 0.8})

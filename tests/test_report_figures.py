@@ -1,0 +1,92 @@
+"""The report's figures: every character of their text has a glyph in the font that draws it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib as mpl
+import pytest
+from matplotlib import font_manager
+from matplotlib.figure import Figure
+from matplotlib.ft2font import FT2Font
+from matplotlib.text import Text
+from report_support import district_results, map_results, report
+
+from simulator.figures import figure_style
+
+
+def is_cjk(ch: str) -> bool:
+    return "\u2e80" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" or "\uff00" <= ch <= "\uffef"
+
+
+def missing_glyphs(text: str, fonts: list[str]) -> list[str]:
+    """Characters of ``text`` that none of ``fonts`` can draw (CJK ones only the first, the CJK font)."""
+    faces = [FT2Font(path) for path in fonts]
+    missing = []
+    for ch in dict.fromkeys(text):
+        if ch.isspace():
+            continue
+        candidates = faces[:1] if is_cjk(ch) else faces
+        if not any(face.get_char_index(ord(ch)) != 0 for face in candidates):
+            missing.append(ch)
+    return missing
+
+
+def texts(fig: Figure) -> list[Text]:
+    return [t for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()]
+
+
+def font_chain(t: Text) -> list[str]:
+    """The font files matplotlib uses for a text: the one it finds first, then the fallbacks."""
+    prop = t.get_fontproperties()
+    families = prop.get_family()
+    names = [n for f in families for n in (mpl.rcParams[f"font.{f}"] if f in
+                                              ("sans-serif", "serif", "monospace") else [f])]
+    return [font_manager.findfont(font_manager.FontProperties(family=n, weight=prop.get_weight()),
+                                  fallback_to_default=False) for n in names]
+
+
+def check_figures(folder: Path, lang: str) -> int:
+    """Assert every figure text can be drawn; return how many CJK characters the figures use."""
+    cjk = 0
+    made = report(folder, lang)
+    with figure_style():
+        for name, fig in made.figures.items():
+            if fig is None:
+                continue
+            fig.canvas.draw()  # texts are laid out; a missing glyph warns (an error under pytest)
+            for t in texts(fig):
+                chain = font_chain(t)
+                assert missing_glyphs(t.get_text(), chain) == [], (name, t.get_text(), chain)
+                cjk += sum(is_cjk(ch) for ch in t.get_text())
+    return cjk
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_district_figures_draw_every_character(lang: str) -> None:
+    cjk = check_figures(district_results(), lang)
+    if lang == "zh":
+        assert cjk > 100  # the Chinese figures do have Chinese text to check
+
+
+def test_map_figures_draw_every_character() -> None:
+    assert check_figures(map_results(), "zh") > 100
+
+
+def test_the_check_catches_a_font_without_chinese() -> None:
+    dejavu = font_manager.findfont(font_manager.FontProperties(family="DejaVu Sans"))
+    assert missing_glyphs("学校 school", [dejavu]) == ["学", "校"]
+
+
+def test_every_axis_has_a_label_with_units() -> None:
+    made = report(district_results(), "zh")
+    for name, fig in made.figures.items():
+        if fig is None:
+            continue
+        for ax in fig.axes:
+            if not ax.get_visible() or not ax.has_data():
+                continue
+            labels = [ax.get_xlabel()] + ([ax.get_ylabel()] if name in ("catchment", "measures") and
+                                          ax is fig.axes[0] else [])
+            for label in labels:
+                assert "（" in label and "）" in label, (name, label)  # the unit, in brackets
