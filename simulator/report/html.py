@@ -19,6 +19,7 @@ from matplotlib.figure import Figure
 from simulator.report import content, figures, maps
 from simulator.report.methods import parameter_rows, reproduce, scenario_rows
 from simulator.report.prose import METHODS
+from simulator.report.recommendations import recommendation_context
 from simulator.report.results import Results
 from simulator.report.site import SiteView
 from simulator.report.texts import FIGURE, METRICS, scenario_label, words
@@ -101,6 +102,7 @@ def prepare_report(results: Results, view: SiteView, *, lang: str) -> Report:
         "params": parameter_rows(results),
         "scenarios": scenario_rows(results, view, codes, lang),
         "repro": reproduce(results),
+        "recs": recommendation_context(results.folder, lang),
     }
     return Report(lang, figs, context)
 

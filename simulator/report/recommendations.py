@@ -1,0 +1,95 @@
+"""The report's recommendations section: what ``saferoute recommend`` found, if it was run.
+
+``saferoute recommend guards|routes|measures --out RESULTS/recommend-<kind>``
+writes its tables beside the results; the report shows whichever are there
+and says how to make the others, so the section is never silently absent.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from simulator.errors import ResultsError
+
+KINDS = ("guards", "routes", "measures")
+FILES = {"guards": ("guards.csv",), "routes": ("routes.csv", "changes.csv"),
+         "measures": ("measures.csv", "combinations.csv")}
+COLUMNS = {
+    "guards.csv": {"crossing", "road", "hours", "staff_hours", "change", "ci_low", "ci_high", "cumulative",
+                   "per_staff_hour"},
+    "routes.csv": {"home", "share", "changed", "detour_pct"},
+    "changes.csv": {"metric", "diff", "ci_low", "ci_high"},
+    "measures.csv": {"measure", "cost", "risk_change", "risk_ci_low", "risk_ci_high", "wait_change_s",
+                     "risk_reduction_per_cost"},
+    "combinations.csv": set(),
+}
+
+
+def load_recommendations(folder: Path) -> dict[str, dict[str, pd.DataFrame]]:
+    """The recommendation tables under ``folder/recommend-<kind>/`` (only the kinds present)."""
+    found: dict[str, dict[str, pd.DataFrame]] = {}
+    for kind in KINDS:
+        sub = folder / f"recommend-{kind}"
+        if not sub.is_dir():
+            continue
+        tables = {}
+        for name in FILES[kind]:
+            path = sub / name
+            try:
+                table = pd.read_csv(path)
+            except FileNotFoundError:
+                msg = f"{sub}: {name} is missing (re-run saferoute recommend {kind} --out {sub})"
+                raise ResultsError(msg) from None
+            except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError):
+                table = pd.DataFrame()
+                if COLUMNS[name]:
+                    msg = f"{path}: not a readable table (re-run saferoute recommend {kind})"
+                    raise ResultsError(msg) from None
+            missing = COLUMNS[name] - set(table.columns)
+            if len(table) and missing:
+                msg = f"{path}: columns missing: {', '.join(sorted(missing))}"
+                raise ResultsError(msg)
+            tables[name] = table
+        found[kind] = tables
+    return found
+
+
+def recommendation_context(folder: Path, lang: str) -> dict[str, Any]:
+    """Rows and sentences for the template's recommendations section."""
+    recs = load_recommendations(folder)
+    zh = lang == "zh"
+    guards = [
+        {"crossing": r.crossing, "road": r.road, "hours": r.hours, "change": f"{r.change:+.2f}",
+         "ci": f"[{r.ci_low:+.2f}, {r.ci_high:+.2f}]", "cumulative": f"{r.cumulative:+.2f}",
+         "per_hour": f"{r.per_staff_hour:.2f}"}
+        for r in recs.get("guards", {}).get("guards.csv", pd.DataFrame()).itertuples()
+    ]
+    routes: dict[str, Any] = {}
+    if "routes" in recs:
+        table, changes = recs["routes"]["routes.csv"], recs["routes"]["changes.csv"]
+        share = float(table.loc[table["changed"].astype(bool), "share"].sum()) if len(table) else 0.0
+        risk = changes[changes["metric"] == "severe_per_100k_trips"]
+        routes = {"share": f"{100 * share:.1f}",
+                  "max_detour": f"{table['detour_pct'].max():.1f}" if len(table) else "0.0",
+                  "risk": (f"{risk['diff'].iloc[0]:+.2f} [{risk['ci_low'].iloc[0]:+.2f}, "
+                           f"{risk['ci_high'].iloc[0]:+.2f}]") if len(risk) else "—"}
+    measures = [
+        {"measure": r.measure, "cost": f"{r.cost:.2f}", "risk": f"{r.risk_change:+.2f}",
+         "ci": f"[{r.risk_ci_low:+.2f}, {r.risk_ci_high:+.2f}]", "wait": f"{r.wait_change_s:+.1f}",
+         "ratio": f"{r.risk_reduction_per_cost:.3f}"}
+        for r in recs.get("measures", {}).get("measures.csv", pd.DataFrame()).itertuples()
+    ][:12]
+    best = ""
+    combos = recs.get("measures", {}).get("combinations.csv", pd.DataFrame())
+    if len(combos):
+        c = combos.iloc[0]
+        best = (f"{c['measures']}（{c['cost']:.2f} 万元）：{c['risk_change']:+.2f} "
+                f"[{c['risk_ci_low']:+.2f}, {c['risk_ci_high']:+.2f}]" if zh else
+                f"{c['measures']} (cost {c['cost']:.2f} × 10k CNY): {c['risk_change']:+.2f} "
+                f"[{c['risk_ci_low']:+.2f}, {c['risk_ci_high']:+.2f}]")
+    missing = [k for k in KINDS if k not in recs]
+    how = [f"saferoute recommend {k} ... --out {folder / f'recommend-{k}'}" for k in missing]
+    return {"guards": guards, "routes": routes, "measures": measures, "best": best, "how": how}
