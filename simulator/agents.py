@@ -15,10 +15,15 @@ if TYPE_CHECKING:
 
 
 class Child(mesa.Agent):
-    """A pupil walking to school (possibly with an adult and with siblings)."""
+    """A pupil walking to school (possibly with an adult and with siblings).
+
+    ``profile`` is the child's mobility (:data:`simulator.access.PROFILES`):
+    ``walk``, ``no_stairs`` (wheelchair, crutches) or ``stroller`` (the escort
+    pushes a younger sibling).
+    """
 
     def __init__(self, model: SchoolRouteModel, *, index: int, home: str, age: int, speed: float,
-                 escorted: bool, educated: bool) -> None:
+                 escorted: bool, educated: bool, profile: str = "walk") -> None:
         super().__init__(model)
         self.index = index
         self.home = home
@@ -26,6 +31,7 @@ class Child(mesa.Agent):
         self.speed = speed
         self.escorted = escorted
         self.educated = educated
+        self.profile = profile
         self.party: Party | None = None
 
 
@@ -33,14 +39,19 @@ class Party(mesa.Agent):
     """Children who walk and cross together (one child, siblings, or with an adult).
 
     A party's position between kerbs is a known function of time, so it only
-    acts at kerbs: it is an event-driven agent.
+    acts at kerbs: it is an event-driven agent. A party with a member who
+    cannot use stairs (or a stroller) is ``step_free``; ``usual_route`` is the
+    route it would have taken with stairs (the same draws), for its extra distance.
     """
 
     def __init__(self, model: SchoolRouteModel, *, members: list[Child], route: Route,
-                 depart: float, speed: float, walker: Walker, inattentive_share: float) -> None:
+                 depart: float, speed: float, walker: Walker, inattentive_share: float,
+                 step_free: bool = False, usual_route: Route | None = None) -> None:
         super().__init__(model)
         self.members = members
         self.route = route
+        self.step_free = step_free
+        self.usual_route = route if usual_route is None else usual_route
         self.depart = depart
         self.speed = speed
         self.walker = walker

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Literal
 
@@ -12,6 +13,10 @@ FACILITIES: tuple[str, ...] = (
     "unmarked", "zebra", "raised", "signal", "refuge", "footbridge", "underpass"
 )
 GRADE_SEPARATED: frozenset[str] = frozenset({"footbridge", "underpass"})
+Access = Literal["stairs", "ramp", "lift"]
+ACCESS: tuple[str, ...] = ("stairs", "ramp", "lift")
+"""How walkers get up to a footbridge or down to an underpass: stairs only, or stairs plus a
+ramp or a lift (the step-free ways, 无障碍)."""
 ARTERIAL_CLASSES: frozenset[str] = frozenset(
     {"trunk", "trunk_link", "primary", "primary_link", "secondary", "secondary_link"}
 )
@@ -69,6 +74,21 @@ class Crossing:
     informal
         True for the at-grade way across under a footbridge (not a crossing
         facility; children who avoid the bridge use it).
+    access
+        Grade-separated crossings only: ``stairs`` (stairs only: impassable
+        for children who cannot use stairs), ``ramp`` or ``lift`` (stairs plus
+        a step-free way); see :mod:`simulator.access`.
+    sight
+        Sight distance (m) between a walker at the kerb and drivers on each
+        approach with nothing parked at the kerbside; ``inf`` where the street
+        limits nothing (the default: every existing figure is unchanged).
+    parking_m
+        Kerbside parking (or stalls: anything opaque and taller than a child)
+        along both kerbs of both approaches, out to this distance (m) from the
+        crossing; 0 for none. See :mod:`simulator.sight`.
+    no_parking_m
+        A no-parking zone: nothing is parked within this distance (m) of the
+        crossing, whatever ``parking_m`` says.
     """
 
     id: str
@@ -87,11 +107,20 @@ class Crossing:
     climb: float = 0.0
     inferred: bool = False
     informal: bool = False
+    access: str = "stairs"
+    sight: float = math.inf
+    parking_m: float = 0.0
+    no_parking_m: float = 0.0
 
     @property
     def grade_separated(self) -> bool:
         """True for footbridges and underpasses."""
         return self.facility in GRADE_SEPARATED
+
+    @property
+    def step_free(self) -> bool:
+        """True where a walker who cannot use stairs can cross (every at-grade crossing)."""
+        return not self.grade_separated or self.access != "stairs"
 
     @property
     def arterial(self) -> bool:

@@ -24,12 +24,15 @@ from simulator.network.walk import WalkNetwork, add_informal_crossing, walk_netw
 from simulator.params import Parameters, clock_seconds, default_parameters
 from simulator.routing import recommended_routes
 from simulator.scenario import (
+    AccessChange,
     DropoffBan,
     Education,
     FacilityChange,
     GuardPost,
     Humps,
     LaneReduction,
+    NoParking,
+    Parking,
     RecommendedRoutes,
     Scenario,
     SpeedLimit,
@@ -172,6 +175,8 @@ def setting_from_scenario(
                         graph if graph is not network.graph else graph.copy(), cid, informal.id
                     )
                     crossings[informal.id] = informal
+    _apply_access(scenario, crossings, origin=origin)
+    _apply_parking(scenario, crossings, school=school)
     for lanes_change in scenario.interventions_of(LaneReduction):
         for cid in where(lanes_change):
             c = crossings[cid]
@@ -199,7 +204,8 @@ def setting_from_scenario(
     guards: list[Post] = []
     for post in scenario.interventions_of(GuardPost):
         a, b = post.hours.seconds()
-        guards.extend(Post(cid, a - t0, b - t0, post.staff, post.count) for cid in post.crossings)
+        guards.extend(Post(cid, a - t0, b - t0, post.staff, post.count, post.clear_parking)
+                      for cid in post.crossings)
     bans = [c.radius_m for c in scenario.interventions_of(DropoffBan)]
     education = [c.share for c in scenario.interventions_of(Education)]
     bell_by_age = {
@@ -246,4 +252,57 @@ def _with_facility(c: Crossing, change: FacilityChange, params: Parameters) -> C
         "footbridge": params["grade.footbridge_climb"],
         "underpass": params["grade.underpass_climb"],
     }.get(facility, 0.0)
-    return replace(c, facility=facility, signal=signal, climb=climb, inferred=False)
+    access = change.access or "stairs"
+    return replace(c, facility=facility, signal=signal, climb=climb, inferred=False, access=access)
+
+
+def _apply_access(scenario: Scenario, crossings: dict[str, Crossing], *, origin: str) -> None:
+    """Give footbridges and underpasses their ``access`` (after any facility change built them).
+
+    Raises
+    ------
+    ScenarioError
+        Naming every crossing that is not a footbridge or underpass.
+    """
+    found: list[str] = []
+    for index, change in enumerate(scenario.interventions):
+        if not isinstance(change, AccessChange):
+            continue
+        for position, cid in enumerate(change.crossings):
+            c = crossings[cid]
+            if c.grade_separated:
+                crossings[cid] = replace(c, access=change.access)
+                continue
+            kind = "an informal at-grade" if c.informal else f"a {c.facility}"
+            found.append(f"interventions[{index}].crossings[{position}]: {cid!r} is {kind} crossing "
+                         "(allowed: footbridges and underpasses; build one first with type: facility)")
+    if found:
+        raise ScenarioError(f"{origin}: " + "; ".join(found))
+
+
+def _apply_parking(scenario: Scenario, crossings: dict[str, Crossing], *,
+                   school: tuple[float, float]) -> None:
+    """Kerbside parking (the longest given) and no-parking zones (the widest) at crossings.
+
+    A crossing named in ``crossings`` brings its at-grade way beneath a bridge
+    (``~grade``) along: the same kerbs. A zone takes every crossing in it,
+    those the scenario's own facility changes added included.
+    """
+
+    def kerbs(change: Parking | NoParking) -> list[str]:
+        if change.crossings:
+            return [*change.crossings,
+                    *(f"{cid}~grade" for cid in change.crossings if f"{cid}~grade" in crossings)]
+        assert change.zone is not None
+        cx, cy = change.zone.center or school
+        return [cid for cid, c in crossings.items()
+                if math.hypot(c.x - cx, c.y - cy) <= change.zone.radius_m]
+
+    for parked in scenario.interventions_of(Parking):
+        for cid in kerbs(parked):
+            c = crossings[cid]
+            crossings[cid] = replace(c, parking_m=max(c.parking_m, parked.length_m))
+    for ban in scenario.interventions_of(NoParking):
+        for cid in kerbs(ban):
+            c = crossings[cid]
+            crossings[cid] = replace(c, no_parking_m=max(c.no_parking_m, ban.within_m))

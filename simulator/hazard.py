@@ -4,8 +4,9 @@ Used where a risk figure is needed for crossings that a run may not have used
 (recommended routes): each crossing's own traffic stream is drawn from a
 fixed seed, and a typical unescorted child (median judgement, patience and
 walking speed of an 8-year-old, with the average chance of stepping out
-inattentively) arrives at evenly spread moments of the peak. The mean
-expected severe-injury probability per crossing is the crossing's hazard.
+inattentively) arrives at evenly spread moments of the peak, at the near kerb
+(with its sight distance, where parking limits it). The mean expected
+severe-injury probability per crossing is the crossing's hazard.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from simulator.crossing import GRADE_SEPARATED
 from simulator.kerb import Risk, Road, Walker, cross
 from simulator.risk import blend, braking_nodes, injury_model
 from simulator.setting import Setting, signal_of
+from simulator.sight import lane_sight
 from simulator.traffic import KMH, make_stream
 
 HAZARD_SEED = 7919
@@ -63,7 +65,8 @@ def crossing_hazards(setting: Setting, *, arrivals: int = 24) -> dict[str, float
         road = Road(length=c.length, lanes=c.lanes, near=0, stream=stream,
                     yield_rate=tr.yield_rate(setting.bell, params=p), signal=signal_of(c),
                     refuge=c.facility == "refuge", stop_reaction=p["driver.reaction_mean"],
-                    stop_decel=p["yield.comfortable_decel"])
+                    stop_decel=p["yield.comfortable_decel"], sight=lane_sight(c, 0, p),
+                    careless_sight=lane_sight(c, 0, p, careless=True))
         total = 0.0
         for t in times:
             out_ = cross(road, walker, float(t), risk)

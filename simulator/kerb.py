@@ -16,129 +16,30 @@ kerb at t0 and crosses at the first moment one of these opens:
 
 The vehicles' times come from :class:`simulator.traffic.Stream` and are shared
 by every walker at the crossing.
+
+Where parked cars limit the sight distance at the kerb (``Road.sight``, see
+:mod:`simulator.sight`), a vehicle farther away than the sight distance to its
+lane is not seen: the walker neither waits for it nor sees it yield, and may
+step out in front of it; its driver sees the walker only once within the
+sight distance, and brakes later. The view from a refuge or a lane line is
+clear (parking limits only the first decision, at the kerb).
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 import numpy as np
 
-from simulator.crossing import Signal
-from simulator.risk import NO_ENCOUNTER, Braking, Encounter, InjuryModel, encounter, worst
+from simulator.kerbdata import Outcome, Risk, Road, Walker, sight_table
+from simulator.risk import NO_ENCOUNTER, Encounter, encounter, worst
+from simulator.sight import LaneSight
 from simulator.traffic import Stream
 
+__all__ = ["GAP_RATIO_LIMITS", "Outcome", "Risk", "Road", "Walker", "cross", "escort", "sight_table"]
+
 GAP_RATIO_LIMITS = (0.25, 3.0)
-
-
-@dataclass(frozen=True)
-class Walker:
-    """How one walker (or a group moving as one) behaves at this kerb.
-
-    Attributes
-    ----------
-    speed
-        Walking speed, m/s.
-    startup
-        Start-up and clearance time t_s in the critical headway, s.
-    gap_factor
-        Personal multiplier of the critical headway.
-    time_weight
-        1 judges gaps by time (adults); 0 purely by distance (young children).
-    ref_speed
-        Vehicle speed (m/s) at which the distance rule equals the time rule.
-    patience
-        Wait (s) after which the walker takes risks; ``inf`` never.
-    impatient_factor
-        Critical-headway multiplier once patience has run out.
-    inattentive
-        This time the walker does not wait for a safe gap: steps out at the
-        first lag of at least ``min_lag``.
-    min_lag
-        Shortest lag even an inattentive walker accepts, s.
-    step_off
-        Time from the decision to stepping into the first lane, s.
-    lane_margin
-        Spare time a walker crossing lane by lane wants beyond crossing the lane, s.
-    """
-
-    speed: float
-    startup: float
-    gap_factor: float = 1.0
-    time_weight: float = 1.0
-    ref_speed: float = 40 / 3.6
-    patience: float = math.inf
-    impatient_factor: float = 1.0
-    inattentive: bool = False
-    min_lag: float = 1.5
-    step_off: float = 1.0
-    lane_margin: float = 1.5
-
-
-@dataclass(frozen=True)
-class Road:
-    """What the walker faces at this crossing now."""
-
-    length: float
-    lanes: tuple[int, int]
-    near: int
-    stream: Stream
-    yield_rate: float
-    signal: Signal | None = None
-    refuge: bool = False
-    stop_reaction: float = 1.2
-    stop_decel: float = 3.0
-    by_direction: dict[int, Stream] = field(default_factory=dict, compare=False)
-
-    def direction(self, d: int) -> Stream:
-        """The stream of one direction (cached)."""
-        if d not in self.by_direction:
-            self.by_direction[d] = self.stream.only(d)
-        return self.by_direction[d]
-
-    def lane(self, d: int, lane: int) -> Stream:
-        """The stream of one lane (cached)."""
-        key = 2 + 8 * d + lane
-        if key not in self.by_direction:
-            self.by_direction[key] = self.direction(d).only_lane(lane)
-        return self.by_direction[key]
-
-    def lane_order(self) -> list[tuple[int, int]]:
-        """(direction, lane) in the order a walker from the near kerb meets them."""
-        far = 1 - self.near
-        return [(self.near, k) for k in range(self.lanes[self.near])] + [
-            (far, k) for k in reversed(range(self.lanes[far]))
-        ]
-
-
-@dataclass(frozen=True)
-class Risk:
-    """What the walker meets in the carriageway (thresholds, braking, injury)."""
-
-    braking: Braking
-    injury: InjuryModel
-    ttc: float
-    pet: float
-    drac: float
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """One crossing by one walker."""
-
-    arrive: float
-    start: float
-    end: float
-    mode: str
-    in_road: float
-    lag: float
-    encounter: Encounter
-
-    @property
-    def wait(self) -> float:
-        """Time from kerb arrival to stepping off, s."""
-        return self.start - self.arrive
 
 
 def _accept(
@@ -151,6 +52,7 @@ def _accept(
     road: Road,
     not_before: float,
     deadline: float = math.inf,
+    sight: LaneSight | None = None,
 ) -> tuple[float, frozenset[tuple[int, int]], str, float]:
     """First time >= not_before at which the walker steps out.
 
@@ -158,7 +60,9 @@ def _accept(
     patience runs out. Returns the time, the lanes held by yielding drivers,
     how the gap opened ('lag', 'gap', 'yield', 'inattentive', 'impatient',
     or 'deadline' if none opened before ``deadline``) and the accepted lag to
-    the first vehicle that does not stop (inf if none in view).
+    the first vehicle that does not stop (inf if none in view). With
+    ``sight``, a vehicle farther than the sight distance to its lane is not
+    seen: it neither blocks nor yields (its lag still counts in the lag).
     """
     t, v, d, ln, u = stream.t, stream.speed, stream.direction, stream.lane, stream.u_yield
     tc = (length / walker.speed + walker.startup) * walker.gap_factor
@@ -183,6 +87,10 @@ def _accept(
                 j += 1
                 continue
             gap = t[j] - tau
+            if sight is not None and v[j] * gap > sight[d[j]][ln[j]]:
+                lag = min(lag, gap)  # hidden behind parked cars: the walker does not wait for it
+                j += 1
+                continue
             need = tc_eff
             if not fixed:
                 need *= min(max((walker.ref_speed / v[j]) ** (1.0 - walker.time_weight), lo), hi)
@@ -226,8 +134,14 @@ def _exposure(
     held: frozenset[tuple[int, int]],
     risk: Risk,
     only_lane: tuple[int, int] | None = None,
+    *,
+    from_kerb: bool = True,
 ) -> Encounter:
-    """Encounters with the vehicles of ``directions`` (or one lane) for a stage starting at ``start``."""
+    """Encounters with the vehicles of ``directions`` (or one lane) for a stage starting at ``start``.
+
+    From the kerb, a driver whose lane's sight distance is limited sees the
+    walker only once within it: ``t_seen = max(step-in, t_vehicle - sight / v)``.
+    """
     total_lanes = 1 if only_lane else sum(road.lanes[x] for x in directions)
     if total_lanes == 0:
         return NO_ENCOUNTER
@@ -266,12 +180,17 @@ def _exposure(
         offset += n
     t_in = step_in + pos * width / walker.speed
     t_out = t_in + width / walker.speed
+    t_vehicle, speed = s.t[idx], s.speed[idx]
+    t_seen: float | np.ndarray = step_in
+    sight = road.sight_for(walker) if from_kerb else None
+    if sight is not None:
+        t_seen = np.maximum(step_in, t_vehicle - sight_table(sight)[dirs, lanes] / speed)
     return encounter(
-        t_seen=step_in,
+        t_seen=t_seen,
         t_in=t_in,
         t_out=t_out,
-        t_vehicle=s.t[idx],
-        v=s.speed[idx],
+        t_vehicle=t_vehicle,
+        v=speed,
         braking=risk.braking,
         injury=risk.injury,
         ttc_limit=risk.ttc,
@@ -289,6 +208,8 @@ def _stage(
     length: float,
     risk: Risk,
     deadline: float = math.inf,
+    *,
+    from_kerb: bool = True,
 ) -> tuple[float, float, str, float, Encounter]:
     stream = road.stream if len(directions) == 2 else road.direction(directions[0])
     start, held, how, lag = _accept(
@@ -300,11 +221,13 @@ def _stage(
         road=road,
         not_before=not_before,
         deadline=deadline,
+        sight=road.sight_for(walker) if from_kerb else None,
     )
     if how == "deadline":
         return start, start, how, lag, NO_ENCOUNTER
     end = start + walker.step_off + length / walker.speed
-    return start, end, how, lag, _exposure(road, directions, start, walker, length, held, risk)
+    enc = _exposure(road, directions, start, walker, length, held, risk, from_kerb=from_kerb)
+    return start, end, how, lag, enc
 
 
 def cross(road: Road, walker: Walker, t0: float, risk: Risk) -> Outcome:
@@ -328,7 +251,7 @@ def cross(road: Road, walker: Walker, t0: float, risk: Risk) -> Outcome:
 def _two_stage(road: Road, walker: Walker, t0: float, not_before: float, risk: Risk, *, mode: str) -> Outcome:
     half = road.length / 2
     s1, e1, _, lag1, enc1 = _stage(road, (road.near,), t0, not_before, walker, half, risk)
-    _s2, e2, _, lag2, enc2 = _stage(road, (1 - road.near,), t0, e1, walker, half, risk)
+    _s2, e2, _, lag2, enc2 = _stage(road, (1 - road.near,), t0, e1, walker, half, risk, from_kerb=False)
     in_road = e2 - s1 - walker.step_off
     return Outcome(t0, s1, e2, mode, in_road, min(lag1, lag2), worst(enc1, enc2))
 
@@ -351,12 +274,15 @@ def _lane_by_lane(road: Road, walker: Walker, t0: float, not_before: float, risk
     )
     first, t, lag, enc = math.nan, not_before, math.inf, NO_ENCOUNTER
     for d, k in lanes:
+        kerb = math.isnan(first)  # only the first lane is judged from the kerb, behind any parked cars
         start, held, _, lag_k = _accept(
-            road.lane(d, k), t0, per_lane, length=width, yield_rate=road.yield_rate, road=road, not_before=t
+            road.lane(d, k), t0, per_lane, length=width, yield_rate=road.yield_rate, road=road,
+            not_before=t, sight=road.sight_for(per_lane) if kerb else None,
         )
-        if math.isnan(first):
+        if kerb:
             first = start
-        enc = worst(enc, _exposure(road, (d,), start, walker, width, held, risk, only_lane=(d, k)))
+        enc = worst(enc, _exposure(road, (d,), start, walker, width, held, risk, only_lane=(d, k),
+                                   from_kerb=kerb))
         lag = min(lag, lag_k)
         t = start + walker.step_off + width / walker.speed
     return Outcome(t0, first, t, "staged", t - first - walker.step_off, lag, enc)

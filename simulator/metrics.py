@@ -3,6 +3,11 @@
 Risk in a party: an impact hurts one child, so an event's expected injury
 probability is shared equally among the party's children (expected casualties
 are preserved). Every summary figure carries its unit in its name.
+
+Trips that must avoid stairs (a child who cannot use stairs, or a stroller in
+the party: see :mod:`simulator.access`) get their own figures; each is 0.0
+when a run has no such trip, so means and intervals stay defined. Sight
+distance (:mod:`simulator.sight`) is reported per event and per crossing.
 """
 
 from __future__ import annotations
@@ -13,7 +18,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from simulator.access import forced_at_grade, route_extra_s
 from simulator.params import Parameters, clock_text
+from simulator.sight import design_sight, kerb_sight, reported_sight
 
 if TYPE_CHECKING:
     from simulator.model import SchoolRouteModel
@@ -34,6 +41,12 @@ SUMMARY_FIELDS: dict[str, str] = {
     "detour_mean_m": "mean walk beyond the shortest route (m)",
     "late_pct": "children arriving after their bell (%)",
     "unsafe_crossings_pct": "crossings made inattentive, impatient, two-stage without refuge or on red (%)",
+    "no_stairs_trips_pct": "trips that must avoid stairs: a child who cannot use stairs or a stroller (%)",
+    "no_stairs_extra_m": "extra walk of trips that must avoid stairs, beyond their route with stairs (m)",
+    "forced_at_grade_per_no_stairs_trip": (
+        "forced at-grade crossings (under a stairs-only bridge) per trip avoiding stairs"),
+    "severe_per_100k_no_stairs_trips": "expected severe (AIS 4+) injuries per 100,000 trips avoiding stairs",
+    "short_sight_crossings_pct": "crossings made where parked cars cut the sight below stopping distance (%)",
 }
 
 
@@ -42,10 +55,16 @@ def event_table(model: SchoolRouteModel) -> pd.DataFrame:
     rows = []
     t0 = model.setting.period_start
     traffic = model.setting.traffic
+    sights: dict[tuple[str, bool], tuple[float, bool]] = {}
     for number, party in enumerate(model.parties):
         for cid, o, guarded in party.outcomes:
             c = traffic[cid].crossing
             e = o.encounter
+            guard = model.guards.get(cid)
+            cleared = guarded and guard is not None and guard.post.clear_parking
+            if (cid, cleared) not in sights:
+                sights[(cid, cleared)] = reported_sight(c, model.params, cleared=cleared)
+            sight_m, short = sights[(cid, cleared)]
             rows.append(
                 (
                     number,
@@ -68,6 +87,8 @@ def event_table(model: SchoolRouteModel) -> pd.DataFrame:
                     e.p_impact,
                     e.p_death,
                     e.p_severe,
+                    sight_m,
+                    short,
                 )
             )
     cols = [
@@ -91,8 +112,11 @@ def event_table(model: SchoolRouteModel) -> pd.DataFrame:
         "p_impact",
         "p_death",
         "p_severe",
+        "sight_m",
+        "short_sight",
     ]
     return pd.DataFrame(rows, columns=cols)
+
 
 
 def trip_table(model: SchoolRouteModel, events: pd.DataFrame) -> pd.DataFrame:
@@ -116,15 +140,20 @@ def trip_table(model: SchoolRouteModel, events: pd.DataFrame) -> pd.DataFrame:
         )
     )
     rows = []
+    crossings = s.network.crossings
+    extra: dict[str, list] = {"profile": [], "step_free": [], "forced_at_grade": [], "step_free_extra_m": []}
     for number, party in enumerate(model.parties):
         r = party.route
         choice = s.routes[party.members[0].home]
-        climb = (
-            sum(2 * s.traffic[c].crossing.climb for c in r.crossings) / s.params["grade.stair_vertical_speed"]
-        )
-        free = r.length / party.speed + climb
+        free = r.length / party.speed + route_extra_s(r.crossings, crossings, s.params,
+                                                      step_free=party.step_free)
         arrive = party.arrived if party.arrived is not None else math.nan
+        forced = forced_at_grade(r.crossings, crossings) if party.step_free else 0
         for child in party.members:
+            extra["profile"].append(child.profile)
+            extra["step_free"].append(party.step_free)
+            extra["forced_at_grade"].append(forced)
+            extra["step_free_extra_m"].append(r.length - party.usual_route.length)
             rows.append(
                 (
                     child.index,
@@ -175,14 +204,22 @@ def trip_table(model: SchoolRouteModel, events: pd.DataFrame) -> pd.DataFrame:
         "p_severe": 0.0,
     }
     # conflicts stay fractional: an event's count is an expected value (blended inattentive branch)
-    return trips.fillna(fill).astype({"crossings": int, "unassisted_arterial": int})
+    trips = trips.fillna(fill).astype({"crossings": int, "unassisted_arterial": int})
+    for name, values in extra.items():
+        trips[name] = values
+    return trips.astype({"step_free": bool, "forced_at_grade": int, "step_free_extra_m": float})
 
 
 def _route_kind(route, choice) -> str:
-    """Which of a home's routes a party took: compliant, shortcut (under a bridge) or recommended."""
-    if route is choice.compliant:
+    """Which of a home's routes a party took: compliant, shortcut (under a bridge) or recommended.
+
+    A step-free party's routes count as compliant (only real facilities, with a
+    detour, a ramp or a lift) or shortcut (at grade beneath a bridge).
+    """
+    free_compliant, free_shortcut = choice.step_free_routes()
+    if route is choice.compliant or route is free_compliant:
         return "compliant"
-    if route is choice.shortcut:
+    if route is choice.shortcut or route is free_shortcut:
         return "shortcut"
     return "recommended"
 
@@ -243,9 +280,29 @@ def crossing_table(model: SchoolRouteModel, events: pd.DataFrame) -> pd.DataFram
                 "p_death_sum": float(col["p_death"][idx].sum()),
                 "unsafe_pct": float(100 * (children * unsafe_all[idx]).sum() / uses),
                 "red_light_pct": float(100 * (children * red_all[idx]).sum() / uses),
+                **_kerbside(c, s.params),
             }
         )
     return pd.DataFrame(rows)
+
+
+def _kerbside(c, params: Parameters) -> dict[str, object]:
+    """A crossing's step-free access, kerbside parking and sight (a sight hot spot if short).
+
+    ``sight_m`` is seen from the kerb edge, ``edge_sight_m`` from the parked
+    cars' outer edge; both at most the design sight (the stopping sight
+    distance of the road class).
+    """
+    sight, short = reported_sight(c, params)
+    return {
+        "access": c.access if c.grade_separated else "",
+        "parking_m": c.parking_m,
+        "no_parking_m": c.no_parking_m,
+        "sight_m": sight,
+        "edge_sight_m": design_sight(c, params) if c.grade_separated else kerb_sight(c, params, edge=True),
+        "design_sight_m": design_sight(c, params),
+        "short_sight": short,
+    }
 
 
 def run_summary(trips: pd.DataFrame, events: pd.DataFrame) -> dict[str, float]:
@@ -254,6 +311,8 @@ def run_summary(trips: pd.DataFrame, events: pd.DataFrame) -> dict[str, float]:
     w = np.repeat(events["wait_s"].to_numpy(), events["children"].to_numpy()) if len(events) else np.zeros(1)
     crossings = max(int(events["children"].sum()), 1) if len(events) else 1
     unsafe = float((events["children"] * events["mode"].isin(UNSAFE_MODES)).sum()) if len(events) else 0.0
+    short = (float((events["children"] * events["short_sight"]).sum())
+             if len(events) and "short_sight" in events else 0.0)
     return {
         "children": float(n),
         "severe_per_100k_trips": 1e5 * float(trips["p_severe"].sum()) / n,
@@ -267,4 +326,21 @@ def run_summary(trips: pd.DataFrame, events: pd.DataFrame) -> dict[str, float]:
         "detour_mean_m": float(trips["detour_m"].mean()),
         "late_pct": 100.0 * float(trips["late"].mean()),
         "unsafe_crossings_pct": 100.0 * unsafe / crossings,
+        **_step_free_summary(trips),
+        "short_sight_crossings_pct": 100.0 * short / crossings,
+    }
+
+
+def _step_free_summary(trips: pd.DataFrame) -> dict[str, float]:
+    """Figures of the trips that must avoid stairs (0.0 each when there are none)."""
+    free = trips[trips["step_free"]] if "step_free" in trips else trips.iloc[:0]
+    k = len(free)
+    if k == 0:
+        return {"no_stairs_trips_pct": 0.0, "no_stairs_extra_m": 0.0,
+                "forced_at_grade_per_no_stairs_trip": 0.0, "severe_per_100k_no_stairs_trips": 0.0}
+    return {
+        "no_stairs_trips_pct": 100.0 * k / max(len(trips), 1),
+        "no_stairs_extra_m": float(free["step_free_extra_m"].mean()),
+        "forced_at_grade_per_no_stairs_trip": float(free["forced_at_grade"].mean()),
+        "severe_per_100k_no_stairs_trips": 1e5 * float(free["p_severe"].sum()) / k,
     }

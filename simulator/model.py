@@ -4,6 +4,10 @@ Event-driven: walking between kerbs needs no stepping (a party's position is a
 known function of time), so the model's event list holds departures, kerb
 arrivals, guard escorts and school arrivals. Model time is seconds after the
 start of the simulated period (``setting.period_start`` on the clock).
+
+A party with a child who cannot use stairs, or an escort pushing a stroller,
+walks a step-free route (:mod:`simulator.access`); kerbs where parked cars
+limit the sight distance are met with it (:mod:`simulator.sight`).
 """
 
 from __future__ import annotations
@@ -14,12 +18,14 @@ from dataclasses import replace
 import mesa
 import numpy as np
 
+from simulator.access import means, passable, profiles
 from simulator.agents import Child, Guard, Party
 from simulator.kerb import Outcome, Risk, Road, Walker, cross, escort
 from simulator.population import Children, draw_children
 from simulator.risk import NO_ENCOUNTER, blend, braking_nodes, injury_model
-from simulator.routing import Leg, Route
+from simulator.routing import Leg, Route, RouteChoice
 from simulator.setting import Setting, signal_of
+from simulator.sight import lane_sight
 from simulator.traffic import KMH, Stream, make_stream
 
 TRAILING = 3600.0  # children still walking are followed this long after the period ends
@@ -64,6 +70,7 @@ class SchoolRouteModel(mesa.Model):
     def _make_parties(self, homes: list[str]) -> None:
         pop, s = self.population, self.setting
         educated = pop.u_educated < s.education_share
+        mobility = profiles(pop.u_mobility, pop.u_stroller, pop.escorted, params=self.params)
         for i in range(len(pop)):
             self.children.append(
                 Child(
@@ -74,6 +81,7 @@ class SchoolRouteModel(mesa.Model):
                     speed=float(pop.speed[i]),
                     escorted=bool(pop.escorted[i]),
                     educated=bool(educated[i]),
+                    profile=str(mobility[i]),
                 )
             )
         order = np.argsort(pop.group, kind="stable")
@@ -88,12 +96,12 @@ class SchoolRouteModel(mesa.Model):
         lead = max(members, key=lambda c: (c.age, -c.index))
         i = lead.index
         choice = s.routes[lead.home]
-        if choice.recommended is not None and float(pop.u_follow[i]) < s.follow_share:
-            route = choice.recommended
-        else:
-            route = self._choose_route(
-                choice.compliant, choice.shortcut, float(pop.u_route[i]), speed=min(c.speed for c in members)
-            )
+        follows = choice.recommended is not None and float(pop.u_follow[i]) < s.follow_share
+        u_route, slowest = float(pop.u_route[i]), min(c.speed for c in members)
+        usual = self._route_for(choice, follows=follows, u=u_route, speed=slowest, step_free=False)
+        step_free = any(c.profile != "walk" for c in members)
+        route = (self._route_for(choice, follows=follows, u=u_route, speed=slowest, step_free=True)
+                 if step_free else usual)
         speed = min(c.speed for c in members)
         escorted = any(c.escorted for c in members)
         rows = 1 + (len(members) - 1) // 3
@@ -141,8 +149,30 @@ class SchoolRouteModel(mesa.Model):
                 speed=speed,
                 walker=walker,
                 inattentive_share=inattentive,
+                step_free=step_free,
+                usual_route=usual,
             )
         )
+
+    def _route_for(self, choice: RouteChoice, *, follows: bool, u: float, speed: float,
+                   step_free: bool) -> Route:
+        """A party's route: the recommended one if it follows it (and can walk it), else its own choice.
+
+        A party that cannot use stairs chooses between its step-free compliant
+        route (a detour, a ramp or a lift) and crossing at grade beneath the
+        bridge, as other walkers choose between the bridge and the shortcut.
+        """
+        crossings = self.setting.network.crossings
+        if follows and choice.recommended is not None and (
+            not step_free or passable(choice.recommended.crossings, crossings)
+        ):
+            return choice.recommended
+        if not step_free:
+            return self._choose_route(choice.compliant, choice.shortcut, u, speed=speed)
+        compliant, shortcut = choice.step_free_routes()
+        if compliant is None:
+            return shortcut  # no step-free way over: at grade it is
+        return self._choose_route(compliant, shortcut, u, speed=speed)
 
     def _choose_route(self, compliant: Route, shortcut: Route, u: float, *, speed: float) -> Route:
         if shortcut is compliant:
@@ -187,6 +217,8 @@ class SchoolRouteModel(mesa.Model):
                 refuge=c.facility == "refuge",
                 stop_reaction=self.params["driver.reaction_mean"],
                 stop_decel=self.params["yield.comfortable_decel"],
+                sight=lane_sight(c, near if c.lanes[1] else 0, self.params),
+                careless_sight=lane_sight(c, near if c.lanes[1] else 0, self.params, careless=True),
             )
         return self.roads[key]
 
@@ -198,8 +230,10 @@ class SchoolRouteModel(mesa.Model):
         t = self.time
         c = self.setting.traffic[cid].crossing
         if c.grade_separated:
-            climb = 2 * c.climb / self.params["grade.stair_vertical_speed"]
-            end = t + c.length / party.speed + climb
+            # stairs, or a ramp or lift where it is quicker (and always for a step-free party)
+            way = means(c, self.params, step_free=party.step_free) or means(c, self.params, step_free=False)
+            assert way is not None
+            end = t + way.length / party.speed + way.extra_s
             party.crossed(cid, Outcome(t, t, end, c.facility, 0.0, math.inf, NO_ENCOUNTER), guarded=False)
             return
         guard = self.guards.get(cid)
@@ -233,6 +267,10 @@ class SchoolRouteModel(mesa.Model):
             lane_margin=p["guard.lane_margin"],
         )
         road = self.road(post.crossing, near)
+        if post.clear_parking:  # the guards keep the kerbs clear: no parked car hides the group
+            c = self.setting.traffic[post.crossing].crossing
+            road = replace(road, sight=lane_sight(c, road.near, self.params, parked=False),
+                           careless_sight=lane_sight(c, road.near, self.params, parked=False, careless=True))
         out = escort(replace(road, yield_rate=max(obey, road.yield_rate)), walker, t, self.risk)
         for party, arrived, _ in group:
             mine = Outcome(arrived, out.start, out.end, "guard", out.in_road, out.lag, out.encounter)

@@ -2,8 +2,9 @@
 
 Drawn from a generator seeded by the run seed alone, so every scenario run
 with the same seed has the same children, homes, groups and departure slack
-(common random numbers). Scenario effects (education, later bells) act on
-these draws; they never draw again.
+(common random numbers). Scenario effects (education, later bells, mobility
+shares) act on these draws; they never draw again. New draws are appended
+after the existing ones, so adding one leaves every earlier draw unchanged.
 """
 
 from __future__ import annotations
@@ -34,6 +35,9 @@ class Children:
     u_educated: np.ndarray    # uniform: educated when below the scenario's share
     u_route: np.ndarray       # uniform: footbridge avoidance
     u_follow: np.ndarray      # uniform: follows the recommended route when below the scenario's share
+    # drawn last, so that every draw above is what it was before mobility profiles existed
+    u_mobility: np.ndarray    # uniform: cannot use stairs when below child.no_stairs_share
+    u_stroller: np.ndarray    # uniform: an escorted child's escort pushes a stroller when below the share
 
     def __len__(self) -> int:
         return int(self.home.size)
@@ -66,13 +70,15 @@ def draw_children(n: int, home_weights: np.ndarray, *, params: Parameters, seed:
     group = _groups(home, rng, share=params["child.sibling_group_share"],
                     size_max=int(params["child.group_size_max"]))
     u_follow = rng.uniform(size=n)
+    u_mobility = rng.uniform(size=n)
+    u_stroller = rng.uniform(size=n)
     # a group leaves together, when its most hurried member would
     for g in np.unique(group[np.bincount(group)[group] > 1]):
         members = group == g
         slack[members] = slack[members].max()
         escorted[members] = escorted[members].any()
     return Children(home, age, speed, escorted, group, slack, gap_factor, adult_gap_factor,
-                    patience, u_educated, u_route, u_follow)
+                    patience, u_educated, u_route, u_follow, u_mobility, u_stroller)
 
 
 def _groups(home: np.ndarray, rng: np.random.Generator, *, share: float, size_max: int) -> np.ndarray:

@@ -24,7 +24,7 @@ from simulator.metrics import SUMMARY_FIELDS
 from simulator.runs import RunResult, paired_differences, summary_table
 from simulator.setting import Setting
 
-RESULTS_FORMAT = 1
+RESULTS_FORMAT = 2  # 2: step-free and sight-distance figures
 TABLES = ("trips", "events", "crossings", "runs", "summary")
 
 

@@ -1,7 +1,8 @@
 """Conflicts and expected injury when a walker steps out in front of a vehicle.
 
 For each vehicle that would reach the walker's lane while the walker is in it,
-the driver sees the walker step out, reacts after t_r and brakes at a. Over a
+the driver sees the walker step out (or, where parked cars hide the walker,
+once within the sight distance), reacts after t_r and brakes at a. Over a
 fixed quadrature of (t_r, a) this gives the probability of impact and the
 expected probabilities of death (Rosén & Sander 2009) and severe injury
 (Tefft 2013) -- expected values, not sampled crashes, so scenario differences
@@ -83,7 +84,7 @@ NO_ENCOUNTER = Encounter(0, np.inf, np.inf, 0.0, 0.0, 0.0, 0.0)
 
 def encounter(
     *,
-    t_seen: float,
+    t_seen: float | np.ndarray,
     t_in: np.ndarray,
     t_out: np.ndarray,
     t_vehicle: np.ndarray,
@@ -99,7 +100,10 @@ def encounter(
     Parameters
     ----------
     t_seen
-        When drivers can first see the walker (stepping off the kerb), s.
+        When drivers can first see the walker, s: one time for every vehicle
+        (stepping off the kerb), or one per vehicle (later where parked cars
+        hide the walker until the vehicle is within the sight distance).
+        A later ``t_seen`` never lowers the risk: the driver brakes later.
     t_in, t_out
         Per vehicle: when the walker enters and leaves that vehicle's lane, s.
     t_vehicle
@@ -117,19 +121,21 @@ def encounter(
     pet = np.where(t_vehicle < t_in, t_in - t_vehicle, t_vehicle - t_out)
     pet = np.where(inside, 0.0, pet)
     ttc = np.where(inside, t_vehicle - t_in, np.inf)
-    d = v * np.maximum(t_vehicle - t_seen, 0.0)
+    seen = np.broadcast_to(np.asarray(t_seen, dtype=float), t_vehicle.shape)
+    d = v * np.maximum(t_vehicle - seen, 0.0)
     free = d - v * braking.reaction.mean()
     drac = np.where(inside, np.where(free > 0, v**2 / (2 * np.maximum(free, 1e-9)), np.inf), 0.0)
     conflict = inside & ((ttc < ttc_limit) | (drac > drac_limit)) | (~inside & (pet < pet_limit))
     p_imp = p_death = p_sev = 0.0
     if inside.any():
         vi, di, ti_out, tv = v[inside, None], d[inside, None], t_out[inside, None], t_vehicle[inside, None]
+        ts = seen[inside, None]
         tr, a = braking.reaction[None, :], braking.decel[None, :]
         d_brake = di - vi * tr
         v2 = vi**2 - 2 * a * np.maximum(d_brake, 0.0)
         reaches = v2 > 0
         v_hit = np.sqrt(np.maximum(v2, 0.0))
-        t_hit = np.where(d_brake <= 0, tv, t_seen + tr + (vi - v_hit) / a)
+        t_hit = np.where(d_brake <= 0, tv, ts + tr + (vi - v_hit) / a)
         hit = reaches & (t_hit <= ti_out)
         v_kmh = v_hit * 3.6
         # a walker is hit at most once: combine vehicles as independent chances

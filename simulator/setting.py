@@ -33,13 +33,18 @@ class Calming:
 
 @dataclass(frozen=True)
 class GuardPost:
-    """A 护学岗 post: who stands at which crossing, and when (model seconds)."""
+    """A 护学岗 post: who stands at which crossing, and when (model seconds).
+
+    ``clear_parking``: while on duty the guards keep the kerbs clear of parked
+    cars, so the sight distance is as if nothing were parked.
+    """
 
     crossing: str
     start: float
     end: float
     staff: str
     count: int = 1
+    clear_parking: bool = False
 
 
 @dataclass(frozen=True)

@@ -62,7 +62,7 @@ CASES: dict[str, Case] = {
         SMALL + "interventions:\n" + GUARD.format(id="x24-23", hours="07:10-08:30")
         + "    colour: red\n",
         "bad.yaml: interventions[0].colour: unknown field",
-        "(allowed: crossings, hours, staff, count)"),
+        "(allowed: crossings, hours, staff, count, clear_parking)"),
     "unknown-intervention-type": scenario(
         SMALL + "interventions:\n  - type: guardpost\n    crossings: [x24-23]\n",
         "bad.yaml: interventions[0].type: 'guardpost' is not an intervention type",

@@ -10,12 +10,15 @@ import yaml
 from simulator.errors import ScenarioError
 from simulator.scenario import (
     INTERVENTION_TYPES,
+    AccessChange,
     DropoffBan,
     Education,
     FacilityChange,
     GuardPost,
     Humps,
     LaneReduction,
+    NoParking,
+    Parking,
     RecommendedRoutes,
     Scenario,
     SpeedLimit,
@@ -74,6 +77,15 @@ interventions:
   - type: recommended_routes
     compliance: 0.6
     max_detour: 0.25
+  - type: access
+    crossings: [x12-13]
+    access: lift
+  - type: parking
+    zone: {radius_m: 120}
+    length_m: 40
+  - type: no_parking
+    crossings: [x12-13]
+    within_m: 20
 """
 
 BASE = "name: test\n"
@@ -106,7 +118,8 @@ def full(tmp_path: Path) -> Scenario:
 def test_full_file_with_every_intervention_type_loads(full: Scenario, tmp_path: Path) -> None:
     kinds = [type(change) for change in full.interventions]
     assert kinds == [FacilityChange, SpeedLimit, Humps, LaneReduction, VolumeOverride,
-                     GuardPost, DropoffBan, Education, StartTime, RecommendedRoutes]
+                     GuardPost, DropoffBan, Education, StartTime, RecommendedRoutes, AccessChange,
+                     Parking, NoParking]
     assert {change.type for change in full.interventions} == set(INTERVENTION_TYPES)
     assert full.name == "学校周边30 km/h限速 + 抬高式斑马线"
     assert full.bell == "08:20"  # unquoted 8:20 is not read as the base-60 number 500
@@ -164,7 +177,7 @@ BAD = [
         "interventions:\n  - {type: speedlimit, limit_kmh: 30}\n",
         "interventions[0].type: 'speedlimit' is not an intervention type (allowed: facility, "
         "speed_limit, humps, lane_reduction, volume, guard, dropoff_ban, education, start_time, "
-        "recommended_routes)",
+        "recommended_routes, access, parking, no_parking)",
         id="type"),
     pytest.param(
         "interventions:\n  - {type: guard, crossings: [x5-6], hours: '08:30-07:00', "

@@ -19,6 +19,12 @@ HEADLINE = (
     ("late_pct", "late %", 1),
     ("unassisted_arterial_per_trip", "unassisted arterial/trip", 3),
 )
+WHEN_PRESENT = (
+    # (figure, label, decimals, shown when this figure is above 0 in any scenario)
+    ("forced_at_grade_per_no_stairs_trip", "forced at grade/no-stairs", 3, "no_stairs_trips_pct"),
+    ("short_sight_crossings_pct", "short-sight crossings %", 1, "short_sight_crossings_pct"),
+)
+"""Lines added to the table only where they say something: children who cannot use stairs, parking."""
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -116,9 +122,12 @@ def _compare(args: argparse.Namespace) -> int:
 def format_comparison(summary, diffs) -> str:
     """A plain-text table: each scenario's figures (mean [95% CI]) and the change from the baseline."""
     lines = ["Scenario means over seeds, [95% CI]; change vs baseline (paired, common random numbers)"]
+    present = summary.groupby("metric")["mean"].max()
+    shown = [*HEADLINE, *((key, label, nd) for key, label, nd, when in WHEN_PRESENT
+                          if key in present.index and present.get(when, 0.0) > 0)]
     for name in dict.fromkeys(summary["scenario"]):
         lines.append(f"\n{name}")
-        for key, label, nd in HEADLINE:
+        for key, label, nd in shown:
             row = summary[(summary["scenario"] == name) & (summary["metric"] == key)].iloc[0]
             text = f"  {label:<26} {row['mean']:>9.{nd}f} [{row['ci_low']:.{nd}f}, {row['ci_high']:.{nd}f}]"
             d = diffs[(diffs["scenario"] == name) & (diffs["metric"] == key)] if len(diffs) else diffs

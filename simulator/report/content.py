@@ -41,7 +41,9 @@ CHANGES = (("severe_per_100k_trips", 2), ("conflicts_per_100_trips", 2), ("wait_
 DECIMALS = {"children": 0, "severe_per_100k_trips": 2, "deaths_per_100k_trips": 2,
             "conflicts_per_100_trips": 2, "unassisted_arterial_per_trip": 3, "in_road_per_trip_s": 1,
             "wait_per_trip_s": 1, "wait_p95_s": 1, "trip_time_mean_s": 1, "detour_mean_m": 1,
-            "late_pct": 2, "unsafe_crossings_pct": 2}
+            "late_pct": 2, "unsafe_crossings_pct": 2, "no_stairs_trips_pct": 2, "no_stairs_extra_m": 1,
+            "forced_at_grade_per_no_stairs_trip": 3, "severe_per_100k_no_stairs_trips": 2,
+            "short_sight_crossings_pct": 2}
 
 
 @dataclass(frozen=True)

@@ -72,6 +72,11 @@ METRICS: dict[str, dict[str, str]] = {
         "detour_mean_m": "平均绕行距离（米）",
         "late_pct": "迟到儿童比例（%）",
         "unsafe_crossings_pct": "不安全过街比例（%）",
+        "no_stairs_trips_pct": "需无障碍通行的出行（不能走楼梯或推婴儿车，%）",
+        "no_stairs_extra_m": "无障碍出行比走楼梯路线多走的距离（米）",
+        "forced_at_grade_per_no_stairs_trip": "无障碍出行被迫在天桥/地下通道下平面过街（次/人次）",
+        "severe_per_100k_no_stairs_trips": "无障碍出行的预期重伤（每10万人次）",
+        "short_sight_crossings_pct": "停车遮挡视距不足的过街比例（%）",
     },
     "en": {
         "children": "children simulated",
@@ -86,6 +91,11 @@ METRICS: dict[str, dict[str, str]] = {
         "detour_mean_m": "mean walk beyond the shortest route (m)",
         "late_pct": "children arriving late (%)",
         "unsafe_crossings_pct": "unsafe crossings (%)",
+        "no_stairs_trips_pct": "trips that must avoid stairs: wheelchair, crutches or a stroller (%)",
+        "no_stairs_extra_m": "extra walk of step-free trips beyond their route with stairs (m)",
+        "forced_at_grade_per_no_stairs_trip": "step-free trips forced to cross at grade under a bridge, per trip",
+        "severe_per_100k_no_stairs_trips": "expected severe injuries per 100,000 step-free trips",
+        "short_sight_crossings_pct": "crossings where parked cars cut the sight below stopping distance (%)",
     },
 }
 

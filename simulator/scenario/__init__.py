@@ -1,15 +1,17 @@
 """Scenario files: the schema, loading with one-line errors, and writing back.
 
 A scenario file (YAML) names a site, the children and the morning, and a list
-of interventions (crossing facilities, calming, guards, drop-off rules,
-education, staggered starts). :func:`load_scenario` reads and validates one;
-:func:`check_references` checks the crossing and edge ids it names against a
-built site. Applying the interventions to a network is not done here.
+of interventions (crossing facilities and their step-free access, calming,
+guards, drop-off rules, kerbside parking, education, staggered starts).
+:func:`load_scenario` reads and validates one; :func:`check_references` checks
+the crossing and edge ids it names against a built site. Applying the
+interventions to a network is not done here.
 """
 
 from simulator.scenario.fields import TimeWindow
 from simulator.scenario.interventions import (
     INTERVENTION_TYPES,
+    AccessChange,
     DropoffBan,
     Education,
     FacilityChange,
@@ -17,6 +19,8 @@ from simulator.scenario.interventions import (
     Humps,
     Intervention,
     LaneReduction,
+    NoParking,
+    Parking,
     RecommendedRoutes,
     SignalTiming,
     SpeedLimit,
@@ -37,6 +41,7 @@ from simulator.scenario.schema import ENFORCEMENT, Scenario, Site, SyntheticSite
 __all__ = [
     "ENFORCEMENT",
     "INTERVENTION_TYPES",
+    "AccessChange",
     "DropoffBan",
     "Education",
     "FacilityChange",
@@ -44,6 +49,8 @@ __all__ = [
     "Humps",
     "Intervention",
     "LaneReduction",
+    "NoParking",
+    "Parking",
     "RecommendedRoutes",
     "Scenario",
     "SignalTiming",

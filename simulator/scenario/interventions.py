@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Discriminator, Tag, field_validator, model_validator
 
-from simulator.crossing import FACILITIES, Facility
+from simulator.crossing import ACCESS, FACILITIES, GRADE_SEPARATED, Access, Facility
 from simulator.params import default_parameters
 from simulator.scenario import rules
 from simulator.scenario.fields import (
@@ -71,19 +71,33 @@ def _exactly_one(model: BaseModel, first: str, second: str) -> None:
 # --- interventions -------------------------------------------------------------
 
 
+AccessField = Annotated[Access, Rule(", ".join(ACCESS))]
+
+
 class FacilityChange(Frozen):
-    """Build or upgrade crossings to ``facility`` (signal timing optional, signals only)."""
+    """Build or upgrade crossings to ``facility``.
+
+    Signal timing is optional and for signals only; ``access`` (``stairs``,
+    ``ramp``, ``lift``; default stairs only) for footbridges and underpasses only.
+    """
 
     type: Literal["facility"] = "facility"
     crossings: CrossingIds
     facility: Annotated[Facility, Rule(", ".join(FACILITIES))]
     signal: SignalTiming | None = None
+    access: AccessField | None = None
 
     @model_validator(mode="after")
     def _signal_only_for_signals(self) -> FacilityChange:
+        found: list[tuple[rules.FieldPath, str]] = []
         if self.signal is not None and self.facility != "signal":
-            raise problems([(("signal",), f"only allowed with facility: signal "
-                                          f"(this one is {self.facility})")])
+            found.append((("signal",), f"only allowed with facility: signal "
+                                       f"(this one is {self.facility})"))
+        if self.access is not None and self.facility not in GRADE_SEPARATED:
+            found.append((("access",), f"only allowed with facility: footbridge or underpass "
+                                       f"(this one is {self.facility})"))
+        if found:
+            raise problems(found)
         return self
 
 
@@ -152,7 +166,11 @@ class VolumeOverride(Frozen):
 
 
 class GuardPost(Frozen):
-    """护学岗: ``count`` staff of one type on duty at crossings during ``hours``."""
+    """护学岗: ``count`` staff of one type on duty at crossings during ``hours``.
+
+    ``clear_parking``: the guards keep the kerbs clear of parked cars while on
+    duty, so walkers and drivers see each other as if nothing were parked.
+    """
 
     type: Literal["guard"] = "guard"
     crossings: CrossingIds
@@ -160,6 +178,7 @@ class GuardPost(Frozen):
     staff: Annotated[str, Rule(lambda: ", ".join(staff_types()),
                                check=lambda value: value in staff_types())]
     count: Annotated[int, Rule("a whole number 1–20", ge=1, le=20)] = 1
+    clear_parking: Annotated[bool, Rule("true or false", before=rules.flag)] = False
 
     @field_validator("hours")
     @classmethod
@@ -201,10 +220,51 @@ class RecommendedRoutes(Frozen):
     max_detour: Annotated[float, Rule("a share 0–1 of the shortest route's length", ge=0, le=1)] = 0.2
 
 
+class AccessChange(Frozen):
+    """过街无障碍: give footbridges or underpasses a ramp or a lift (or leave them stairs only)."""
+
+    type: Literal["access"] = "access"
+    crossings: CrossingIds
+    access: AccessField
+
+
+class Parking(Frozen):
+    """Kerbside parking (or stalls) today: both kerbs of both approaches, out to ``length_m``.
+
+    Parked cars hide children from drivers and drivers from children
+    (:mod:`simulator.sight`); 0 m is no parking.
+    """
+
+    type: Literal["parking"] = "parking"
+    crossings: CrossingIds | None = None
+    zone: Zone | None = None
+    length_m: Annotated[float, Rule("0–500 m from the crossing", ge=0, le=500)]
+
+    @model_validator(mode="after")
+    def _where(self) -> Parking:
+        _exactly_one(self, "crossings", "zone")
+        return self
+
+
+class NoParking(Frozen):
+    """No parking (and no stalls) within ``within_m`` of crossings, e.g. 20 m of the school crossings."""
+
+    type: Literal["no_parking"] = "no_parking"
+    crossings: CrossingIds | None = None
+    zone: Zone | None = None
+    within_m: Annotated[float, Rule("1–500 m from the crossing", ge=1, le=500)]
+
+    @model_validator(mode="after")
+    def _where(self) -> NoParking:
+        _exactly_one(self, "crossings", "zone")
+        return self
+
+
 INTERVENTION_TYPES: Mapping[str, type[BaseModel]] = {
     model.model_fields["type"].default: model
     for model in (FacilityChange, SpeedLimit, Humps, LaneReduction, VolumeOverride,
-                  GuardPost, DropoffBan, Education, StartTime, RecommendedRoutes)
+                  GuardPost, DropoffBan, Education, StartTime, RecommendedRoutes,
+                  AccessChange, Parking, NoParking)
 }
 INTERVENTION_ERROR = "intervention_type"
 
@@ -224,7 +284,10 @@ Intervention = Annotated[
     | Annotated[DropoffBan, Tag("dropoff_ban")]
     | Annotated[Education, Tag("education")]
     | Annotated[StartTime, Tag("start_time")]
-    | Annotated[RecommendedRoutes, Tag("recommended_routes")],
+    | Annotated[RecommendedRoutes, Tag("recommended_routes")]
+    | Annotated[AccessChange, Tag("access")]
+    | Annotated[Parking, Tag("parking")]
+    | Annotated[NoParking, Tag("no_parking")],
     Discriminator(_intervention_type, custom_error_type=INTERVENTION_ERROR,
                   custom_error_message="not an intervention type"),
 ]

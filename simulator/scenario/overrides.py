@@ -3,8 +3,9 @@
 An override must name a parameter of the table and have the default's kind of
 value: a number where the default is a number (whole where it is whole, not
 negative where it is not), a list of the same length, a time where the default
-is a time. A mapping (``yield.china_zebra``, ``guard.obey``...) may give only
-some of its keys; the others keep their defaults.
+is a time. A share (a key ending in ``_share``, or unit ``share``) must lie in
+0–1. A mapping (``yield.china_zebra``, ``guard.obey``...) may give only some of
+its keys; the others keep their defaults.
 """
 
 from __future__ import annotations
@@ -54,7 +55,10 @@ def check_overrides(
         else:
             parameter = table.table[key]
             try:
-                clean[key] = _like(value, parameter.value, unit=parameter.unit)
+                if is_share(key, unit=parameter.unit) and is_number(parameter.value):
+                    clean[key] = _share(value, parameter.value)
+                else:
+                    clean[key] = _like(value, parameter.value, unit=parameter.unit)
             except _MismatchError as bad:
                 found.extend(((key, *path), message) for path, message in bad.found)
     return clean, found
@@ -77,6 +81,18 @@ class _MismatchError(Exception):
     def one(cls, value: Any, allowed: str, path: FieldPath = ()) -> _MismatchError:
         """A single bad value at ``path``."""
         return cls([(path, f"{show(value)} is not allowed (allowed: {allowed})")])
+
+
+def is_share(key: str, *, unit: str) -> bool:
+    """True for a parameter that is a share of something (allowed 0–1)."""
+    return key.endswith("_share") or unit == "share"
+
+
+def _share(value: Any, default: float) -> float:
+    """A share 0–1, or :class:`_MismatchError`."""
+    if not is_number(value) or not math.isfinite(value) or not 0 <= value <= 1:
+        raise _MismatchError.one(value, f"a share 0–1 (default {show(default)})")
+    return float(value)
 
 
 def _like(value: Any, default: Any, *, unit: str) -> Any:

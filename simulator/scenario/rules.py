@@ -136,6 +136,13 @@ def text(value: Any) -> str:
     return value.strip()
 
 
+def flag(value: Any) -> bool:
+    """``true`` or ``false`` only (not 1, 0 or a text)."""
+    if not isinstance(value, bool):
+        raise ValueError
+    return value
+
+
 def clock(value: Any) -> str:
     """``"HH:MM"`` from a time of day written ``H:MM`` or ``HH:MM`` (full-width colon too)."""
     if is_number(value) and 0 <= value < 24 * 60 and float(value).is_integer():
