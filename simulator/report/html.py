@@ -103,8 +103,27 @@ def prepare_report(results: Results, view: SiteView, *, lang: str) -> Report:
         "scenarios": scenario_rows(results, view, codes, lang),
         "repro": reproduce(results),
         "recs": recommendation_context(results.folder, lang),
+        "sight_rows": sight_hot_spots(results, codes.code),
     }
     return Report(lang, figs, context)
+
+
+def sight_hot_spots(results: Results, code: Mapping[str, str]) -> list[dict[str, str]]:
+    """Crossings where parked cars cut the sight below stopping distance, per scenario (means over seeds)."""
+    table = results.crossings
+    if "short_sight" not in table or not len(table):
+        return []
+    seeds = max(len(results.seeds), 1)
+    short = table[table["short_sight"].astype(bool)]
+    rows: list[tuple[float, dict[str, str]]] = []
+    for (scenario, cid), group in short.groupby(["scenario", "crossing"], sort=False):
+        rows.append((float(group["p_severe_sum"].sum()), {"code": code.get(str(scenario), str(scenario)), "crossing": str(cid),
+                     "road": str(group["road"].iloc[0]), "sight": f"{group['sight_m'].mean():.0f}",
+                     "design": f"{group['design_sight_m'].mean():.0f}",
+                     "uses": f"{group['uses'].sum() / seeds:.0f}",
+                     "risk": f"{group['p_severe_sum'].sum() / seeds:.4f}"}))
+    rows.sort(key=lambda r: -r[0])
+    return [r for _, r in rows[:15]]
 
 
 def render_html(report: Report) -> str:

@@ -93,7 +93,9 @@ METRICS: dict[str, dict[str, str]] = {
         "unsafe_crossings_pct": "unsafe crossings (%)",
         "no_stairs_trips_pct": "trips that must avoid stairs: wheelchair, crutches or a stroller (%)",
         "no_stairs_extra_m": "extra walk of step-free trips beyond their route with stairs (m)",
-        "forced_at_grade_per_no_stairs_trip": "step-free trips forced to cross at grade under a bridge, per trip",
+        "forced_at_grade_per_no_stairs_trip": (
+            "step-free trips forced to cross at grade under a bridge (per trip)"
+        ),
         "severe_per_100k_no_stairs_trips": "expected severe injuries per 100,000 step-free trips",
         "short_sight_crossings_pct": "crossings where parked cars cut the sight below stopping distance (%)",
     },
