@@ -117,11 +117,12 @@ def sight_hot_spots(results: Results, code: Mapping[str, str]) -> list[dict[str,
     short = table[table["short_sight"].astype(bool)]
     rows: list[tuple[float, dict[str, str]]] = []
     for (scenario, cid), group in short.groupby(["scenario", "crossing"], sort=False):
-        rows.append((float(group["p_severe_sum"].sum()), {"code": code.get(str(scenario), str(scenario)), "crossing": str(cid),
+        row = {"code": code.get(str(scenario), str(scenario)), "crossing": str(cid),
                      "road": str(group["road"].iloc[0]), "sight": f"{group['sight_m'].mean():.0f}",
                      "design": f"{group['design_sight_m'].mean():.0f}",
                      "uses": f"{group['uses'].sum() / seeds:.0f}",
-                     "risk": f"{group['p_severe_sum'].sum() / seeds:.4f}"}))
+                     "risk": f"{group['p_severe_sum'].sum() / seeds:.4f}"}
+        rows.append((float(group["p_severe_sum"].sum()), row))
     rows.sort(key=lambda r: -r[0])
     return [r for _, r in rows[:15]]
 
