@@ -12,6 +12,7 @@ from report_support import district_results, map_results
 from simulator.cli import main
 from simulator.errors import ResultsError
 from simulator.report import build_report, load_results
+from simulator.results import RESULTS_FORMAT
 
 
 def copy(source: Path, tmp_path: Path, name: str = "results") -> Path:
@@ -64,7 +65,7 @@ def test_another_results_format(tmp_path: Path) -> None:
     manifest["format"] = 99
     manifest["software"]["saferoute"] = "9.9.9"
     (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
-    refused(folder, expect=("results format 99", "9.9.9", "reads format 1"))
+    refused(folder, expect=("results format 99", "9.9.9", f"reads format {RESULTS_FORMAT}"))
 
 
 def test_a_truncated_manifest(tmp_path: Path) -> None:

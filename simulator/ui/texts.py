@@ -1,0 +1,203 @@
+"""Every label of the page in 简体中文 and English (figures use the same texts)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+LANGS = ("zh", "en")
+
+_TEXTS: dict[str, tuple[str, str]] = {
+    # key: (简体中文, English)
+    "title": ("上学路线安全模拟", "Safe route to school"),
+    "tab_map": ("地图与编辑", "Map & edit"),
+    "tab_compare": ("方案比较", "Compare"),
+    "language": ("English", "中文"),
+    "district": ("示例城区（默认）", "Example district (default)"),
+    "site": ("地图", "Map"),
+    "school": ("学校", "School"),
+    "scenario": ("方案", "Scenario"),
+    "scenario_name": ("方案名称", "Scenario name"),
+    "edited": ("（修改）", " (edited)"),
+    "upload_scenario": ("载入方案文件 (YAML)", "Load a scenario file (YAML)"),
+    "upload_map": ("载入地图 (OSM / GraphML)", "Load a map (OSM / GraphML)"),
+    "drop_here": ("拖放文件到此处或点击选择", "Drop a file here or click to choose"),
+    "loaded": ("已载入", "Loaded"),
+    "run": ("运行一次", "Run once"),
+    "running": ("正在模拟…", "Simulating…"),
+    "play": ("播放", "Play"),
+    "pause": ("暂停", "Pause"),
+    "step": ("单步", "Step"),
+    "speed": ("速度", "Speed"),
+    "clock": ("时间", "Time"),
+    "children_walking": ("路上的学生", "children on the way"),
+    "colour_by": ("颜色", "Colour"),
+    "by_facility": ("按设施", "by facility"),
+    "by_risk": ("按风险", "by risk"),
+    "draw_zone": ("画区域", "Draw zone"),
+    "dot_walk": ("步行中", "walking"),
+    "dot_wait": ("路边等待", "waiting at the kerb"),
+    "dot_cross": ("过马路", "crossing"),
+    "press_run": ("按“运行一次”查看学生上学过程。", "Press “Run once” to see the children walk to school."),
+    "hint_map": ("点击过街处可修改设施或设置护学岗；点击道路可限速；拖动平移，滚轮缩放。",
+                 "Click a crossing to change it or post a guard; click a street for a speed limit; "
+                 "drag to pan, wheel to zoom."),
+    # crossing facts
+    "crossing": ("过街处", "Crossing"),
+    "facility": ("设施", "Facility"),
+    "road": ("道路", "Road"),
+    "lanes": ("车道", "Lanes"),
+    "length": ("长度", "Length"),
+    "speed_limit": ("限速", "Speed limit"),
+    "p85": ("85%车速", "85th-pct speed"),
+    "volume": ("流量", "Volume"),
+    "uses": ("使用人次", "Uses"),
+    "mean_wait": ("平均等待", "Mean wait"),
+    "conflicts": ("冲突", "Conflicts"),
+    "risk": ("重伤风险", "Severe-injury risk"),
+    "risk_per_mille": ("期望重伤 ‰/上学日", "exp. severe injuries ‰/morning"),
+    "deaths": ("死亡风险", "Fatality risk"),
+    "no_run": ("（运行后显示）", "(after a run)"),
+    # editing
+    "edit_crossing": ("修改过街处", "Edit crossing"),
+    "guard_post": ("护学岗", "Guard post (护学岗)"),
+    "add_guard": ("设置护学岗", "Add guard post"),
+    "remove_guard": ("取消护学岗", "Remove guard post"),
+    "hours": ("时段", "Hours"),
+    "staff": ("人员", "Staff"),
+    "count": ("人数", "Count"),
+    "apply": ("应用", "Apply"),
+    "close": ("关闭", "Close"),
+    "street": ("道路", "Street"),
+    "edit_street": ("道路限速与减速带", "Street speed limit and humps"),
+    "limit_kmh": ("限速 (km/h，0 = 不变)", "Speed limit (km/h, 0 = unchanged)"),
+    "humps": ("减速带", "Speed humps"),
+    "only_hours": ("仅在时段内 (如 07:00-08:30，留空 = 全天)",
+                   "Only during (e.g. 07:00-08:30, empty = all day)"),
+    "zone": ("区域", "Zone"),
+    "new_zone": ("新区域", "New zone"),
+    "radius": ("半径 (m)", "Radius (m)"),
+    "remove": ("删除", "Remove"),
+    "rules": ("全校规则", "School-wide rules"),
+    "enforcement": ("执法力度（司机礼让）", "Enforcement (drivers yielding)"),
+    "dropoff": ("校门口禁止停车接送 (即停即走)", "No drop-off near the gate (即停即走)"),
+    "dropoff_radius": ("禁停半径 (m)", "No-drop-off radius (m)"),
+    "changes": ("修改内容", "Changes"),
+    "no_changes": ("尚无修改。", "No changes yet."),
+    "yaml": ("方案文件 (YAML)", "Scenario file (YAML)"),
+    "download": ("下载方案文件", "Download scenario file"),
+    "save": ("保存到文件夹", "Save to folder"),
+    "saved": ("已保存", "Saved"),
+    "folder": ("工作文件夹", "Work folder"),
+    "reset": ("撤销全部修改", "Undo all changes"),
+    # compare
+    "baseline": ("基准方案", "Baseline"),
+    "alternatives": ("比较方案", "Alternatives"),
+    "current_edit": ("当前编辑的方案", "The scenario being edited"),
+    "seeds": ("重复次数 (随机种子)", "Replications (seeds)"),
+    "compare": ("开始比较", "Compare"),
+    "cancel": ("取消", "Cancel"),
+    "comparing": ("正在比较", "Comparing"),
+    "runs_done": ("次运行完成", "runs done"),
+    "results": ("结果", "Results"),
+    "metric": ("指标", "Figure"),
+    "mean_ci": ("均值 [95% 置信区间]", "mean [95% CI]"),
+    "change": ("相对基准的变化 [95% 置信区间]", "change vs baseline [95% CI]"),
+    "within_noise": ("（随机波动内）", "(within noise)"),
+    "significant": ("（显著）", "(real)"),
+    "delta": ("变化 [95% 置信区间]", "change [95% CI]"),
+    "vs": ("对比", "vs"),
+    "noise_list": ("以下变化在随机波动范围内，这些模拟次数不能说明有差别：{}。",
+                   "within noise — these replications do not show a difference in: {}."),
+    "no_noise": ("所有主要指标的变化都超出随机波动范围。", "every headline change is beyond the noise."),
+    "real_list": ("确有变化：{}。", "Real changes: {}."),
+    "seed": ("随机种子", "seed"),
+    "seeds_word": ("个随机种子", "seeds"),
+    "noise_note": ("95% 置信区间包含 0 的变化在随机波动范围内：这些次数的模拟不能说明方案有差别。",
+                   "A change whose 95% interval includes 0 is within noise: these replications do not "
+                   "show a difference."),
+    "hotspots": ("危险过街处（按重伤风险）", "Hot spots (by severe-injury risk)"),
+    "fig_risk": ("风险与冲突", "Risk and conflicts"),
+    "fig_delay": ("等待时间分布", "Delay distribution"),
+    "fig_maps": ("各方案过街风险地图", "Crossing risk by scenario"),
+    "late": ("迟到", "Late arrivals"),
+    "report": ("下载上学路线安全报告", "Download the school-route report"),
+    "report_missing": ("报告模块尚未安装。", "The report module is not available yet."),
+    "need_two": ("请选择至少一个比较方案。", "Choose at least one alternative."),
+    "error": ("错误", "Error"),
+    "wait_per_trip": ("每次出行等待时间 (s)", "waiting per trip (s)"),
+    "children_share": ("学生比例", "share of children"),
+    "severe_per_100k": ("每10万次出行期望重伤数", "expected severe injuries per 100,000 trips"),
+    "conflicts_per_100": ("每100次出行冲突数", "conflicts per 100 trips"),
+    "late_pct": ("迟到比例 (%)", "late arrivals (%)"),
+}
+
+FACILITY_NAMES: dict[str, tuple[str, str]] = {
+    "unmarked": ("无标线", "unmarked"),
+    "zebra": ("斑马线", "zebra"),
+    "raised": ("抬高式斑马线", "raised zebra"),
+    "signal": ("信号灯", "signal"),
+    "refuge": ("安全岛", "refuge island"),
+    "footbridge": ("天桥", "footbridge"),
+    "underpass": ("地下通道", "underpass"),
+    "informal": ("天桥下违规穿行", "at grade under a bridge"),
+}
+
+STAFF_NAMES: dict[str, tuple[str, str]] = {
+    "police": ("交警", "police"),
+    "auxiliary_police": ("辅警", "auxiliary police"),
+    "teacher": ("教师", "teacher"),
+    "security": ("保安", "security guard"),
+    "volunteer": ("家长志愿者", "parent volunteer"),
+}
+
+ENFORCEMENT_NAMES: dict[str, tuple[str, str]] = {
+    "none": ("无", "none"),
+    "normal": ("一般", "normal"),
+    "strong": ("严格", "strong"),
+}
+
+METRIC_NAMES: dict[str, tuple[str, str]] = {
+    "severe_per_100k_trips": ("期望重伤 / 10万次出行", "expected severe injuries / 100k trips"),
+    "deaths_per_100k_trips": ("期望死亡 / 10万次出行", "expected deaths / 100k trips"),
+    "conflicts_per_100_trips": ("冲突 / 100次出行", "conflicts / 100 trips"),
+    "unassisted_arterial_per_trip": ("无信号无护学岗穿越干道 / 次出行",
+                                     "unassisted arterial crossings / trip"),
+    "in_road_per_trip_s": ("在车行道内时间 / 次出行 (s)", "time in the carriageway / trip (s)"),
+    "wait_per_trip_s": ("等待时间 / 次出行 (s)", "waiting / trip (s)"),
+    "wait_p95_s": ("单次过街等待 95% 分位 (s)", "95th-percentile wait at a crossing (s)"),
+    "trip_time_mean_s": ("平均出行时间 (s)", "mean trip time (s)"),
+    "detour_mean_m": ("平均绕行 (m)", "mean detour (m)"),
+    "late_pct": ("迟到比例 (%)", "late arrivals (%)"),
+    "unsafe_crossings_pct": ("不安全过街比例 (%)", "unsafe crossings (%)"),
+    "children": ("学生数", "children"),
+}
+
+
+def _pick(table: Mapping[str, tuple[str, str]], lang: str) -> dict[str, str]:
+    i = LANGS.index(lang) if lang in LANGS else 0
+    return {key: pair[i] for key, pair in table.items()}
+
+
+def texts(lang: str) -> dict[str, str]:
+    """Every page label in ``lang`` (``zh`` or ``en``)."""
+    return _pick(_TEXTS, lang)
+
+
+def facility_names(lang: str) -> dict[str, str]:
+    """Crossing facility names in ``lang``."""
+    return _pick(FACILITY_NAMES, lang)
+
+
+def staff_names(lang: str) -> dict[str, str]:
+    """Guard staff types in ``lang``."""
+    return _pick(STAFF_NAMES, lang)
+
+
+def enforcement_names(lang: str) -> dict[str, str]:
+    """Enforcement levels in ``lang``."""
+    return _pick(ENFORCEMENT_NAMES, lang)
+
+
+def metric_names(lang: str) -> dict[str, str]:
+    """Summary figures' names in ``lang``."""
+    return _pick(METRIC_NAMES, lang)
