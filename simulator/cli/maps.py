@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from simulator.cli.runs import site_override
 from simulator.errors import ScenarioError
 
 
@@ -36,11 +37,8 @@ def _site_mapping(args: argparse.Namespace) -> dict[str, Any]:
             msg = "--school: only allowed with a map (the synthetic district has one school)"
             raise ScenarioError(msg)
         return {"synthetic": {}}
-    site: dict[str, Any] = {"map": str(Path(args.map).absolute())}
-    if args.school is not None:
-        site["school"] = args.school
-    if args.catchment is not None:
-        site["catchment_m"] = args.catchment
+    site = site_override(args)
+    assert site is not None
     return site
 
 
