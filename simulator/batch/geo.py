@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 import math
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from itertools import groupby
 from pathlib import Path
 from typing import Any
@@ -83,8 +83,7 @@ def _group_features(store: Store, jobs: list[Job], transformers: dict[str, Trans
     crs = meta.get("crs", "")
     crossings = pd.read_parquet(network_file)
     used = [store.run_dir(j.run_id) / "crossings.parquet" for j in jobs]
-    frames = [pd.read_parquet(p) for p in used if p.is_file()]
-    metrics = _aggregate(frames, runs=len(jobs))
+    metrics = _aggregate((pd.read_parquet(p) for p in used if p.is_file()), runs=len(jobs))
     params = default_parameters()
     for c in crossings.to_dict(orient="records"):
         m = metrics.get(c["crossing"], {})
@@ -104,31 +103,38 @@ def _group_features(store: Store, jobs: list[Job], transformers: dict[str, Trans
         yield _point(_to_wgs84(crs, c["x"], c["y"], transformers), props)
 
 
-def _aggregate(frames: list[pd.DataFrame], *, runs: int) -> dict[str, dict[str, Any]]:
-    """Per crossing: metrics over ``runs`` runs (a run in which nobody used it counts as zero)."""
-    frames = [f for f in frames if len(f)]
-    if not frames or runs == 0:
-        return {}
-    all_runs = pd.concat(frames, ignore_index=True)
+_SUMS = ("uses", "conflicts", "p_severe_sum", "p_death_sum")
+_WEIGHTED = ("wait_mean_s", "unsafe_pct", "red_light_pct")
+
+
+def _aggregate(frames: Iterable[pd.DataFrame], *, runs: int) -> dict[str, dict[str, Any]]:
+    """Per crossing: metrics over ``runs`` runs (a run in which nobody used it counts as zero).
+
+    Sums are kept run by run, so memory does not grow with the number of seeds.
+    """
+    sums: dict[str, dict[str, float]] = {}
+    for frame in frames:
+        for row in frame.to_dict(orient="records"):
+            acc = sums.setdefault(str(row["crossing"]), dict.fromkeys(
+                (*_SUMS, *_WEIGHTED, "p95_sum", "p95_n", "guarded"), 0.0))
+            for key in _SUMS:
+                acc[key] += float(row[key])
+            for key in _WEIGHTED:
+                acc[key] += float(row[key]) * float(row["uses"])
+            acc["p95_sum"] += float(row["wait_p95_s"])
+            acc["p95_n"] += 1
+            acc["guarded"] = max(acc["guarded"], float(bool(row["guarded"])))
     out = {}
-    for cid, rows in all_runs.groupby("crossing", sort=True):
-        uses = float(rows["uses"].sum())
-        severe = float(rows["p_severe_sum"].sum())
-        out[str(cid)] = {
-            "uses_per_run": uses / runs, "conflicts_per_run": float(rows["conflicts"].sum()) / runs,
-            "severe_per_run": severe / runs, "deaths_per_run": float(rows["p_death_sum"].sum()) / runs,
-            "severe_per_100k_uses": 1e5 * severe / uses if uses else None,
-            "wait_mean_s": _weighted(rows, "wait_mean_s"), "wait_p95_s": float(rows["wait_p95_s"].mean()),
-            "unsafe_pct": _weighted(rows, "unsafe_pct"), "red_light_pct": _weighted(rows, "red_light_pct"),
-            "guarded": bool(rows["guarded"].any()),
+    for cid, acc in sums.items():
+        uses = acc["uses"]
+        out[cid] = {
+            "uses_per_run": uses / runs, "conflicts_per_run": acc["conflicts"] / runs,
+            "severe_per_run": acc["p_severe_sum"] / runs, "deaths_per_run": acc["p_death_sum"] / runs,
+            "severe_per_100k_uses": 1e5 * acc["p_severe_sum"] / uses if uses else None,
+            "wait_p95_s": acc["p95_sum"] / acc["p95_n"], "guarded": bool(acc["guarded"]),
+            **{key: acc[key] / uses if uses else None for key in _WEIGHTED},
         }
     return out
-
-
-def _weighted(rows: pd.DataFrame, column: str) -> float | None:
-    """The use-weighted mean of a per-run column (None if nobody used the crossing)."""
-    uses = float(rows["uses"].sum())
-    return float((rows[column] * rows["uses"]).sum() / uses) if uses else None
 
 
 def _to_wgs84(crs: str, x: float, y: float, transformers: dict[str, Transformer]) -> tuple[float, float]:

@@ -12,8 +12,8 @@ One table per level, each as Parquet and CSV in the batch folder:
 Every row starts with ``network, scenario, seed, run_id``; rows are in the
 sweep's canonical order (network, scenario, seed as listed in the sweep),
 whatever order the runs finished in. Tables are streamed: each run's Parquet
-file is read, appended (one Parquet row group, one CSV block) and dropped, so
-memory does not grow with the number of runs. Each table is written to a
+file is read, appended to the CSV and to a Parquet row group of about
+100,000 rows, and dropped, so memory does not grow with the number of runs. Each table is written to a
 temporary file and renamed into place.
 """
 
@@ -36,14 +36,23 @@ from simulator.metrics import SUMMARY_FIELDS
 LEVELS = ("trips", "events", "crossings")
 KEYS = ("network", "scenario", "seed", "run_id")
 KEY_TYPES = (pa.string(), pa.string(), pa.int64(), pa.string())
+ROW_GROUP_ROWS = 100_000
+MERGE_EVERY = 64  # runs
 
 
 def write_level(store: Store, jobs: Sequence[Job], level: str) -> int:
-    """Stream one level's per-run Parquet files into ``level.parquet`` and ``level.csv``; rows written."""
+    """Stream one level's per-run Parquet files into ``level.parquet`` and ``level.csv``; rows written.
+
+    Two passes over the runs: the column types (schemas unified one file at a
+    time), then the rows, gathered into row groups of about
+    :data:`ROW_GROUP_ROWS` rows (:class:`_RowGroup`): memory stays bounded
+    whatever the number of runs.
+    """
     files = [(job, store.run_dir(job.run_id) / f"{level}.parquet") for job in jobs]
     files = [(job, path) for job, path in files if path.is_file()]
-    schemas = [pq.read_schema(path).remove_metadata() for _, path in files]
-    body = pa.unify_schemas(schemas, promote_options="permissive") if schemas else pa.schema([])
+    body = pa.schema([])
+    for _, path in files:
+        body = pa.unify_schemas([body, pq.read_schema(path).remove_metadata()], promote_options="permissive")
     schema = pa.schema([pa.field(k, t) for k, t in zip(KEYS, KEY_TYPES, strict=True)] + list(body))
     parquet, csv = _temp(store.out / f"{level}.parquet"), _temp(store.out / f"{level}.csv")
     rows = 0
@@ -51,17 +60,51 @@ def write_level(store: Store, jobs: Sequence[Job], level: str) -> int:
         with pq.ParquetWriter(parquet, schema) as writer, csv.open("w", encoding="utf-8", newline="") as text:
             if not files:
                 pd.DataFrame(columns=list(schema.names)).to_csv(text, index=False)
+            group = _RowGroup(writer, schema)
             for number, (job, path) in enumerate(files):
                 table = _conform(pq.read_table(path), schema, job)
-                writer.write_table(table)
                 table.to_pandas().to_csv(text, header=number == 0, index=False)
+                group.add(table)
                 rows += table.num_rows
+            group.flush()
         os.replace(parquet, store.out / f"{level}.parquet")
         os.replace(csv, store.out / f"{level}.csv")
     finally:
         parquet.unlink(missing_ok=True)
         csv.unlink(missing_ok=True)
     return rows
+
+
+class _RowGroup:
+    """Runs gathered into one Parquet row group of about :data:`ROW_GROUP_ROWS` rows.
+
+    Small per-run tables are merged into one contiguous table every
+    :data:`MERGE_EVERY` runs: neither many small tables (tiny runs) nor many row
+    groups (the footer keeps metadata per row group) pile up.
+    """
+
+    def __init__(self, writer: pq.ParquetWriter, schema: pa.Schema) -> None:
+        self.writer = writer
+        self.merged = schema.empty_table()
+        self.pending: list[pa.Table] = []
+
+    def add(self, table: pa.Table) -> None:
+        self.pending.append(table)
+        if len(self.pending) >= MERGE_EVERY:
+            self._merge()
+            if self.merged.num_rows >= ROW_GROUP_ROWS:
+                self.flush()
+
+    def flush(self) -> None:
+        self._merge()
+        if self.merged.num_rows:
+            self.writer.write_table(self.merged, row_group_size=self.merged.num_rows)
+            self.merged = self.merged.schema.empty_table()
+
+    def _merge(self) -> None:
+        if self.pending:
+            self.merged = pa.concat_tables([self.merged, *self.pending]).combine_chunks()
+            self.pending = []
 
 
 def _conform(table: pa.Table, schema: pa.Schema, job: Job) -> pa.Table:
