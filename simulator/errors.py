@@ -25,3 +25,7 @@ class ResultsError(SaferouteError):
 
 class SweepError(SaferouteError):
     """A sweep file (batch) is malformed, names what does not exist, or its executor is unreachable."""
+
+
+class TooLargeError(SaferouteError):
+    """The work or input asked for is beyond a bound; the message says how to lift it."""
