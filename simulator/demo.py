@@ -20,6 +20,7 @@ from simulator.errors import ScenarioError
 from simulator.experiment import built_site, setting_from_scenario, settings_from_scenarios
 from simulator.runs import run_many
 from simulator.scenario import scenario_from_mapping
+from simulator.scenario.examples import EXAMPLES
 from simulator.setting import Setting
 
 DEMO_FILES = (
@@ -37,8 +38,8 @@ RANKING_SEEDS = (1, 2, 3)
 
 
 def demo_scenario_files() -> list[Path]:
-    """The baseline and alternatives ``saferoute demo`` runs (the repository's ``scenarios/``)."""
-    folder = Path(__file__).resolve().parent.parent / "scenarios"
+    """The baseline and alternatives ``saferoute demo`` runs (the package's example scenarios)."""
+    folder = EXAMPLES
     missing = [name for name in DEMO_FILES if not (folder / name).is_file()]
     if missing:
         msg = f"{folder}: demo scenario file(s) missing: {', '.join(missing)}"

@@ -7,6 +7,7 @@ shared by every scenario that names the same site.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
@@ -50,18 +51,29 @@ from simulator.setting import GuardPost as Post
 DEFAULT_CHILDREN = 1500
 
 
+def scenario_parameters(scenario: Scenario) -> Parameters:
+    """The parameter table with the scenario's overrides."""
+    table = default_parameters()
+    return table.with_overrides(scenario.parameters) if scenario.parameters else table
+
+
 def site_from_scenario(scenario: Scenario) -> StreetSite:
-    """The street graph, school and homes a scenario names (the synthetic district or a map)."""
+    """The street graph, school and homes a scenario names (the synthetic district or a map).
+
+    Built with the scenario's parameter overrides (lane width, snapping, OSM defaults...).
+    """
     site = scenario.site
+    params = scenario_parameters(scenario)
     if site.synthetic is not None:
         s = site.synthetic
         return district_site(
-            DistrictSpec(superblocks=s.superblocks, compounds_per_block=s.compounds_per_block, seed=s.seed)
+            DistrictSpec(superblocks=s.superblocks, compounds_per_block=s.compounds_per_block, seed=s.seed),
+            params=params,
         )
     assert site.map is not None
     if site.catchment_m is None:
-        return site_from_file(site.map, school=site.school)
-    return site_from_file(site.map, school=site.school, catchment_m=site.catchment_m)
+        return site_from_file(site.map, school=site.school, params=params)
+    return site_from_file(site.map, school=site.school, catchment_m=site.catchment_m, params=params)
 
 
 def scenario_with_site(scenario: Scenario, site: Mapping[str, Any], *, origin: str) -> Scenario:
@@ -112,11 +124,11 @@ def built_site(
 ) -> tuple[StreetSite, WalkNetwork]:
     """The site and walk network of a scenario (from ``cache`` when already built)."""
     cache = {} if cache is None else cache
-    key = scenario.site.model_dump_json()
+    key = scenario.site.model_dump_json() + json.dumps(scenario.parameters, sort_keys=True, default=str)
     if key not in cache:
         try:
             site = site_from_scenario(scenario)
-            cache[key] = (site, walk_network_from_site(site))
+            cache[key] = (site, walk_network_from_site(site, params=scenario_parameters(scenario)))
         except ScenarioError as exc:
             raise ScenarioError(f"{origin}: {exc}") from None
         except NetworkError as exc:

@@ -26,6 +26,8 @@ class Parameter:
     conf: str
     source: str
     overridden: bool = False
+    range: tuple[float, float] | None = None
+    """Values a scenario may override this one with (inclusive), where bounded."""
 
 
 @dataclass(frozen=True)
@@ -54,7 +56,8 @@ class Parameters:
         for key, value in overrides.items():
             old = table[key]
             table[key] = Parameter(
-                key, value, old.unit, old.conf, f"{source} (default {old.value!r}: {old.source})", True
+                key, value, old.unit, old.conf, f"{source} (default {old.value!r}: {old.source})", True,
+                old.range,
             )
         return Parameters(MappingProxyType(table))
 
@@ -86,8 +89,15 @@ def parameters_from_mapping(data: Mapping[str, Any], *, origin: str) -> Paramete
             problems.append(f"{key}.conf: {conf!r} is not one of {sorted(CONFIDENCE)}")
         if not entry.get("source"):
             problems.append(f"{key}.source: missing")
+        bounds = entry.get("range")
+        if bounds is not None and not (isinstance(bounds, list) and len(bounds) == 2
+                                       and all(isinstance(b, int | float) for b in bounds)
+                                       and bounds[0] <= entry["value"] <= bounds[1]):
+            problems.append(f"{key}.range: {bounds!r} is not [min, max] around the value")
+            bounds = None
         table[key] = Parameter(
-            key, entry["value"], str(entry.get("unit", "")), str(conf), str(entry.get("source", ""))
+            key, entry["value"], str(entry.get("unit", "")), str(conf), str(entry.get("source", "")),
+            range=None if bounds is None else (float(bounds[0]), float(bounds[1])),
         )
     if problems:
         msg = f"{origin}: " + "; ".join(problems)

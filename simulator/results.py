@@ -1,8 +1,12 @@
-"""Writing results: tidy CSV tables, summary.json and manifest.json, written atomically.
+"""Writing results: tidy tables, summary.json and manifest.json, written atomically.
 
-Everything is first written into a temporary folder beside the target and
-renamed into place at the end, so a failed or interrupted run never leaves a
-half-written results folder behind.
+Everything is first written into a partial folder beside the target
+(``.NAME.partial-PID-XXXXXX``) and renamed into place at the end, so a failed
+or interrupted run never leaves a half-written results folder behind; partial
+folders of processes that no longer run are removed at the next start. The
+manifest lists every file written: ``--out`` replaces only a folder that holds
+exactly such a result (and the reports made from it), never anything else.
+Files and folders get the usual permissions (the umask decides).
 """
 
 from __future__ import annotations
@@ -10,8 +14,9 @@ from __future__ import annotations
 import json
 import os
 import platform
+import re
+import secrets
 import shutil
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -21,11 +26,19 @@ import pandas as pd
 from simulator import __version__
 from simulator.errors import ResultsError
 from simulator.metrics import SUMMARY_FIELDS
+from simulator.network.walk import coverage_warning
 from simulator.runs import RunResult, paired_differences, summary_table
 from simulator.setting import Setting
 
 RESULTS_FORMAT = 2  # 2: step-free and sight-distance figures
 TABLES = ("trips", "events", "crossings", "runs", "summary")
+EVENT_FORMATS = ("parquet", "csv")
+FORMAT_2_FILES = frozenset({"trips.csv", "events.csv", "events.parquet", "crossings.csv", "runs.csv",
+                            "summary.csv", "differences.csv", "summary.json", "manifest.json"})
+"""What results folders written before the manifest listed its files may hold."""
+DERIVED = re.compile(r"^report-(?:zh|en)\.(?:html|pdf)$")
+"""Files saferoute writes into a results folder afterwards (``saferoute report``'s defaults)."""
+_PARTIAL = re.compile(r"^\.(?P<name>.+)\.partial-(?P<pid>\d+)-[0-9a-f]{6}$")
 
 
 def _stack(results: Sequence[RunResult], attr: str) -> pd.DataFrame:
@@ -55,6 +68,8 @@ def manifest(
             "defaulted": settings[0].network.street.graph.get("defaulted", {}),
             "crossings": len(settings[0].network.crossings),
             "homes": len(settings[0].network.home_nodes),
+            "homes_dropped": len(settings[0].network.dropped_homes),
+            "warnings": [w for w in [coverage_warning(settings[0].network)] if w],
         },
         "metrics": SUMMARY_FIELDS,
         "parameters": params.manifest(),
@@ -65,17 +80,26 @@ def manifest(
 def check_out_folder(out: str | os.PathLike) -> Path:
     """``out`` as a path, if results may be written there (checked before any run).
 
-    A new folder, an empty one or an earlier results folder (it has a
-    ``manifest.json``; it is replaced) is allowed; anything else is refused so
-    that ``--out`` can never replace a file or a folder of other files.
+    A new folder, an empty one or an earlier results folder is allowed (it is
+    replaced). An earlier results folder is one whose ``manifest.json`` lists
+    every file in it (reports made from it aside); anything else is refused, so
+    that ``--out`` can never delete what saferoute did not write.
     """
     given = str(out)
     path = Path(out).resolve()
     allowed = "allowed: a new or empty folder, or an earlier saferoute results folder, which is replaced"
     if path.exists() and not path.is_dir():
         raise ResultsError(f"--out: {given} is a file ({allowed})")
-    if path.is_dir() and any(path.iterdir()) and not (path / "manifest.json").is_file():
-        raise ResultsError(f"--out: {given} is a folder of other files, not saferoute results ({allowed})")
+    if path.is_dir() and any(path.iterdir()):
+        foreign = _foreign_files(path)
+        if foreign is None:
+            msg = f"--out: {given} is a folder of other files, not saferoute results ({allowed})"
+            raise ResultsError(msg)
+        if foreign:
+            shown = ", ".join(foreign[:3]) + (f" and {len(foreign) - 3} more" if len(foreign) > 3 else "")
+            msg = (f"--out: {given} holds results and other files ({shown}) that saferoute did not write: "
+                   f"nothing replaced ({allowed}; move those files or choose another folder)")
+            raise ResultsError(msg)
     ancestor = path.parent
     while not ancestor.exists():
         ancestor = ancestor.parent
@@ -86,6 +110,67 @@ def check_out_folder(out: str | os.PathLike) -> Path:
     return path
 
 
+def _foreign_files(folder: Path) -> list[str] | None:
+    """Entries of ``folder`` its manifest does not account for; None if it has no saferoute manifest."""
+    try:
+        data = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return None
+    if not isinstance(data, dict) or "format" not in data or "scenarios" not in data:
+        return None
+    listed = data.get("files")
+    ours = ({str(f) for f in listed} | {"manifest.json"}) if isinstance(listed, list) else set(FORMAT_2_FILES)
+    return sorted(p.name + ("/" if p.is_dir() else "") for p in folder.iterdir()
+                  if not (p.is_file() and (p.name in ours or DERIVED.match(p.name))))
+
+
+def clean_leftovers(out: str | os.PathLike) -> list[Path]:
+    """Remove what interrupted writes of ``out`` left beside it; put back a result caught mid-replace.
+
+    Partial folders (``.NAME.partial-PID-XXXXXX``) of processes that no longer
+    run are removed; those of a running process are left alone. A replaced
+    result (``.NAME.old``) is removed if ``out`` exists, else renamed back.
+
+    Returns
+    -------
+    list of Path
+        The folders removed.
+    """
+    path = Path(out).resolve()
+    parent = path.parent
+    if not parent.is_dir():
+        return []
+    removed = []
+    live = False
+    for entry in parent.iterdir():
+        match = _PARTIAL.match(entry.name)
+        if not (match and match["name"] == path.name and entry.is_dir()):
+            continue
+        if _running(int(match["pid"])):
+            live = True  # another saferoute is writing this result now
+        else:
+            shutil.rmtree(entry, ignore_errors=True)
+            removed.append(entry)
+    old = parent / f".{path.name}.old"
+    if old.is_dir() and not live:
+        if path.exists():
+            shutil.rmtree(old, ignore_errors=True)
+            removed.append(old)
+        else:
+            old.rename(path)
+    return removed
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return pid != 0
+
+
 def write_results(
     results: Sequence[RunResult],
     out: str | os.PathLike,
@@ -93,8 +178,21 @@ def write_results(
     settings: Sequence[Setting],
     seeds: Sequence[int],
     scenarios: dict[str, Any],
+    events: str = "parquet",
 ) -> Path:
     """Write every table and the manifest into ``out`` (replaced atomically).
+
+    Parameters
+    ----------
+    results
+        The runs.
+    out
+        The results folder.
+    settings, seeds, scenarios
+        What ran, for the manifest.
+    events
+        The per-event table's format: ``"parquet"`` (``events.parquet``, compact) or
+        ``"csv"`` (``events.csv``).
 
     Raises
     ------
@@ -102,17 +200,26 @@ def write_results(
         If ``out`` is not a place for results (see :func:`check_out_folder`) or
         cannot be written; ``out`` is then left as it was.
     """
+    if events not in EVENT_FORMATS:
+        msg = f"events: {events!r} is not allowed (allowed: {', '.join(EVENT_FORMATS)})"
+        raise ResultsError(msg)
     given = str(out)
     out = check_out_folder(out)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+        clean_leftovers(out)
+        tmp = out.parent / f".{out.name}.partial-{os.getpid()}-{secrets.token_hex(3)}"
+        tmp.mkdir()
     except OSError as bad:
         msg = f"--out: {given}: cannot write results ({bad.strerror or bad})"
         raise ResultsError(msg) from None
     try:
         _stack(results, "trips").to_csv(tmp / "trips.csv", index=False)
-        _stack(results, "events").to_csv(tmp / "events.csv", index=False)
+        table = _stack(results, "events")
+        if events == "csv":
+            table.to_csv(tmp / "events.csv", index=False)
+        else:
+            table.to_parquet(tmp / "events.parquet", index=False, compression="zstd")
         _stack(results, "crossings").to_csv(tmp / "crossings.csv", index=False)
         runs = pd.DataFrame([{"scenario": r.scenario, "seed": r.seed, **r.summary} for r in results])
         runs.to_csv(tmp / "runs.csv", index=False)
@@ -129,12 +236,10 @@ def write_results(
         (tmp / "summary.json").write_text(
             json.dumps(payload, ensure_ascii=False, indent=1, default=float), encoding="utf-8"
         )
+        record = manifest(settings, seeds, scenarios=scenarios)
+        record["files"] = [*sorted(p.name for p in tmp.iterdir()), "manifest.json"]
         (tmp / "manifest.json").write_text(
-            json.dumps(
-                manifest(settings, seeds, scenarios=scenarios), ensure_ascii=False, indent=1, default=str
-            ),
-            encoding="utf-8",
-        )
+            json.dumps(record, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
         if out.exists():
             old = out.with_name(f".{out.name}.old")
             shutil.rmtree(old, ignore_errors=True)

@@ -89,7 +89,22 @@ def crossing_rows(network) -> list[dict[str, Any]]:
     return rows
 
 
+def _check_csv(given: str | None) -> None:
+    """``--csv`` names a file that can be written (checked before the map is built)."""
+    if given is None:
+        return
+    path = Path(given)
+    if path.is_dir():
+        msg = f"--csv: {given} is a folder (allowed: a .csv file to write)"
+        raise ScenarioError(msg)
+    parent = path.absolute().parent
+    if not parent.is_dir():
+        msg = f"--csv: {given}: the folder {parent} does not exist"
+        raise ScenarioError(msg)
+
+
 def _crossings(args: argparse.Namespace) -> int:
+    _check_csv(args.csv)
     site, network = _built(args)
     rows = crossing_rows(network)
     mapped = sum(not r["inferred"] for r in rows)
@@ -106,7 +121,11 @@ def _crossings(args: argparse.Namespace) -> int:
     if args.csv:
         import pandas as pd
 
-        pd.DataFrame(rows).to_csv(args.csv, index=False)
+        try:
+            pd.DataFrame(rows).to_csv(args.csv, index=False)
+        except OSError as bad:
+            msg = f"--csv: {args.csv}: cannot write it ({bad.strerror or bad})"
+            raise ScenarioError(msg) from None
         print(f"written to {args.csv}", file=sys.stderr)
     return 0
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from simulator.cli.common import whole
+from simulator.limits import MAX_RUNS, MAX_SEEDS, check_count, check_workers, machine_cores
 
 HEADLINE = (
     ("severe_per_100k_trips", "severe/100k trips", 2),
@@ -32,6 +33,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     demo = sub.add_parser("demo", help="baseline and alternatives on the default district or a map")
     demo.add_argument("--out", default="results/demo", help="results folder (default results/demo)")
     demo.set_defaults(handler=_demo)
+    examples = sub.add_parser("scenarios", help="copy the example scenario files into a folder to edit them")
+    examples.add_argument("--out", default="scenarios", help="folder to copy into (default ./scenarios)")
+    examples.add_argument("--overwrite", action="store_true", help="replace files of the same name")
+    examples.set_defaults(handler=_examples)
     run = sub.add_parser("run", help="run one scenario file")
     run.add_argument("scenario")
     run.set_defaults(handler=_run)
@@ -43,7 +48,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         q.add_argument("--out", default=None, help="results folder (default results/<name>)")
     for q in (demo, run, compare):
         q.add_argument("--seeds", type=whole, default=10, help="replications per scenario (default 10)")
-        q.add_argument("--workers", type=whole, default=2, help="worker processes (default 2)")
+        q.add_argument("--workers", type=whole, default=None,
+                       help="worker processes (default 2, or 1 on a 1-core machine; "
+                            "at most this machine's cores unless --yes)")
+        q.add_argument("--yes", action="store_true",
+                       help="allow work beyond the usual bounds (more workers than cores, "
+                            f"more than {MAX_SEEDS:,} seeds or {MAX_RUNS:,} runs)")
+        q.add_argument("--csv", action="store_true",
+                       help="write the per-event table as events.csv (default events.parquet)")
         q.add_argument("--map", default=None,
                        help="an OSM (.osm, .osm.bz2) or GraphML file instead of the scenario's site")
         q.add_argument("--school", default=None, help="school name or id on --map")
@@ -53,12 +65,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def _check_counts(args: argparse.Namespace) -> None:
     from simulator.errors import ScenarioError
 
-    if args.seeds < 1:
-        msg = f"--seeds: {args.seeds} is not allowed (allowed: a whole number >= 1)"
-        raise ScenarioError(msg)
-    if args.workers < 1:
-        msg = f"--workers: {args.workers} is not allowed (allowed: a whole number >= 1)"
-        raise ScenarioError(msg)
+    check_count(args.seeds, option="--seeds", limit=MAX_SEEDS, force=args.yes)
+    if args.workers is None:
+        args.workers = min(2, machine_cores())
+    check_workers(args.workers, force=args.yes)
     if args.school is not None and args.map is None:
         msg = "--school: only allowed with --map (the synthetic district has one school)"
         raise ScenarioError(msg)
@@ -80,16 +90,23 @@ def _execute(prepare, args: argparse.Namespace, *, out: str) -> int:
     _check_counts(args)
     started = time.perf_counter()
     settings, scenarios = prepare()
+    check_count(len(settings) * args.seeds, option="scenarios x --seeds", limit=MAX_RUNS, force=args.yes)
     # the engine's imports are slow: bad scenario files are reported before them
-    from simulator.results import check_out_folder, write_results
+    from simulator.results import check_out_folder, clean_leftovers, write_results
     from simulator.runs import paired_differences, run_many, summary_table
 
     check_out_folder(out)
+    clean_leftovers(out)
+    from simulator.network.walk import coverage_warning
+
+    for warning in dict.fromkeys(filter(None, (coverage_warning(s.network) for s in settings))):
+        print(f"saferoute: warning: {warning}", file=sys.stderr)
     seeds = list(range(1, args.seeds + 1))
     print(f"running {len(settings)} scenario(s) x {len(seeds)} seeds on {args.workers} worker(s)...",
           file=sys.stderr)
     results = run_many(settings, seeds, workers=args.workers)
-    folder = write_results(results, out, settings=settings, seeds=seeds, scenarios=scenarios)
+    folder = write_results(results, out, settings=settings, seeds=seeds, scenarios=scenarios,
+                           events="csv" if args.csv else "parquet")
     print(format_comparison(summary_table(results), paired_differences(results, baseline=settings[0].name)))
     print(f"\nresults written to {folder} ({time.perf_counter() - started:.1f} s)")
     return 0
@@ -108,6 +125,16 @@ def _demo(args: argparse.Namespace) -> int:
     if site is None:
         return _files(demo_scenario_files(), args, out=args.out)
     return _execute(lambda: demo_settings_for_map(site, workers=args.workers), args, out=args.out)
+
+
+def _examples(args: argparse.Namespace) -> int:
+    from simulator.scenario.examples import copy_examples
+
+    written = copy_examples(args.out, overwrite=args.overwrite)
+    print(f"{len(written)} example files copied to {Path(args.out)}: "
+          f"{', '.join(p.name for p in written)}")
+    print(f"try: saferoute compare {Path(args.out) / 'baseline.yaml'} {Path(args.out) / 'guard-posts.yaml'}")
+    return 0
 
 
 def _run(args: argparse.Namespace) -> int:

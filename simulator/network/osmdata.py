@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 from xml.etree import ElementTree as ET
 
 import numpy as np
@@ -95,51 +95,53 @@ def check_file(path: str | Path) -> Path:
     return path
 
 
+MAX_OSM_UNPACKED = 2 << 30
+"""Bytes of OSM XML once decompressed (a city extract is far smaller; a .bz2 bomb stops here)."""
+MAX_OSM_ELEMENTS = 20_000_000
+"""Nodes, ways and relations in one file."""
+MAX_ELEMENT_BYTES = 4 << 20
+"""Bytes of XML read without a single element starting or ending (one giant element stops here)."""
+MAX_CHILDREN = {"nd": 2_000, "member": 32_000, "tag": 5_000}
+"""Children of one element: OpenStreetMap's own limits for nodes of a way and members of a
+relation; 5,000 tags is far above any real element."""
+_CHUNK = 1 << 16
+
+
 def read_osm(path: str | Path) -> OsmData:
-    """Read an OSM XML file (``.osm``, ``.osm.bz2``, ``.osm.gz``).
+    """Read an OSM XML file (``.osm``, ``.osm.bz2``, ``.osm.gz``), bounded in size and counts.
+
+    The file is fed to the parser in chunks: more than :data:`MAX_OSM_UNPACKED`
+    bytes once decompressed, more than :data:`MAX_OSM_ELEMENTS` elements, an
+    element above :data:`MAX_CHILDREN` or :data:`MAX_ELEMENT_BYTES`, or a node
+    outside the globe is refused before it can fill the memory.
 
     Raises
     ------
     NetworkError
-        If the file is missing, not XML, truncated or not an ``<osm>`` document.
+        If the file is missing, not XML, truncated, beyond the bounds or not an ``<osm>`` document.
     """
     path = check_file(path)
-    coords: dict[int, tuple[float, float]] = {}
-    node_tags: dict[int, Tags] = {}
-    ways: dict[int, tuple[tuple[int, ...], Tags]] = {}
-    relations: dict[int, tuple[tuple[tuple[str, int, str], ...], Tags]] = {}
-    bounds = None
+    reader = _OsmReader(path)
     try:
         with _open(path) as stream:
-            events = ET.iterparse(stream, events=("start", "end"))
-            _, root = next(events)
-            if root.tag != "osm":
-                msg = f"{path} is not OSM XML (line 1: root element is <{root.tag}>, not <osm>)"
-                raise NetworkError(msg)
-            for event, elem in events:
-                if event != "end":
-                    continue
-                if elem.tag == "node":
-                    ref = int(elem.get("id", "0"))
-                    coords[ref] = (float(elem.get("lon", "nan")), float(elem.get("lat", "nan")))
-                    tags = {t.get("k", ""): t.get("v", "") for t in elem.iter("tag")}
-                    if tags:
-                        node_tags[ref] = tags
-                elif elem.tag == "way":
-                    refs = tuple(int(nd.get("ref", "0")) for nd in elem.iter("nd"))
-                    ways[int(elem.get("id", "0"))] = (
-                        refs, {t.get("k", ""): t.get("v", "") for t in elem.iter("tag")})
-                elif elem.tag == "relation":
-                    members = tuple((m.get("type", ""), int(m.get("ref", "0")), m.get("role", ""))
-                                    for m in elem.iter("member"))
-                    relations[int(elem.get("id", "0"))] = (
-                        members, {t.get("k", ""): t.get("v", "") for t in elem.iter("tag")})
-                elif elem.tag == "bounds":
-                    bounds = tuple(float(elem.get(k, "nan"))
-                                   for k in ("minlon", "minlat", "maxlon", "maxlat"))
-                else:
-                    continue
-                root.clear()
+            parser: ET.XMLPullParser[ET.Element] = ET.XMLPullParser(events=("start", "end"))
+            read = since_event = 0
+            while chunk := stream.read(_CHUNK):
+                read += len(chunk)
+                since_event += len(chunk)
+                if read > MAX_OSM_UNPACKED:
+                    msg = (f"{path} is refused: more than {MAX_OSM_UNPACKED >> 30} GiB of OSM XML once "
+                           "decompressed (allowed: an extract of a city or smaller)")
+                    raise NetworkError(msg)
+                parser.feed(chunk)
+                if reader.take(parser.read_events()):
+                    since_event = 0
+                elif since_event > MAX_ELEMENT_BYTES:
+                    msg = (f"{path} is refused: one element is longer than {MAX_ELEMENT_BYTES >> 20} MiB "
+                           "(allowed: OSM elements of real size)")
+                    raise NetworkError(msg)
+            parser.close()
+            reader.take(parser.read_events())
     except ET.ParseError as exc:
         line = exc.position[0]
         reason = str(exc).split(":")[0]
@@ -151,9 +153,95 @@ def read_osm(path: str | Path) -> OsmData:
     except ValueError as exc:
         msg = f"{path} is not OSM XML (bad number in an element: {exc})"
         raise NetworkError(msg) from None
-    if bounds is not None and not all(math.isfinite(b) for b in bounds):
-        bounds = None
-    return OsmData(path, bounds, coords, node_tags, ways, relations)  # type: ignore[arg-type]
+    if reader.root is None:
+        msg = f"{path} is not OSM XML (no root element)"
+        raise NetworkError(msg)
+    return reader.data()
+
+
+class _OsmReader:
+    """Turns parser events into OSM elements, counting them against the bounds."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.root: ET.Element | None = None
+        self.depth = 0
+        self.children: dict[str, int] = {}
+        self.elements = 0
+        self.coords: dict[int, tuple[float, float]] = {}
+        self.node_tags: dict[int, Tags] = {}
+        self.ways: dict[int, tuple[tuple[int, ...], Tags]] = {}
+        self.relations: dict[int, tuple[tuple[tuple[str, int, str], ...], Tags]] = {}
+        self.bounds: tuple[float, ...] | None = None
+
+    def take(self, events: Iterator[tuple[Any, ...]]) -> bool:
+        """Handle parser events; whether there were any."""
+        seen = False
+        for event, elem in events:
+            seen = True
+            if event == "start":
+                self._start(elem)
+            else:
+                self.depth -= 1
+                if self.depth == 1:
+                    self._element(elem)
+                    assert self.root is not None
+                    self.root.clear()
+        return seen
+
+    def _start(self, elem: ET.Element) -> None:
+        self.depth += 1
+        if self.root is None:
+            self.root = elem
+            if elem.tag != "osm":
+                msg = f"{self.path} is not OSM XML (line 1: root element is <{elem.tag}>, not <osm>)"
+                raise NetworkError(msg)
+        elif self.depth == 2:
+            self.children = {}
+            self.elements += 1
+            if self.elements > MAX_OSM_ELEMENTS:
+                msg = (f"{self.path} is refused: more than {MAX_OSM_ELEMENTS:,} elements "
+                       "(allowed: an extract of a city or smaller)")
+                raise NetworkError(msg)
+        elif elem.tag in MAX_CHILDREN:
+            count = self.children[elem.tag] = self.children.get(elem.tag, 0) + 1
+            if count > MAX_CHILDREN[elem.tag]:
+                msg = (f"{self.path} is refused: an element has more than {MAX_CHILDREN[elem.tag]:,} "
+                       f"<{elem.tag}> children (allowed: up to {MAX_CHILDREN[elem.tag]:,})")
+                raise NetworkError(msg)
+
+    def _element(self, elem: ET.Element) -> None:
+        if elem.tag == "node":
+            ref = int(elem.get("id", "0"))
+            lon, lat = float(elem.get("lon", "nan")), float(elem.get("lat", "nan"))
+            if not (-180.0 <= lon <= 180.0 and -90.0 <= lat <= 90.0):  # NaN fails too
+                msg = (f"{self.path}: node {ref}: lat {elem.get('lat')!r}, lon {elem.get('lon')!r} is not "
+                       "allowed (allowed: latitude -90–90, longitude -180–180)")
+                raise NetworkError(msg)
+            self.coords[ref] = (lon, lat)
+            tags = _tags(elem)
+            if tags:
+                self.node_tags[ref] = tags
+        elif elem.tag == "way":
+            refs = tuple(int(nd.get("ref", "0")) for nd in elem.iter("nd"))
+            self.ways[int(elem.get("id", "0"))] = (refs, _tags(elem))
+        elif elem.tag == "relation":
+            members = tuple((m.get("type", ""), int(m.get("ref", "0")), m.get("role", ""))
+                            for m in elem.iter("member"))
+            self.relations[int(elem.get("id", "0"))] = (members, _tags(elem))
+        elif elem.tag == "bounds":
+            self.bounds = tuple(float(elem.get(k, "nan")) for k in ("minlon", "minlat", "maxlon", "maxlat"))
+
+    def data(self) -> OsmData:
+        bounds = self.bounds
+        if bounds is not None and not all(math.isfinite(b) for b in bounds):
+            bounds = None
+        return OsmData(self.path, bounds, self.coords, self.node_tags, self.ways,  # type: ignore[arg-type]
+                       self.relations)
+
+
+def _tags(elem: ET.Element) -> Tags:
+    return {t.get("k", ""): t.get("v", "") for t in elem.iter("tag")}
 
 
 # --- coordinates ---------------------------------------------------------------------------

@@ -157,6 +157,27 @@ def walk_network_from_site(site: Site, *, params: Parameters | None = None) -> W
     )
 
 
+MIN_HOME_POINTS = 10
+"""Fewer reachable home points than this put a whole school's children on a few doorsteps."""
+
+
+def coverage_warning(network: WalkNetwork) -> str | None:
+    """A one-line warning when few of the site's homes can walk to the school, else None.
+
+    A school on a street cut off from the rest of the map keeps only the homes
+    on that street: every child then starts from a handful of points, and the
+    results say little about the real catchment.
+    """
+    kept = len(network.home_nodes)
+    total = kept + len(network.dropped_homes)
+    if kept == total or (kept >= MIN_HOME_POINTS and kept * 2 >= total):
+        return None
+    return (f"only {kept} of {total} home points can reach the school on foot "
+            f"({len(network.dropped_homes)} are off the map's walk network or cut off from the school): "
+            "every child starts from these; check the map around the school (a missing footway or "
+            "a street cut by the extract's edge?)")
+
+
 def build_walk_graph(
     street: nx.MultiDiGraph, *, params: Parameters | None = None
 ) -> tuple[nx.Graph, dict[str, Crossing]]:

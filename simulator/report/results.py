@@ -32,8 +32,9 @@ REQUIRED_FILES = (
     "runs.csv",
     "trips.csv",
     "crossings.csv",
-    "events.csv",
 )
+EVENT_FILES = ("events.parquet", "events.csv")
+"""The per-event table, in either format (one of them is required)."""
 MANIFEST_KEYS = ("format", "software", "seeds", "scenarios", "baseline", "site", "parameters")
 COLUMNS: dict[str, tuple[str, ...]] = {
     "summary.csv": ("scenario", "metric", "mean", "ci_low", "ci_high", "seeds"),
@@ -47,8 +48,9 @@ COLUMNS: dict[str, tuple[str, ...]] = {
                       "los", "conflicts", "p_severe_sum", "p_death_sum", "red_light_pct"),
     "events.csv": ("scenario", "seed", "party", "children", "crossing", "mode", "wait_s", "p_severe"),
 }
-# what write_results' temporary and replaced folders are called (``.NAME.XXXXXXXX``, ``.NAME.old``)
-_TEMP_NAME = re.compile(r"^\.(?P<name>.+)\.(?:old|[A-Za-z0-9_]{8})$")
+# what write_results' partial and replaced folders are called (``.NAME.partial-PID-XXXXXX``,
+# ``.NAME.old``; ``.NAME.XXXXXXXX`` before 0.2)
+_TEMP_NAME = re.compile(r"^\.(?P<name>.+)\.(?:old|[A-Za-z0-9_]{8}|partial-\d+-[0-9a-f]{6})$")
 
 
 @dataclass(frozen=True)
@@ -127,12 +129,16 @@ def load_results(folder: str | os.PathLike[str]) -> Results:
     scenarios = tuple(str(name) for name in manifest["scenarios"])
     wanted = list(REQUIRED_FILES) + (["differences.csv"] if len(scenarios) > 1 else [])
     missing = [name for name in wanted if not (path / name).is_file()]
+    events = next((path / name for name in EVENT_FILES if (path / name).is_file()), None)
+    if events is None:
+        missing.append(" or ".join(EVENT_FILES))
     if missing:
         msg = (f"{where}: not a complete results folder: missing {', '.join(missing)} "
                "(the run was interrupted or files were removed; run the scenarios again)")
         raise ResultsError(msg)
     _check_summary_json(path, where, baseline=str(manifest["baseline"]))
-    _check_header_and_end(path / "events.csv", where, COLUMNS["events.csv"])
+    if events is not None:  # always: a missing one was refused above
+        _check_events(events, where)
     tables = {name: _table(path, where, name) for name in wanted if name.endswith(".csv")}
     seeds = tuple(int(s) for s in manifest["seeds"])
     results = Results(
@@ -222,6 +228,25 @@ def _check_header_and_end(file: Path, where: str, columns: Sequence[str]) -> Non
         raise ResultsError(msg)
     if not size or last != b"\n":
         msg = f"{where}: {file.name} is truncated (its last line is incomplete): run the scenarios again"
+        raise ResultsError(msg)
+
+
+def _check_events(file: Path, where: str) -> None:
+    """The per-event table is whole and has its columns (CSV: header and last line; Parquet: footer)."""
+    if file.suffix == ".csv":
+        _check_header_and_end(file, where, COLUMNS["events.csv"])
+        return
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        names = pq.read_schema(file).names
+    except (OSError, pa.ArrowException) as bad:
+        msg = f"{where}: {file.name} is truncated or damaged ({_one_line(bad)}): run the scenarios again"
+        raise ResultsError(msg) from None
+    lacking = [c for c in COLUMNS["events.csv"] if c not in names]
+    if lacking:
+        msg = f"{where}: {file.name} lacks the column(s) {', '.join(lacking)} (damaged or another version)"
         raise ResultsError(msg)
 
 

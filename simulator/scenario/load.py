@@ -19,6 +19,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from simulator.errors import ScenarioError
+from simulator.limits import MAX_YAML_BYTES, MAX_YAML_DEPTH, MAX_YAML_NODES
 from simulator.scenario.interventions import INTERVENTION_ERROR, INTERVENTION_TYPES
 from simulator.scenario.rules import NOT_ALLOWED, PROBLEMS, Rule, show
 from simulator.scenario.schema import Scenario
@@ -27,12 +28,58 @@ _INT = "tag:yaml.org,2002:int"
 _FLOAT = "tag:yaml.org,2002:float"
 
 
+class _YamlBoundError(yaml.YAMLError):
+    """A YAML document beyond the loader's bounds (depth, expanded size, self-reference)."""
+
+
 class _Loader(yaml.SafeLoader):
-    """YAML 1.1 safe loader without base-60 numbers (``8:20`` stays text); notes duplicate keys."""
+    """YAML 1.1 safe loader without base-60 numbers (``8:20`` stays text); notes duplicate keys.
+
+    Bounded: nesting deeper than :data:`~simulator.limits.MAX_YAML_DEPTH`, more than
+    :data:`~simulator.limits.MAX_YAML_NODES` nodes once aliases are expanded (an
+    alias bomb), or an alias inside its own anchor are refused while the document
+    is composed, before any Python object is built.
+    """
 
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
         self.duplicates: list[str] = []
+        self._depth = 0
+        self._sizes: dict[int, int] = {}  # expanded node count of every finished node
+        self._total = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        """Compose one node, counting it (an alias at its expanded size) against the bounds."""
+        event = self.peek_event()
+        line = event.start_mark.line + 1
+        if isinstance(event, yaml.AliasEvent):
+            target = self.anchors.get(event.anchor)
+            if target is not None and id(target) not in self._sizes:
+                msg = (f"line {line}: the alias *{event.anchor} is used inside its own anchor "
+                       "(allowed: aliases to values defined before)")
+                raise _YamlBoundError(msg)
+            self._count(self._sizes.get(id(target), 1), line)
+            return super().compose_node(parent, index)
+        if self._depth >= MAX_YAML_DEPTH:
+            msg = f"line {line}: nested more than {MAX_YAML_DEPTH} levels deep (allowed: up to that)"
+            raise _YamlBoundError(msg)
+        before = self._total
+        self._count(1, line)
+        self._depth += 1
+        try:
+            node = super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+        if node is not None:
+            self._sizes[id(node)] = self._total - before
+        return node
+
+    def _count(self, nodes: int, line: int) -> None:
+        self._total += nodes
+        if self._total > MAX_YAML_NODES:
+            msg = (f"line {line}: more than {MAX_YAML_NODES:,} values once aliases are expanded "
+                   f"(allowed: up to {MAX_YAML_NODES:,}; an alias bomb?)")
+            raise _YamlBoundError(msg)
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         """Build a mapping, noting keys that appear twice (YAML keeps only the last)."""
@@ -198,7 +245,13 @@ def _read_yaml(path: Path, *, origin: str) -> tuple[Any, list[str]]:
     if path.is_dir():
         raise ScenarioError(f"{origin} is a folder, not a scenario file")
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        with path.open("rb") as stream:
+            data = stream.read(MAX_YAML_BYTES + 1)
+        if len(data) > MAX_YAML_BYTES:
+            msg = (f"{origin} is larger than {MAX_YAML_BYTES >> 20} MiB "
+                   "(allowed: a scenario or sweep file, a page of text)")
+            raise ScenarioError(msg)
+        text = data.decode("utf-8-sig")
     except FileNotFoundError:
         raise ScenarioError(f"{origin} does not exist") from None
     except UnicodeDecodeError as bad:
@@ -210,13 +263,21 @@ def _read_yaml(path: Path, *, origin: str) -> tuple[Any, list[str]]:
 
 
 def _parse_yaml(text: str, *, origin: str) -> tuple[Any, list[str]]:
-    """The parsed YAML document and notes on duplicate keys (safe loader only)."""
+    """The parsed YAML document and notes on duplicate keys (safe loader only, bounded)."""
+    if len(text) > MAX_YAML_BYTES:
+        msg = (f"{origin} is larger than {MAX_YAML_BYTES >> 20} MiB "
+               "(allowed: a scenario or sweep file, a page of text)")
+        raise ScenarioError(msg)
     loader = _Loader(text)
     try:
         return loader.get_single_data(), loader.duplicates
+    except _YamlBoundError as bad:
+        raise ScenarioError(_one_line(f"{origin} is refused: {bad}")) from None
     except yaml.YAMLError as bad:
         raise ScenarioError(_one_line(f"{origin} is not valid YAML ({_yaml_problem(bad)})")
                             ) from None
+    except ValueError as bad:  # e.g. an integer of more than 4,300 digits
+        raise ScenarioError(_one_line(f"{origin} has a value that cannot be read ({bad})")) from None
     finally:
         loader.dispose()
 

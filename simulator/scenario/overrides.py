@@ -4,8 +4,9 @@ An override must name a parameter of the table and have the default's kind of
 value: a number where the default is a number (whole where it is whole, not
 negative where it is not), a list of the same length, a time where the default
 is a time. A share (a key ending in ``_share``, or unit ``share``) must lie in
-0–1. A mapping (``yield.china_zebra``, ``guard.obey``...) may give only some of
-its keys; the others keep their defaults.
+0–1. A parameter with a ``range`` in the table must lie in it (no walking speed
+of 0, no lane 1 km wide). A mapping (``yield.china_zebra``, ``guard.obey``...)
+may give only some of its keys; the others keep their defaults.
 """
 
 from __future__ import annotations
@@ -59,6 +60,8 @@ def check_overrides(
                     clean[key] = _share(value, parameter.value)
                 else:
                     clean[key] = _like(value, parameter.value, unit=parameter.unit)
+                if parameter.range is not None:
+                    _within(clean[key], parameter.range, parameter.value, unit=parameter.unit)
             except _MismatchError as bad:
                 found.extend(((key, *path), message) for path, message in bad.found)
     return clean, found
@@ -93,6 +96,14 @@ def _share(value: Any, default: float) -> float:
     if not is_number(value) or not math.isfinite(value) or not 0 <= value <= 1:
         raise _MismatchError.one(value, f"a share 0–1 (default {show(default)})")
     return float(value)
+
+
+def _within(value: float, bounds: tuple[float, float], default: Any, *, unit: str) -> None:
+    """:class:`_MismatchError` unless ``bounds[0] <= value <= bounds[1]``."""
+    low, high = bounds
+    if not low <= value <= high:
+        unit_text = f" {unit}" if unit not in ("", "-") else ""
+        raise _MismatchError.one(value, f"{show(low)}–{show(high)}{unit_text} (default {show(default)})")
 
 
 def _like(value: Any, default: Any, *, unit: str) -> Any:

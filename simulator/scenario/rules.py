@@ -21,6 +21,7 @@ from pydantic_core import PydanticCustomError, core_schema
 NOT_ALLOWED = "not_allowed"
 PROBLEMS = "problems"
 _MAX_SHOWN = 60
+_MAX_SHOWN_DEPTH = 8
 _CLOCK = re.compile(r"^\s*(\d{1,2})\s*[:：]\s*(\d{2})\s*$")
 _WINDOW = re.compile(r"^\s*(.+?)\s*(?:-|–|—|~|～|至|到)\s*(.+?)\s*$")
 
@@ -29,23 +30,56 @@ FieldPath = tuple[str | int, ...]
 
 
 def show(value: Any) -> str:
-    """Short one-line text of a value as a planner wrote it (YAML-like, quoted strings)."""
-    text = _show(value)
+    """Short one-line text of a value as a planner wrote it (YAML-like, quoted strings).
+
+    Only as much of the value is rendered as is shown: a huge or self-referencing
+    value (an alias bomb) costs no more than a small one.
+    """
+    parts: list[str] = []
+    _show(value, parts, [0], depth=0)
+    text = "".join(parts)
     return text if len(text) <= _MAX_SHOWN else text[: _MAX_SHOWN - 1] + "…"
 
 
-def _show(value: Any) -> str:
-    if value is None:
-        return "an empty value"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, Mapping):
-        return "{" + ", ".join(f"{_show(k)}: {_show(v)}" for k, v in value.items()) + "}"
-    if isinstance(value, list | tuple):
-        return "[" + ", ".join(_show(v) for v in value) + "]"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return repr(value)
+def _show(value: Any, parts: list[str], used: list[int], *, depth: int) -> None:
+    """Append the text of ``value`` to ``parts`` until :data:`_MAX_SHOWN` characters are used."""
+    if used[0] > _MAX_SHOWN:
+        return
+    if depth > _MAX_SHOWN_DEPTH:
+        text = "…"
+    elif isinstance(value, Mapping | list | tuple):
+        is_map = isinstance(value, Mapping)
+        _put("{" if is_map else "[", parts, used)
+        items = value.items() if isinstance(value, Mapping) else value
+        for i, item in enumerate(items):
+            if used[0] > _MAX_SHOWN:
+                return
+            if i:
+                _put(", ", parts, used)
+            if is_map:
+                _show(item[0], parts, used, depth=depth + 1)
+                _put(": ", parts, used)
+                _show(item[1], parts, used, depth=depth + 1)
+            else:
+                _show(item, parts, used, depth=depth + 1)
+        _put("}" if is_map else "]", parts, used)
+        return
+    elif value is None:
+        text = "an empty value"
+    elif isinstance(value, bool):
+        text = "true" if value else "false"
+    elif isinstance(value, float) and value.is_integer():
+        text = str(int(value))
+    elif isinstance(value, str) and len(value) > _MAX_SHOWN:
+        text = repr(value[:_MAX_SHOWN])
+    else:
+        text = repr(value)
+    _put(text, parts, used)
+
+
+def _put(text: str, parts: list[str], used: list[int]) -> None:
+    parts.append(text)
+    used[0] += len(text)
 
 
 def not_allowed(value: Any, allowed: str) -> PydanticCustomError:
