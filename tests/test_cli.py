@@ -35,7 +35,7 @@ from simulator.network.walk import walk_network_from_site
 REPO = Path(__file__).resolve().parent.parent
 SCENARIOS = REPO / "scenarios"
 CHILDREN = 200
-TABLES = ("trips.csv", "events.csv", "crossings.csv", "runs.csv", "summary.csv", "summary.json",
+TABLES = ("trips.csv", "events.parquet", "crossings.csv", "runs.csv", "summary.csv", "summary.json",
           "manifest.json")
 HEADLINE_LABELS = ("severe/100k trips", "conflicts/100 trips", "wait/trip s", "p95 wait s",
                    "late %", "unassisted arterial/trip")
@@ -76,9 +76,11 @@ def finished(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, 
         folder = tmp_path_factory.mktemp(command)
         base = small_copy("baseline.yaml", folder).name
         files = [base]
+        csv: tuple[str, ...] = ()
         if command == "compare":
             files.append(small_copy("guard-posts.yaml", folder).name)
-        args = (command, *files, "--seeds", "2", "--workers", "1", "--out", "out")
+            csv = ("--csv",)  # the per-event table as CSV on request
+        args = (command, *files, "--seeds", "2", "--workers", "1", "--out", "out", *csv)
         jobs[command] = (folder, args)
     with ThreadPoolExecutor(max_workers=2) as pool:
         runs = {k: pool.submit(saferoute, *args, cwd=folder) for k, (folder, args) in jobs.items()}
@@ -111,7 +113,7 @@ def test_run_prints_the_table_and_writes_every_table(finished) -> None:
     summary = pd.read_csv(out / "summary.csv")
     assert {"scenario", "metric", "mean", "ci_low", "ci_high", "seeds"} <= set(summary.columns)
     assert (summary["seeds"] == 2).all()
-    assert len(pd.read_csv(out / "events.csv")) > 0
+    assert len(pd.read_parquet(out / "events.parquet")) > 0
     crossings = pd.read_csv(out / "crossings.csv")
     assert {"crossing", "facility", "wait_mean_s"} <= set(crossings.columns)
     payload = json.loads((out / "summary.json").read_text(encoding="utf-8"))
@@ -148,7 +150,9 @@ def test_compare_prints_changes_and_writes_differences(finished) -> None:
     assert "change" in run.stdout
     assert re.search(rf"{HEADLINE_LABELS[0]} .* change [+-]\d", run.stdout)
     out = folder / "out"
-    assert sorted(p.name for p in out.iterdir()) == sorted((*TABLES, "differences.csv"))
+    written = sorted((*TABLES, "differences.csv"))
+    assert sorted(p.name for p in out.iterdir()) == sorted(n.replace(".parquet", ".csv") for n in written)
+    assert len(pd.read_csv(out / "events.csv")) > 0
     assert hidden_leftovers(folder) == []
     diffs = pd.read_csv(out / "differences.csv")
     assert set(diffs["scenario"]) == {GUARD_NAME}
@@ -166,9 +170,12 @@ def test_rerun_into_an_earlier_results_folder_replaces_it_whole(tmp_path: Path) 
     small = small_copy("baseline.yaml", tmp_path).name
     out = tmp_path / "out"
     out.mkdir()
-    (out / "manifest.json").write_text('{"seeds": [1, 2, 3]}', encoding="utf-8")
+    earlier = {"format": 2, "scenarios": {}, "seeds": [1, 2, 3],
+               "files": ["differences.csv", "events.csv", "manifest.json"]}
+    (out / "manifest.json").write_text(json.dumps(earlier), encoding="utf-8")
     (out / "differences.csv").write_text("stale\n", encoding="utf-8")
-    (out / "stale.txt").write_text("from an earlier run\n", encoding="utf-8")
+    (out / "events.csv").write_text("stale\n", encoding="utf-8")
+    (out / "report-zh.html").write_text("<html>a report of the earlier results</html>\n", encoding="utf-8")
     run = saferoute("run", small, "--seeds", "1", "--workers", "1", "--out", "out", cwd=tmp_path)
     assert run.returncode == 0, run.stderr
     assert sorted(p.name for p in out.iterdir()) == sorted(TABLES)
@@ -190,7 +197,8 @@ def test_failure_while_writing_leaves_an_earlier_results_folder_as_it_was(
 ) -> None:
     out = small_baseline.parent / "out"
     out.mkdir()
-    (out / "manifest.json").write_text("earlier", encoding="utf-8")
+    earlier = '{"format": 2, "scenarios": {}, "files": ["manifest.json"]}'
+    (out / "manifest.json").write_text(earlier, encoding="utf-8")
 
     def disk_full(*args, **kwargs):
         raise OSError(28, "No space left on device")
@@ -201,7 +209,7 @@ def test_failure_while_writing_leaves_an_earlier_results_folder_as_it_was(
     assert code == 2
     assert err[-1] == "saferoute: error: --out: out: cannot write results (No space left on device)"
     assert [p.name for p in out.iterdir()] == ["manifest.json"]
-    assert (out / "manifest.json").read_text(encoding="utf-8") == "earlier"
+    assert (out / "manifest.json").read_text(encoding="utf-8") == earlier
     assert hidden_leftovers(small_baseline.parent) == []
 
 

@@ -6,6 +6,7 @@ import json
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from report_support import district_results, map_results
 
@@ -33,7 +34,7 @@ def refused(folder: Path, *, expect: tuple[str, ...]) -> str:
     return message
 
 
-@pytest.mark.parametrize("name", ["events.csv", "trips.csv", "differences.csv", "summary.json"])
+@pytest.mark.parametrize("name", ["events.parquet", "trips.csv", "differences.csv", "summary.json"])
 def test_a_missing_file_is_named(tmp_path: Path, name: str) -> None:
     folder = copy(district_results(), tmp_path)
     (folder / name).unlink()
@@ -91,13 +92,25 @@ def test_a_csv_cut_between_lines(tmp_path: Path) -> None:
 
 def test_the_events_table_cut_short(tmp_path: Path) -> None:
     folder = copy(district_results(), tmp_path)
+    data = (folder / "events.parquet").read_bytes()
+    (folder / "events.parquet").write_bytes(data[:-7])
+    refused(folder, expect=("events.parquet", "truncated"))
+
+
+def test_the_events_table_as_csv_is_read_and_checked(tmp_path: Path) -> None:
+    folder = copy(district_results(), tmp_path)
+    events = pd.read_parquet(folder / "events.parquet")
+    (folder / "events.parquet").unlink()
+    events.to_csv(folder / "events.csv", index=False)
+    assert load_results(folder).scenarios
     data = (folder / "events.csv").read_bytes()
     (folder / "events.csv").write_bytes(data[:-7])
     refused(folder, expect=("events.csv", "truncated"))
 
 
-def test_a_leftover_temporary_folder(tmp_path: Path) -> None:
-    folder = copy(district_results(), tmp_path, name=".results.k2j4h5x9")
+@pytest.mark.parametrize("name", [".results.k2j4h5x9", ".results.partial-123-a1b2c3", ".results.old"])
+def test_a_leftover_temporary_folder(tmp_path: Path, name: str) -> None:
+    folder = copy(district_results(), tmp_path, name=name)
     (folder / "manifest.json").unlink()
     refused(folder, expect=("temporary folder", str(tmp_path / "results")))
 
@@ -126,9 +139,9 @@ def test_a_map_that_has_moved(tmp_path: Path) -> None:
 
 def test_the_command_exits_2_with_one_line_and_writes_nothing(tmp_path: Path, capsys) -> None:
     folder = copy(district_results(), tmp_path)
-    (folder / "events.csv").unlink()
+    (folder / "events.parquet").unlink()
     assert main(["report", str(folder), "--format", "pdf"]) == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and err.startswith("saferoute: error: ") and "events.csv" in err
+    assert err.count("\n") == 1 and err.startswith("saferoute: error: ") and "events.parquet" in err
     assert not (folder / "report-zh.pdf").exists()
     assert sorted(p.name for p in folder.iterdir() if p.name.startswith(".")) == []
