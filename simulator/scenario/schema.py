@@ -40,8 +40,11 @@ class SyntheticSite(Frozen):
 def _map_path(value: Any) -> Path:
     if not isinstance(value, str | os.PathLike) or not str(value).strip():
         raise ValueError
-    path = Path(str(value).strip()).expanduser()
-    if not path.name.lower().endswith(MAP_SUFFIXES):
+    try:
+        path = Path(str(value).strip()).expanduser()
+    except RuntimeError:  # ~user of no such user
+        raise ValueError from None
+    if "\0" in str(path) or not path.name.lower().endswith(MAP_SUFFIXES):
         raise ValueError
     return path
 
