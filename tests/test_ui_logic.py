@@ -13,6 +13,7 @@ from simulator.errors import NetworkError, SaferouteError, ScenarioError
 from simulator.runs import run_once
 from simulator.scenario import load_scenario, scenario_from_mapping, scenario_from_yaml
 from simulator.ui import charts, jobs, mapdata, state, texts, uploads
+from simulator.ui.inbox import Inbox
 from simulator.ui.session import Prepared, catalogue, prepare
 
 REPO = Path(__file__).resolve().parent.parent
@@ -133,15 +134,15 @@ def test_an_uploaded_scenario_fails_like_the_cli(content: bytes, tmp_path: Path,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "bad.yaml").write_bytes(content)
     with pytest.raises(ScenarioError) as err:
-        uploads.scenario_upload("bad.yaml", content)
+        uploads.scenario_upload("bad.yaml", content, folder=tmp_path / "work")
     assert str(err.value) == _cli_error(["run", "bad.yaml", "--seeds", "1"], tmp_path, capsys, monkeypatch)
 
 
-def test_uploads_are_size_limited_and_typed() -> None:
+def test_uploads_are_size_limited_and_typed(tmp_path: Path) -> None:
     with pytest.raises(SaferouteError, match="too large"):
-        uploads.scenario_upload("big.yaml", b"#" * (uploads.MAX_SCENARIO_BYTES + 1))
+        uploads.scenario_upload("big.yaml", b"#" * (uploads.MAX_SCENARIO_BYTES + 1), folder=tmp_path)
     with pytest.raises(SaferouteError, match="not a scenario file"):
-        uploads.scenario_upload("x.txt", b"name: x\n")
+        uploads.scenario_upload("x.txt", b"name: x\n", folder=tmp_path)
     with pytest.raises(SaferouteError, match="not a map file"):
         uploads.check_map("x.exe", b"MZ")
     with pytest.raises(SaferouteError, match="DTD or entity"):
@@ -170,12 +171,128 @@ def test_a_malformed_map_fails_like_the_cli_and_is_not_kept(tmp_path: Path,
     assert str(err.value) == cli
 
 
+def _map_scenario(value: str) -> bytes:
+    return f"name: x\nsite:\n  map: {value}\n".encode()
+
+
+def test_an_uploaded_scenario_may_name_only_maps_of_the_work_folder(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """Any other path gets the same line whether it exists or not, and nothing looks for it."""
+    folder = tmp_path / "work"
+    (folder / "maps").mkdir(parents=True)
+    (folder / "maps" / "kept.osm").write_text("<osm/>", encoding="utf-8")
+    secret = tmp_path / "secret.osm"
+    secret.write_text("<osm/>", encoding="utf-8")
+    (folder / "maps" / "link.osm").symlink_to(secret)
+    read = uploads.scenario_from_yaml
+
+    def validate(data: bytes, **kw: object) -> object:
+        assert b"secret" not in data and b"missing" not in data, "validation would look for the file"
+        return read(data, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(uploads, "scenario_from_yaml", validate)
+    lines = []
+    for value in (str(secret), str(tmp_path / "missing.osm"), "../secret.osm", "../missing.osm",
+                  "maps/../../secret.osm", "maps/link.osm", "link.osm"):
+        with pytest.raises(uploads.UploadError) as err:
+            uploads.scenario_upload("s.yaml", _map_scenario(value), folder=folder)
+        lines.append(str(err.value).replace(value, "<path>"))
+    assert len(set(lines)) == 1, lines
+    assert lines[0] == f"s.yaml: site.map: <path> is not allowed here (allowed: a map loaded in this page, " \
+                       f"in {folder / 'maps'})"
+    aliases = [b"x: &m /etc/secret.osm\nsite: {map: *m}\n", b"x: &s {map: /etc/secret.osm}\nsite: *s\n",
+               b"x: &s {map: /etc/secret.osm}\nsite: {<<: *s}\n",
+               b"x: &k map\nsite: {*k : /etc/secret.osm}\n"]
+    for data in aliases:
+        with pytest.raises(uploads.UploadError, match="YAML alias or merge key"):
+            uploads.scenario_upload("s.yaml", data, folder=folder)
+    with pytest.raises(SaferouteError, match="nested more than"):  # read in a moment, not quadratic time
+        uploads.scenario_upload("s.yaml", b"x: " + b"[" * 50_000 + b"]" * 50_000, folder=folder)
+    kept = (folder / "maps" / "kept.osm").resolve()
+    for value in ("kept.osm", "maps/kept.osm", str(kept)):
+        assert uploads.scenario_upload("s.yaml", _map_scenario(value), folder=folder).site.map == kept
+    monkeypatch.setattr(uploads, "scenario_from_yaml", read)  # a map the page offers is looked for
+    offered = uploads.scenario_upload("s.yaml", _map_scenario(str(secret)), folder=folder, offered={secret})
+    assert offered.site.map == secret
+
+
+@pytest.mark.parametrize("name", ["a\x00b.osm", "x" * 296 + ".osm", "\ud800.osm", "a\nb.osm"])
+def test_an_upload_name_no_file_system_takes_gets_one_line(name: str, tmp_path: Path) -> None:
+    with pytest.raises(uploads.UploadError) as err:
+        uploads.load_map(name, b"<osm/>", folder=tmp_path)
+    message = str(err.value)
+    assert "not allowed as a file name" in message and len(message) < 250
+    assert message.isprintable(), "no NUL, newline or lone surrogate reaches the page"
+    with pytest.raises(uploads.UploadError, match="not allowed as a file name"):
+        uploads.scenario_upload(name.replace(".osm", ".yaml"), b"name: x\n", folder=tmp_path)
+    assert not (tmp_path / "maps").exists()
+
+
 @pytest.mark.skipif(not OSM_DIR.is_dir(), reason="the OSM extracts live in ../shared/data/osm")
 def test_a_real_map_upload_lists_its_schools(tmp_path: Path) -> None:
     data = (OSM_DIR / "beijing_haidian_xueyuan_cau.osm.bz2").read_bytes()
     path, schools = uploads.load_map("haidian.osm.bz2", data, folder=tmp_path)
     assert path.parent == (tmp_path / "maps").resolve() and path.read_bytes() == data
     assert len(schools) >= 3 and any("小学" in s for s in schools)
+
+
+# --- uploads on their way in -------------------------------------------------------------------
+
+
+def _part(ident: str, size: int, offset: int, *, last: bool = False,
+          name: str = "m.osm") -> dict[str, object]:
+    return {"id": ident, "name": name, "size": size, "offset": offset, "last": last}
+
+
+def test_a_file_sent_in_parts_comes_out_whole_and_is_not_kept() -> None:
+    inbox = Inbox()
+    assert inbox.part("map", _part("a", 8, 0), b"1234", limit=50) is None
+    assert inbox.held() == 4
+    assert inbox.part("map", _part("a", 8, 4, last=True), b"5678", limit=50) == b"12345678"
+    assert inbox.part("map", _part("e", 0, 0, last=True), b"", limit=50) == b""
+    assert inbox.held() == 0
+
+
+def test_a_sessions_unfinished_uploads_are_bounded_in_number_bytes_and_time() -> None:
+    now = [0.0]
+    inbox = Inbox(max_open=2, max_bytes=100, idle_s=60, clock=lambda: now[0])
+    inbox.part("map", _part("b", 40, 0), b"x" * 10, limit=50)
+    inbox.part("scenario", _part("c", 40, 0), b"x" * 10, limit=50)
+    with pytest.raises(uploads.UploadError, match=r"m\.osm: refused, 2 uploads are still coming in"):
+        inbox.part("other", _part("d", 10, 0), b"", limit=50)
+    # a new file in the same box replaces the one still coming in: its memory goes, late parts are ignored
+    inbox.part("map", _part("e", 50, 0), b"y" * 10, limit=50)
+    assert inbox.held() == 20
+    assert inbox.part("map", _part("b", 40, 10), b"x" * 10, limit=50) is None
+    assert inbox.held() == 20
+    small = Inbox(max_bytes=100)
+    small.part("map", _part("f", 60, 0), b"", limit=100)
+    with pytest.raises(uploads.UploadError, match="uploads still coming in hold"):
+        small.part("scenario", _part("g", 41, 0), b"", limit=100)
+    with pytest.raises(uploads.UploadError, match="too large"):
+        inbox.part("other", _part("g", 51, 0), b"", limit=50)
+    with pytest.raises(uploads.UploadError, match="beyond its size"):
+        inbox.part("map", _part("e", 50, 10), b"z" * 41, limit=50)
+    assert inbox.held() == 10  # only c is left
+    # an upload with no part for idle_s is dropped; its next part says so, once
+    now[0] = 61.0
+    assert inbox.held() == 0
+    with pytest.raises(uploads.UploadError, match="stalled"):
+        inbox.part("scenario", _part("c", 40, 10), b"x" * 10, limit=50)
+    assert inbox.part("scenario", _part("c", 40, 20), b"x" * 10, limit=50) is None
+    with pytest.raises(uploads.UploadError, match="not allowed as a file name"):
+        inbox.part("map", _part("h", 10, 0, name="a\x00.osm"), b"x", limit=50)
+    with pytest.raises(uploads.UploadError, match="did not start"):
+        inbox.part("map", _part("i", 10, 5), b"x", limit=50)
+    assert inbox.held() == 0
+
+
+def test_eight_unfinished_map_uploads_hold_one_part() -> None:
+    """The probe's 8 x 49 MiB unfinished uploads in one session: only the newest is kept."""
+    inbox = Inbox()
+    for n in range(8):
+        inbox.part("sr-upload-map", _part(str(n), 49 << 20, 0), b"x" * (1 << 20), limit=uploads.MAX_MAP_BYTES)
+    assert inbox.held() == 1 << 20
 
 
 # --- the map's data ----------------------------------------------------------------------------
@@ -364,6 +481,31 @@ def test_a_bare_solara_run_of_app_py_is_offline_and_quiet() -> None:
     cache, telemetry, check = done.stdout.split()
     assert Path(cache) == REPO / ".cache" / "solara-assets"
     assert telemetry == "False" and check == "False"
+
+
+def test_the_server_says_when_it_listens_and_stays_quiet_otherwise() -> None:
+    import logging
+
+    from simulator.ui.assets import announce_listening
+
+    logger = logging.getLogger("uvicorn.error")
+    level, filters = logger.level, list(logger.filters)
+    try:
+        logger.setLevel(logging.ERROR)  # as solara configures it
+        announce_listening()
+        announce_listening()
+
+        def shown(text: str, level: int = logging.INFO) -> bool:
+            record = logger.makeRecord(logger.name, level, __file__, 1, text, (), None)
+            return logger.isEnabledFor(level) and bool(logger.filter(record))
+
+        assert shown("Uvicorn running on %s (Press CTRL+C to quit)")
+        assert not shown("Started server process [%d]") and not shown("Application startup complete.")
+        assert shown("something is wrong", logging.WARNING)
+        assert len(logger.filters) == len(filters) + 1
+    finally:
+        logger.setLevel(level)
+        logger.filters[:] = filters
 
 
 def test_the_yaml_loader_stays_safe() -> None:

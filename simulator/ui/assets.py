@@ -14,6 +14,7 @@ Run ``python -m simulator.ui.assets [CACHE_DIR]`` to install (``./dev`` does).
 from __future__ import annotations
 
 import importlib.util
+import logging
 import os
 import re
 import shutil
@@ -79,17 +80,43 @@ def server_env(cache: Path | None = None) -> dict[str, str]:
     }
 
 
+class _Listening(logging.Filter):
+    """Lets through uvicorn's warnings and errors, and its line saying it listens."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """True for a warning or worse, or ``Uvicorn running on ...``."""
+        return record.levelno >= logging.WARNING or str(record.msg).startswith("Uvicorn running on")
+
+
+def announce_listening() -> None:
+    """Make the server print ``Uvicorn running on http://HOST:PORT`` once it listens.
+
+    Solara prints "Solara server is starting at" before the socket is open and
+    keeps uvicorn's own messages at ERROR; this lets uvicorn's line through,
+    written to stderr when the port accepts connections (so a user, or a
+    test, knows the page is ready), and nothing else of its INFO messages.
+    """
+    logger = logging.getLogger("uvicorn.error")
+    if logger.getEffectiveLevel() > logging.INFO:
+        if not any(isinstance(f, _Listening) for f in logger.filters):
+            logger.addFilter(_Listening())
+        logger.setLevel(logging.INFO)
+
+
 def configure_solara() -> None:
     """Offline assets and no telemetry for a server started with a bare ``solara run app.py``.
 
     Called when ``app.py`` is imported, which Solara does before it serves the
     first page: the asset proxy then reads this repository's cache (unless
     ``SOLARA_ASSETS_PROXY_CACHE_DIR`` says otherwise), telemetry is off (unless
-    ``SOLARA_TELEMETRY_MIXPANEL_ENABLE`` is set) and the page does not ask
-    solara.dev whether it renders.
+    ``SOLARA_TELEMETRY_MIXPANEL_ENABLE`` is set), the page does not ask
+    solara.dev whether it renders, and the server says when it listens
+    (:func:`announce_listening`).
     """
     import solara.checks
     import solara.server.settings as settings
+
+    announce_listening()
 
     if "SOLARA_ASSETS_PROXY_CACHE_DIR" not in os.environ:
         settings.assets.proxy_cache_dir = DEFAULT_CACHE

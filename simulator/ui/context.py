@@ -10,6 +10,7 @@ import solara
 
 from simulator.errors import SaferouteError
 from simulator.scenario import Scenario
+from simulator.ui.inbox import Inbox
 from simulator.ui.session import Prepared, SiteCache, prepare
 from simulator.ui.texts import texts
 
@@ -39,6 +40,8 @@ class Session:
         This session's built sites.
     folder
         The only folder the page writes in.
+    inbox
+        This session's uploads still coming in (bounded).
     """
 
     lang: solara.Reactive[str]
@@ -49,6 +52,7 @@ class Session:
     scenarios: solara.Reactive[dict[str, Scenario]]
     cache: SiteCache
     folder: Path
+    inbox: Inbox
 
     @property
     def t(self) -> dict[str, str]:

@@ -15,6 +15,7 @@ import solara
 from simulator.ui import jobs, state
 from simulator.ui.comparepage import ComparePage
 from simulator.ui.context import Session
+from simulator.ui.inbox import Inbox
 from simulator.ui.mappage import MapPage
 from simulator.ui.session import catalogue, prepare
 from simulator.ui.texts import texts
@@ -55,6 +56,7 @@ def Page() -> solara.Element:
         scenarios=solara.use_reactive(dict(files)),
         cache=cache.current,
         folder=solara.use_memo(work_folder, []),
+        inbox=solara.use_memo(Inbox, []),
     )
     tab = solara.use_reactive("map")
     maps: Any = solara.use_reactive({})

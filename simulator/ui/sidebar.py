@@ -27,9 +27,12 @@ def ScenarioPanel(session: Session, maps: solara.Reactive[dict]) -> solara.Eleme
         if name in scenarios and session.commit(state.mapping_of(scenarios[name]), origin=name):
             session.selected.set(None)
 
+    def offered_maps() -> set[Path]:
+        return {s.site.map for s in session.scenarios.value.values() if s.site.map is not None}
+
     def scenario_file(name: str, data: bytes) -> None:
         try:
-            scenario = uploads.scenario_upload(name, data, base=session.folder)
+            scenario = uploads.scenario_upload(name, data, folder=session.folder, offered=offered_maps())
         except SaferouteError as exc:
             session.fail(exc)
             return
@@ -41,7 +44,7 @@ def ScenarioPanel(session: Session, maps: solara.Reactive[dict]) -> solara.Eleme
     def map_file(name: str, data: bytes) -> None:
         try:
             path, schools = uploads.load_map(name, data, folder=session.folder)
-        except SaferouteError as exc:
+        except (SaferouteError, OSError) as exc:
             session.fail(exc)
             return
         # a primary school first (a map may list kindergartens and middle schools too)
@@ -74,9 +77,10 @@ def ScenarioPanel(session: Session, maps: solara.Reactive[dict]) -> solara.Eleme
         solara.Select(t["scenario"], values=list(scenarios), value=current, on_value=choose,
                       classes=["sr-scenario-select"])
         Upload(t["upload_scenario"], accept=".yaml,.yml", kind="sr-upload-scenario",
-               max_bytes=uploads.MAX_SCENARIO_BYTES, on_file=scenario_file, on_error=session.fail)
+               max_bytes=uploads.MAX_SCENARIO_BYTES, inbox=session.inbox, on_file=scenario_file,
+               on_error=session.fail)
         Upload(t["upload_map"], accept=".osm,.bz2,.xml,.graphml", kind="sr-upload-map",
-               max_bytes=uploads.MAX_MAP_BYTES, on_file=map_file, on_error=session.fail)
+               max_bytes=uploads.MAX_MAP_BYTES, inbox=session.inbox, on_file=map_file, on_error=session.fail)
     return col
 
 

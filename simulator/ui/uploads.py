@@ -1,7 +1,10 @@
 """Files in and out of the page: size-limited uploads parsed safely, writes only in the work folder.
 
 Uploaded scenarios are parsed in memory with the same safe YAML loader and
-validation as scenario files, so the page shows the CLI's one-line error.
+validation as scenario files, so the page shows the CLI's one-line error; the
+map one names must be in the work folder or one the page already offers (see
+:mod:`simulator.ui.sitemap`), and nothing else on the server is looked at.
+Upload names are plain: no control characters, at most :data:`MAX_NAME_BYTES`.
 Uploaded maps are checked before anything reads them as XML (size,
 compressed and unpacked; no DTD or entity declarations) and are kept in the
 work folder's ``maps/`` only if they load. Every path written is checked to
@@ -13,7 +16,8 @@ from __future__ import annotations
 import bz2
 import os
 import secrets
-from collections.abc import Iterator
+import unicodedata
+from collections.abc import Collection, Iterator
 from pathlib import Path
 
 from simulator.errors import NetworkError, SaferouteError, ScenarioError
@@ -24,11 +28,28 @@ MAX_SCENARIO_BYTES = 1 << 20  # 1 MiB: a scenario file is a page of text
 MAX_MAP_BYTES = 50 << 20  # 50 MiB as uploaded
 MAX_MAP_UNPACKED = 500 << 20  # 500 MiB once decompressed (a .bz2 bomb stops here)
 FORBIDDEN_XML = (b"<!DOCTYPE", b"<!ENTITY")  # OSM and GraphML files need neither
+MAX_NAME_BYTES = 200  # UTF-8 bytes of an upload's name (file systems allow 255, and a suffix may be added)
 FOLDER_ENV = "SAFEROUTE_UI_FOLDER"
 
 
 class UploadError(SaferouteError):
     """An uploaded file is too large, of the wrong kind or unsafe to parse."""
+
+
+def shown(name: str, *, width: int = 60) -> str:
+    """A name as an error message shows it: control characters escaped, at most ``width`` characters."""
+    text = "".join(ch if unicodedata.category(ch) not in ("Cc", "Cs") else repr(ch)[1:-1]
+                   for ch in name[:width])
+    return text + ("…" if len(name) > width else "")
+
+
+def check_name(name: str) -> None:
+    """Refuse an upload name that is empty, has control characters (NUL...) or is too long."""
+    plain = all(unicodedata.category(ch) not in ("Cc", "Cs") for ch in name)
+    if not name.strip() or not plain or len(name.encode("utf-8")) > MAX_NAME_BYTES:
+        msg = (f"'{shown(name)}' ({len(name)} characters): not allowed as a file name (allowed: up to "
+               f"{MAX_NAME_BYTES} bytes in UTF-8, no control characters)")
+        raise UploadError(msg)
 
 
 def work_folder() -> Path:
@@ -54,13 +75,38 @@ def _size_check(name: str, data: bytes, limit: int) -> None:
         raise UploadError(msg)
 
 
-def scenario_upload(name: str, data: bytes, *, base: Path | None = None) -> Scenario:
-    """An uploaded scenario file, validated (raises the CLI's one-line ``ScenarioError``)."""
+def scenario_upload(name: str, data: bytes, *, folder: Path, offered: Collection[Path] = ()) -> Scenario:
+    """An uploaded scenario file, validated (raises the CLI's one-line ``ScenarioError``).
+
+    Parameters
+    ----------
+    name, data
+        The file's name and content.
+    folder
+        The work folder: a relative ``site.map`` is taken from its ``maps/``
+        when the file is there, else from the folder itself.
+    offered
+        Maps the page offers already (those of its scenarios).
+
+    Raises
+    ------
+    SaferouteError
+        One line; ``site.map`` naming a file outside ``folder`` and not
+        ``offered`` is refused before anything looks for it.
+    """
+    from simulator.ui.sitemap import allowed, check_maps, refusal
+
+    check_name(name)
     _size_check(name, data, MAX_SCENARIO_BYTES)
     if not name.lower().endswith((".yaml", ".yml")):
         msg = f"{name}: not a scenario file (allowed: .yaml or .yml)"
         raise ScenarioError(msg)
-    return scenario_from_yaml(data, origin=name, base=base)
+    base = check_maps(name, data, folder=folder, offered=offered)
+    scenario = scenario_from_yaml(data, origin=name, base=base)
+    chosen = scenario.site.map
+    if chosen is not None and not allowed(chosen, folder=folder, offered=offered):
+        raise refusal(name, str(chosen), folder=folder)  # not reached: check_maps read the same text
+    return scenario
 
 
 def _chunks(name: str, data: bytes) -> Iterator[bytes]:
@@ -106,6 +152,7 @@ def check_map(name: str, data: bytes) -> None:
 
 def save_map(name: str, data: bytes, *, folder: Path) -> Path:
     """Check an uploaded map and store it as ``folder/maps/<name>`` (a new name if taken)."""
+    check_name(name)
     check_map(name, data)
     safe = Path(name).name
     maps = inside(folder, "maps")

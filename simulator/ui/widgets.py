@@ -7,7 +7,8 @@ from typing import Any
 
 import solara
 
-from simulator.ui.uploads import UploadError
+from simulator.ui.inbox import Inbox
+from simulator.ui.uploads import UploadError, shown
 
 
 @solara.component_vue("mapview.vue")
@@ -39,10 +40,15 @@ def _UploadBox(
     accept: str,
     kind: str,
     max_bytes: int,
+    stopped: list,
     event_part: Callable[..., None],
     event_refused: Callable[[dict], None],
 ) -> None:
-    """A click-or-drop file box that sends the file in 1 MiB parts (refused in the browser if too big)."""
+    """A click-or-drop file box that sends the file in 1 MiB parts (refused in the browser if too big).
+
+    It stops sending a file when a newer one is picked, or when the server
+    refused it (its id is in ``stopped``).
+    """
 
 
 @solara.component
@@ -52,32 +58,35 @@ def Upload(
     accept: str,
     kind: str,
     max_bytes: int,
+    inbox: Inbox,
     on_file: Callable[[str, bytes], None],
     on_error: Callable[[str], None],
 ) -> solara.Element:
-    """A file upload limited to ``max_bytes``; ``on_file(name, data)`` once the whole file is in."""
-    parts: Any = solara.use_ref({})
+    """A file upload limited to ``max_bytes``; ``on_file(name, data)`` once the whole file is in.
 
-    def part(data: dict[str, Any], buffers: list | None = None) -> None:
-        store: dict[str, bytearray] = parts.current
-        ident = str(data.get("id"))
-        name = str(data.get("name") or "upload")
+    The parts wait in the session's ``inbox`` (bounded; see :mod:`simulator.ui.inbox`),
+    which keeps one upload at a time for this box (``kind``).
+    """
+    stopped: solara.Reactive[list[str]] = solara.use_reactive([])
+
+    def part(data: Any, buffers: list | None = None) -> None:
+        message = data if isinstance(data, dict) else {}
         chunk = bytes(buffers[0]) if buffers else b""
-        got = store.setdefault(ident, bytearray())
-        if int(data.get("offset", -1)) != len(got) or len(got) + len(chunk) > max_bytes:
-            store.pop(ident, None)
-            on_error(str(UploadError(f"{name}: upload failed or too large "
-                                     f"(allowed: up to {max_bytes / 2**20:.0f} MiB)")))
+        try:
+            whole = inbox.part(kind, message, chunk, limit=max_bytes)
+        except UploadError as exc:
+            stopped.set([*stopped.value[-7:], str(message.get("id", ""))])
+            on_error(str(exc))
             return
-        got.extend(chunk)
-        if data.get("last"):
-            store.pop(ident, None)
-            on_file(name, bytes(got))
+        if whole is not None:
+            on_file(str(message.get("name")), whole)
 
-    def refused(data: dict[str, Any]) -> None:
-        size = float(data.get("size") or 0)
-        on_error(f"{data.get('name')}: {size / 2**20:.1f} MiB is too large "
+    def refused(data: Any) -> None:
+        message = data if isinstance(data, dict) else {}
+        size = message.get("size")
+        mib = size / 2**20 if isinstance(size, int | float) else float("nan")
+        on_error(f"{shown(str(message.get('name')))}: {mib:.1f} MiB is too large "
                  f"(allowed: up to {max_bytes / 2**20:.0f} MiB)")
 
-    return _UploadBox(label=label, accept=accept, kind=kind, max_bytes=max_bytes,
+    return _UploadBox(label=label, accept=accept, kind=kind, max_bytes=max_bytes, stopped=stopped.value,
                       event_part=part, event_refused=refused)
