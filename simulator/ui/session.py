@@ -21,11 +21,12 @@ from simulator.figures.map import FACILITY_STYLE
 from simulator.network.site import Site as StreetSite
 from simulator.network.walk import WalkNetwork
 from simulator.scenario import Scenario, load_scenario
+from simulator.scenario.examples import EXAMPLES
 from simulator.setting import Setting
 from simulator.ui import mapdata, state
 from simulator.ui.texts import facility_names, staff_names, texts
 
-SCENARIO_FOLDER = Path(__file__).resolve().parents[2] / "scenarios"
+SCENARIO_FOLDER = EXAMPLES
 SiteCache = dict[str, tuple[StreetSite, WalkNetwork]]
 
 
