@@ -1,15 +1,25 @@
-"""Shared pieces of the batch tests: the small sweep, its reference tables, table comparison."""
+"""Shared pieces of the batch tests: the small sweep, its reference tables, table comparison, subprocesses.
+
+Tests wait for a subprocess by what it prints (:class:`waiting.LineReader`),
+never by the clock: a batch started with ``--progress-every 0`` prints a line
+per finished run (:func:`runs_finished` reads it).
+"""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
+import signal
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import yaml
+from waiting import LineReader
 
 from simulator.batch import BatchTables, run_sweep
 
@@ -66,10 +76,42 @@ def assert_same_tables(a: BatchTables, b: BatchTables) -> None:
 ENV = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONUTF8": "1"}
 
 
-def start_saferoute(*args: str, cwd: Path) -> subprocess.Popen[str]:
-    """Start ``python -m simulator.cli ARGS`` (in its own session, so its workers can be cleaned up)."""
-    return subprocess.Popen([sys.executable, "-m", "simulator.cli", *args], cwd=cwd, env=ENV, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+BOUND_S = 120.0
+"""Seconds a test waits for a line, a process or a pipe: reached only by a real hang."""
+PROGRESS = re.compile(r"\] (\d+)/(\d+) runs · ")
+
+
+def start_python(*args: str, cwd: Path) -> tuple[subprocess.Popen[str], LineReader]:
+    """Start ``python ARGS`` in its own session (so its children can be cleaned up); its stderr lines.
+
+    Its stdout is discarded; its stderr is read as it comes (the process never blocks on it).
+    """
+    proc = subprocess.Popen([sys.executable, *args], cwd=cwd, env=ENV, text=True, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, start_new_session=True)
+    assert proc.stderr is not None
+    return proc, LineReader(proc.stderr)
+
+
+def start_saferoute(*args: str, cwd: Path) -> tuple[subprocess.Popen[str], LineReader]:
+    """Start ``python -m simulator.cli ARGS``; the process and its stderr lines."""
+    return start_python("-m", "simulator.cli", *args, cwd=cwd)
+
+
+def runs_finished(n: int) -> Callable[[str], bool]:
+    """A line predicate: a batch progress line (``--progress-every 0``) with at least ``n`` runs through."""
+    def seen(line: str) -> bool:
+        found = PROGRESS.search(line)
+        return found is not None and int(found[1]) >= n
+
+    return seen
+
+
+def stop_group(proc: subprocess.Popen[str]) -> None:
+    """Kill whatever is left of a process's session (a batch's worker processes) and reap it."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    if proc.poll() is None:
+        proc.wait(timeout=BOUND_S)
 
 
 def saferoute(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:

@@ -108,6 +108,33 @@ CASES: dict[str, Case] = {
     "children-negative": scenario(
         "name: t\nchildren: -1\n",
         "bad.yaml: children: -1 is not allowed", "(allowed: a whole number 1–100000)"),
+    "walking-speed-0": scenario(
+        SMALL + "parameters:\n  child.walk_speed_age6: 0\n  child.walk_speed_age12: 0\n",
+        "bad.yaml: parameters.child.walk_speed_age6: 0 is not allowed (allowed: 0.3–3 m/s (default 1.2))",
+        "parameters.child.walk_speed_age12: 0 is not allowed"),
+    "escort-speed-0": scenario(
+        SMALL + "parameters: {guard.escort_speed: 0}\n",
+        "bad.yaml: parameters.guard.escort_speed: 0 is not allowed (allowed: 0.3–3 m/s (default 1))"),
+    "lane-width-huge": scenario(
+        SMALL + "parameters: {traffic.lane_width: 1000000}\n",
+        "bad.yaml: parameters.traffic.lane_width: 1000000 is not allowed (allowed: 2.5–5 m (default 3.5))"),
+    "patience-0": scenario(
+        SMALL + "parameters: {child.patience_median: 0}\n",
+        "bad.yaml: parameters.child.patience_median: 0 is not allowed (allowed: 1–3600 s (default 45))"),
+    "alias-bomb": scenario(
+        "name: t\na: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+        "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n"
+        "e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\ninterventions: [*e, *e]\n",
+        "bad.yaml is refused: line ", "values once aliases are expanded"),
+    "alias-in-itself": scenario("name: t\ninterventions: &a [*a]\n",
+                                "bad.yaml is refused: line 2: the alias *a is used inside its own anchor"),
+    "crossings-csv-is-a-folder": Case(("crossings", "--csv", "tables"), (
+        "--csv: tables is a folder (allowed: a .csv file to write)",), {"tables/keep.txt": "mine\n"}),
+    "results-folder-with-other-files": Case(
+        ("run", BASELINE, "--seeds", "1", "--out", "out"),
+        ("--out: out holds results and other files (notes.txt) that saferoute did not write",),
+        {"out/manifest.json": '{"format": 2, "scenarios": {}, "files": ["manifest.json"]}',
+         "out/notes.txt": "mine\n"}),
     "empty-file": scenario("", "bad.yaml: the file is empty", "(allowed: a scenario"),
     "comment-only-file": scenario("# nothing but a comment\n", "bad.yaml: the file is empty"),
     "malformed-yaml": scenario(

@@ -11,17 +11,17 @@ import io
 import json
 import os
 import signal
-import time
 from pathlib import Path
 
 import pytest
-from batch_kit import SCENARIOS, finished_runs, start_saferoute, write_sweep
+from batch_kit import BOUND_S, SCENARIOS, runs_finished, start_saferoute, stop_group, write_sweep
 
 from simulator.batch import load_tables
 from simulator.cli import main
 
 SMALL = {"synthetic": {"superblocks": [1, 1], "compounds_per_block": 1}, "name": "small"}
 DEFAULT = {"synthetic": {"seed": 1}, "name": "default"}
+SEEDS = 40  # tiny runs: enough that the batch is still running when the test kills a worker
 
 
 @pytest.fixture(scope="module")
@@ -68,24 +68,21 @@ def test_a_killed_worker_fails_its_runs_and_the_batch_goes_on(tmp_path: Path) ->
     import psutil
 
     sweep = write_sweep(tmp_path / "sweep.yaml", {
-        "out": str(tmp_path / "out"), "seeds": 30, "children": 5, "networks": [SMALL],
+        "out": str(tmp_path / "out"), "seeds": SEEDS, "children": 5, "networks": [SMALL],
         "scenarios": [str(SCENARIOS / "baseline.yaml")]})
-    proc = start_saferoute("batch", str(sweep), "--workers", "2", "--quiet", cwd=tmp_path)
+    proc, err = start_saferoute("batch", str(sweep), "--workers", "2", "--progress-every", "0", cwd=tmp_path)
     try:
-        deadline = time.monotonic() + 120
-        out = tmp_path / "out"
-        while len(finished_runs(out)) < 3 and proc.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.02)
+        err.wait_for(runs_finished(3), bound_s=BOUND_S)
         workers = psutil.Process(proc.pid).children()
-        assert proc.poll() is None and len(workers) == 2
+        assert len(workers) == 2, err.text()
         os.kill(workers[0].pid, signal.SIGKILL)
-        _, err = proc.communicate(timeout=120)
+        err.wait_for(lambda line: line.startswith("batch finished:"), bound_s=BOUND_S)
+        code = proc.wait(timeout=BOUND_S)
     finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
-    assert proc.returncode == 1, err
+        stop_group(proc)
+    assert code == 1, err.text()
     index = load_tables(tmp_path / "out").index
     failed = index[index["status"] == "failed"]
     assert 1 <= len(failed) <= 4  # the runs in flight when the worker died
     assert failed["error"].str.contains("worker process running it died").all()
-    assert (index["status"] != "pending").all() and (index["status"] == "done").sum() == 30 - len(failed)
+    assert (index["status"] != "pending").all() and (index["status"] == "done").sum() == SEEDS - len(failed)

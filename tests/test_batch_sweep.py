@@ -111,3 +111,19 @@ def test_progress_text_and_modes() -> None:
     progress.finished(False, error="x")
     progress.close()
     assert silent.getvalue() == ""
+
+
+def test_progress_lines_every_run_or_every_interval() -> None:
+    each = io.StringIO()
+    progress = Progress(3, every=0, stream=each)
+    for _ in range(3):
+        progress.finished(True)
+    progress.note("no live Dask workers")
+    assert [line.split("] ")[1][:9] for line in each.getvalue().splitlines()[:3]] == [
+        "1/3 runs ", "2/3 runs ", "3/3 runs "]
+    assert each.getvalue().splitlines()[3] == "batch: no live Dask workers"
+    sparse = io.StringIO()
+    progress = Progress(3, stream=sparse)  # default: a line every LOG_EVERY_S seconds, and the last one
+    for _ in range(3):
+        progress.finished(True)
+    assert [line.split("] ")[1][:9] for line in sparse.getvalue().splitlines()] == ["1/3 runs ", "3/3 runs "]

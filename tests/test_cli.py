@@ -29,8 +29,10 @@ from simulator.errors import (
     SaferouteError,
     ScenarioError,
 )
+from simulator.experiment import settings_from_scenarios
 from simulator.network.site import Home, School, Site
-from simulator.network.walk import walk_network_from_site
+from simulator.network.walk import coverage_warning, walk_network_from_site
+from simulator.scenario import scenario_from_mapping
 
 REPO = Path(__file__).resolve().parent.parent
 SCENARIOS = REPO / "scenarios"
@@ -290,3 +292,23 @@ def test_unreachable_school_through_the_cli_names_file_and_school(
     assert captured.err == (f"saferoute: error: {small_baseline.name}: site: school {SCHOOL!r} is "
                             "unreachable on foot from every home\n")
     assert sorted(p.name for p in small_baseline.parent.iterdir()) == [small_baseline.name]
+
+
+def test_a_school_most_homes_cannot_reach_is_warned_about() -> None:
+    island = island_site()
+    homes = (Home("near", 120, 20), *(Home(f"far{i}", 20 + 15 * i, 1990) for i in range(11)))
+    network = walk_network_from_site(Site(island.graph, island.school, homes))
+    warning = coverage_warning(network)
+    assert warning is not None and warning.startswith("only 1 of 12 home points can reach the school on foot")
+    assert coverage_warning(walk_network_from_site(Site(island.graph, island.school, homes[:1]))) is None
+
+
+def test_a_lane_width_override_reaches_the_crossings(tmp_path: Path) -> None:
+    lengths = {}
+    for width in (2.5, 5.0):
+        scenario = scenario_from_mapping({"name": "w", "site": {"synthetic": {"superblocks": [2, 2]}},
+                                          "parameters": {"traffic.lane_width": width}}, origin="w.yaml")
+        (setting,), _ = settings_from_scenarios([("w.yaml", scenario)])
+        lengths[width] = {cid: c.length for cid, c in setting.network.crossings.items() if c.lanes[0]}
+    assert lengths[2.5].keys() == lengths[5.0].keys()
+    assert all(lengths[5.0][cid] > lengths[2.5][cid] for cid in lengths[2.5])

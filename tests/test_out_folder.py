@@ -1,4 +1,4 @@
-"""``--out`` never deletes what saferoute did not write; leftovers of killed runs are cleaned; usual permissions."""
+"""``--out`` never deletes what saferoute did not write; leftovers of killed runs go; usual permissions."""
 
 from __future__ import annotations
 
@@ -43,7 +43,8 @@ def test_a_folder_with_a_manifest_and_other_files_is_refused_and_kept(
     before = listing(mine)
     assert main(["run", str(scenario), "--seeds", "1", "--workers", "1", "--out", "mine"]) == 2
     err = capsys.readouterr().err
-    assert "--out: mine holds results and other files (notes.txt, thesis/) that saferoute did not write" in err
+    assert ("--out: mine holds results and other files (notes.txt, thesis/) that saferoute did not write"
+            in err)
     assert listing(mine) == before
 
 
@@ -54,7 +55,8 @@ def test_a_manifest_saferoute_did_not_write_is_not_results(tmp_path: Path, manif
         check_out_folder(tmp_path)
 
 
-def test_results_and_their_reports_are_replaced_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_results_and_their_reports_are_replaced_whole(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     scenario = small_scenario(tmp_path)
     assert main(["run", str(scenario), "--seeds", "1", "--workers", "1", "--out", "out"]) == 0
@@ -92,7 +94,8 @@ def test_a_result_caught_between_two_renames_is_put_back(tmp_path: Path) -> None
     assert (tmp_path / "out" / "manifest.json").is_file() and not old.exists()
 
 
-def test_a_killed_run_leaves_nothing_the_next_run_keeps(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_killed_run_leaves_nothing_the_next_run_keeps(tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     leftover = tmp_path / f".out.partial-{_dead_pid()}-0f0f0f"
     leftover.mkdir()

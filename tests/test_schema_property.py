@@ -23,8 +23,8 @@ from simulator.scenario import scenario_from_mapping
 from simulator.scenario.overrides import SET_BY_FIELDS, is_share
 
 TABLE = default_parameters()
-NUMERIC = sorted(k for k, p in TABLE.table.items()
-                 if isinstance(p.value, int | float) and not isinstance(p.value, bool) and k not in SET_BY_FIELDS)
+NUMERIC = sorted(k for k, p in TABLE.table.items() if isinstance(p.value, int | float)
+                 and not isinstance(p.value, bool) and k not in SET_BY_FIELDS)
 SITE = {"synthetic": {"superblocks": [2, 2], "compounds_per_block": 2, "seed": 3}}
 
 
