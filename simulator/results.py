@@ -24,7 +24,7 @@ from typing import Any
 import pandas as pd
 
 from simulator import __version__
-from simulator.errors import ResultsError
+from simulator.errors import ResultsError, SaferouteError
 from simulator.metrics import SUMMARY_FIELDS
 from simulator.network.walk import coverage_warning
 from simulator.runs import RunResult, paired_differences, summary_table
@@ -107,6 +107,40 @@ def check_out_folder(out: str | os.PathLike) -> Path:
         raise ResultsError(f"--out: {given} is inside {ancestor}, which is a file ({allowed})")
     if not os.access(ancestor, os.W_OK | os.X_OK):
         raise ResultsError(f"--out: {given}: cannot write in {ancestor} (permission denied)")
+    return path
+
+
+def check_out_file(given: str | os.PathLike, *, option: str, allowed: str, suffix: str | None = None,
+                   error: type[SaferouteError] = ResultsError) -> Path:
+    """``given`` as a path, if a file may be written there (checked before the work that makes it).
+
+    Parameters
+    ----------
+    given
+        The file as the user wrote it.
+    option
+        The option that named it (``--out``, ``--csv``), for the message.
+    allowed
+        What the option takes (``"a .csv file"``), for the message.
+    suffix
+        The ending the file must have (case-insensitive), if any.
+    error
+        The error class raised.
+    """
+    path = Path(given)
+    if suffix is not None and path.suffix.lower() != suffix:
+        msg = f"{option}: {given} is not allowed (allowed: {allowed})"
+        raise error(msg)
+    if path.is_dir():
+        msg = f"{option}: {given} is a folder (allowed: {allowed})"
+        raise error(msg)
+    parent = path.resolve().parent
+    if not parent.is_dir():
+        msg = f"{option}: {given}: the folder {parent} does not exist"
+        raise error(msg)
+    if not os.access(parent, os.W_OK | os.X_OK):
+        msg = f"{option}: {given}: cannot write in {parent} (permission denied)"
+        raise error(msg)
     return path
 
 

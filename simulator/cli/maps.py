@@ -89,22 +89,11 @@ def crossing_rows(network) -> list[dict[str, Any]]:
     return rows
 
 
-def _check_csv(given: str | None) -> None:
-    """``--csv`` names a file that can be written (checked before the map is built)."""
-    if given is None:
-        return
-    path = Path(given)
-    if path.is_dir():
-        msg = f"--csv: {given} is a folder (allowed: a .csv file to write)"
-        raise ScenarioError(msg)
-    parent = path.absolute().parent
-    if not parent.is_dir():
-        msg = f"--csv: {given}: the folder {parent} does not exist"
-        raise ScenarioError(msg)
-
-
 def _crossings(args: argparse.Namespace) -> int:
-    _check_csv(args.csv)
+    if args.csv is not None:
+        from simulator.results import check_out_file
+
+        check_out_file(args.csv, option="--csv", allowed="a .csv file to write", error=ScenarioError)
     site, network = _built(args)
     rows = crossing_rows(network)
     mapped = sum(not r["inferred"] for r in rows)

@@ -13,6 +13,7 @@ from simulator.report.pdf import find_browser, print_pdf
 from simulator.report.results import load_results
 from simulator.report.site import rebuild_site
 from simulator.report.texts import LANGS
+from simulator.results import check_out_file
 
 FORMATS = ("html", "pdf")
 
@@ -107,19 +108,8 @@ def make_report(results_dir: str | os.PathLike[str], *, lang: str = "zh",
 
 
 def _check_target(path: Path, fmt: str) -> None:
-    if path.suffix.lower() != f".{fmt}":
-        msg = f"--out: {path} is not allowed (allowed: a .{fmt} file for --format {fmt})"
-        raise ReportError(msg)
-    if path.is_dir():
-        msg = f"--out: {path} is a folder (allowed: a .{fmt} file)"
-        raise ReportError(msg)
-    parent = path.resolve().parent
-    if not parent.is_dir():
-        msg = f"--out: {path}: the folder {parent} does not exist"
-        raise ReportError(msg)
-    if not os.access(parent, os.W_OK | os.X_OK):
-        msg = f"--out: {path}: cannot write in {parent} (permission denied)"
-        raise ReportError(msg)
+    check_out_file(path, option="--out", allowed=f"a .{fmt} file for --format {fmt}", suffix=f".{fmt}",
+                   error=ReportError)
 
 
 def _write(html: str, path: Path, *, fmt: str) -> Path:
