@@ -8,7 +8,9 @@
 
 The same call resumes: runs whose folder exists are skipped. With
 ``scheduler="tcp://host:8786"`` (or a ``distributed.Client``) the runs go to a
-Dask cluster; results are identical to a local run with the same seeds.
+Dask cluster; results are identical to a local run with the same seeds. A
+cluster left without workers for ``no_workers_timeout`` seconds stops the
+batch (:class:`~simulator.batch.cluster.StalledError`), finished runs kept.
 """
 
 from __future__ import annotations
@@ -22,10 +24,11 @@ from typing import Any
 
 import pandas as pd
 
-from simulator.batch.executor import connect, run_tasks
+from simulator.batch.cluster import NO_WORKERS_TIMEOUT_S, StalledError, close_client, connect
+from simulator.batch.executor import run_tasks
 from simulator.batch.geo import write_crossings_geojson, write_schools_geojson
 from simulator.batch.plan import Job, Plan, plan_sweep
-from simulator.batch.progress import Progress
+from simulator.batch.progress import LOG_EVERY_S, Progress
 from simulator.batch.store import (
     STORE_FORMAT,
     Store,
@@ -38,6 +41,7 @@ from simulator.batch.summary import summary_tables
 from simulator.batch.tables import LEVELS, index_table, runs_table, write_frame, write_level
 from simulator.batch.worker import RunOutcome, RunTask
 from simulator.errors import ResultsError, SweepError
+from simulator.limits import check_workers
 
 TABLE_NAMES = ("runs", "trips", "events", "crossings", "summary", "schools", "index")
 
@@ -65,6 +69,7 @@ class Batch:
     workers: int = 1
     client: Any = None
     owns_client: bool = False
+    no_workers_timeout: float = NO_WORKERS_TIMEOUT_S
     counts: dict[str, int] = field(default_factory=dict)
 
     def where(self) -> str:
@@ -76,7 +81,7 @@ class Batch:
     def close(self) -> None:
         """Close the Dask client if this batch opened it."""
         if self.owns_client and self.client is not None:
-            self.client.close()
+            close_client(self.client)
             self.client = None
 
 
@@ -84,42 +89,61 @@ Source = str | os.PathLike[str] | dict[str, Any]
 
 
 def prepare_batch(source: Source, *, out: str | os.PathLike[str] | None = None, workers: int = 1,
-                  scheduler: Any = None) -> Batch:
+                  scheduler: Any = None, no_workers_timeout: float = NO_WORKERS_TIMEOUT_S,
+                  confirm_large: bool = False) -> Batch:
     """Check everything a batch needs before any run starts (nothing is written).
+
+    Parameters
+    ----------
+    confirm_large
+        Allow more local workers than cores and more than :data:`simulator.limits.MAX_RUNS` runs
+        (``--yes``; ``confirm_large: true`` in the sweep file allows the runs only).
 
     Raises
     ------
     SweepError
         The sweep, a map, a school, a scenario file or grid, the results folder,
         the worker count or the scheduler is wrong; one line.
+    TooLargeError
+        More workers than cores, or more runs than allowed, without ``confirm_large``.
     """
-    if not isinstance(workers, int) or workers < 1:
+    if not isinstance(workers, int) or isinstance(workers, bool):
         msg = f"--workers: {workers!r} is not allowed (allowed: a whole number >= 1)"
         raise SweepError(msg)
-    plan = plan_sweep(source, out=out)
+    if scheduler is None:
+        check_workers(workers, force=confirm_large)
+    if not isinstance(no_workers_timeout, int | float) or not 0 < no_workers_timeout < float("inf"):
+        msg = f"--no-workers-timeout: {no_workers_timeout!r} is not allowed (allowed: seconds > 0)"
+        raise SweepError(msg)
+    plan = plan_sweep(source, out=out, confirm_large=confirm_large)
     if plan.out is None:
         msg = f"{plan.source}: out: missing (required: a folder for the results, or give --out)"
         raise SweepError(msg)
     folder = check_batch_folder(plan.out, given=str(plan.out))
     if scheduler is None:
         return Batch(plan, folder, workers)
-    if isinstance(scheduler, str):
-        return Batch(plan, folder, workers, connect(scheduler), owns_client=True)
-    return Batch(plan, folder, workers, scheduler)
+    client, owns = (connect(scheduler), True) if isinstance(scheduler, str) else (scheduler, False)
+    return Batch(plan, folder, workers, client, owns_client=owns,
+                 no_workers_timeout=float(no_workers_timeout))
 
 
-def execute_batch(batch: Batch, *, quiet: bool = False, silent: bool = False) -> dict[str, int]:
+def execute_batch(batch: Batch, *, quiet: bool = False, silent: bool = False,
+                  progress_every: float = LOG_EVERY_S) -> dict[str, int]:
     """Run what is not done, record every outcome, write the tables; the counts by status.
 
-    An interrupt (KeyboardInterrupt) is re-raised after the finished runs and
-    the index are written; the tables are then written by the next, resumed, batch.
+    An interrupt (KeyboardInterrupt), or a Dask cluster left without workers
+    (:class:`~simulator.batch.cluster.StalledError`), is re-raised after the
+    finished runs and the index are written; the tables are then written by
+    the next, resumed, batch. ``progress_every``: seconds between progress
+    lines when stderr is not a terminal (0: one per finished run).
     """
     plan = batch.plan
     with Store(batch.out) as store:
         write_atomic(store.out / "batch.json", json_bytes(batch_manifest(plan.sweep, jobs=len(plan.jobs))))
         unique = list(plan.unique_jobs())
         todo = [job for job in unique if not store.is_done(job.run_id)]
-        progress = Progress(len(unique), done=len(unique) - len(todo), quiet=quiet, silent=silent)
+        progress = Progress(len(unique), done=len(unique) - len(todo), quiet=quiet, silent=silent,
+                            every=progress_every)
         progress.start(batch.where())
         store.log({"event": "start", "runs": len(unique), "todo": len(todo), "executor": batch.where()})
         by_id = {job.run_id: job for job in todo}
@@ -136,9 +160,10 @@ def execute_batch(batch: Batch, *, quiet: bool = False, silent: bool = False) ->
             progress.finished(outcome.ok, label=f"{label}, run {job.run_id}", error=outcome.error)
 
         try:
-            run_tasks((_task(job) for job in todo), handle, workers=batch.workers, client=batch.client)
-        except KeyboardInterrupt:
-            progress.close(interrupted=True)
+            run_tasks((_task(job) for job in todo), handle, workers=batch.workers, client=batch.client,
+                      no_workers_s=batch.no_workers_timeout, notify=progress.note)
+        except (KeyboardInterrupt, StalledError) as stop:
+            progress.close(end="interrupted" if isinstance(stop, KeyboardInterrupt) else "stopped")
             write_frame(index_table(store, plan), store.out, "index")
             raise
         progress.close()
@@ -188,8 +213,9 @@ def load_tables(out: str | os.PathLike[str]) -> BatchTables:
     return BatchTables(folder.absolute(), **frames)
 
 
-def run_sweep(source: Source, *, workers: int = 1, scheduler: Any = None,
-              quiet: bool = True, out: str | os.PathLike[str] | None = None) -> BatchTables:
+def run_sweep(source: Source, *, workers: int = 1, scheduler: Any = None, quiet: bool = True,
+              out: str | os.PathLike[str] | None = None, no_workers_timeout: float = NO_WORKERS_TIMEOUT_S,
+              confirm_large: bool = False) -> BatchTables:
     """Run (or resume) a sweep and return its tables.
 
     Parameters
@@ -204,6 +230,10 @@ def run_sweep(source: Source, *, workers: int = 1, scheduler: Any = None,
         No progress output (False: a progress bar on stderr).
     out
         The results folder, replacing the sweep's ``out``.
+    no_workers_timeout
+        With ``scheduler``: seconds the cluster may be without live workers before the batch stops.
+    confirm_large
+        Allow more workers than cores and more than :data:`simulator.limits.MAX_RUNS` runs.
 
     Returns
     -------
@@ -215,8 +245,13 @@ def run_sweep(source: Source, *, workers: int = 1, scheduler: Any = None,
     ------
     SweepError
         Bad input (before any run starts, nothing written).
+    TooLargeError
+        More workers than cores or more runs than allowed, without ``confirm_large``.
+    StalledError
+        The Dask cluster had no live worker for ``no_workers_timeout`` seconds (finished runs kept).
     """
-    batch = prepare_batch(source, out=out, workers=workers, scheduler=scheduler)
+    batch = prepare_batch(source, out=out, workers=workers, scheduler=scheduler,
+                          no_workers_timeout=no_workers_timeout, confirm_large=confirm_large)
     try:
         execute_batch(batch, silent=quiet)
     finally:

@@ -1,4 +1,4 @@
-"""Executors: the calling process, local worker processes, or a Dask distributed cluster.
+"""Executors: the calling process, local worker processes, or a Dask cluster (:mod:`simulator.batch.cluster`).
 
 All three run :func:`simulator.batch.worker.execute_run` on the same tasks and
 hand each outcome to a callback as soon as it finishes (in completion order;
@@ -21,22 +21,20 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
+from simulator.batch.cluster import NO_WORKERS_TIMEOUT_S, Handler, Notify, run_dask
 from simulator.batch.worker import RunOutcome, RunTask, execute_run
-from simulator.errors import SweepError
 
 IN_FLIGHT_PER_WORKER = 2
-CONNECT_TIMEOUT_S = 5.0
 PARENT_POLL_S = 0.5
 
-Handler = Callable[[RunOutcome], None]
 
-
-def run_tasks(tasks: Iterable[RunTask], handle: Handler, *, workers: int = 1, client: Any = None) -> None:
+def run_tasks(tasks: Iterable[RunTask], handle: Handler, *, workers: int = 1, client: Any = None,
+              no_workers_s: float = NO_WORKERS_TIMEOUT_S, notify: Notify | None = None) -> None:
     """Run every task and call ``handle`` with each outcome as it finishes.
 
     Parameters
@@ -49,35 +47,23 @@ def run_tasks(tasks: Iterable[RunTask], handle: Handler, *, workers: int = 1, cl
         Local worker processes; 1 runs in this process. Ignored with ``client``.
     client
         A ``distributed.Client``: the runs go to its cluster.
+    no_workers_s
+        With ``client``: stop after this many seconds without a live worker.
+    notify
+        With ``client``: called with a line for the user when the cluster is found without workers.
+
+    Raises
+    ------
+    StalledError
+        With ``client``, when the cluster has had no live worker for ``no_workers_s`` seconds.
     """
     if client is not None:
-        _run_dask(iter(tasks), handle, client)
+        run_dask(iter(tasks), handle, client, no_workers_s=no_workers_s, notify=notify)
     elif workers <= 1:
         for task in tasks:
             handle(execute_run(task))
     else:
         _run_local(iter(tasks), handle, workers)
-
-
-def connect(address: str, *, timeout: float = CONNECT_TIMEOUT_S) -> Any:
-    """A ``distributed.Client`` connected to the scheduler at ``address``.
-
-    Raises
-    ------
-    SweepError
-        If the address is malformed or no scheduler answers within ``timeout`` seconds.
-    """
-    if "://" not in address or not address.split("://", 1)[1]:
-        msg = f"--scheduler: {address!r} is not allowed (allowed: a scheduler address like tcp://HOST:8786)"
-        raise SweepError(msg)
-    from distributed import Client
-
-    try:
-        return Client(address, timeout=timeout, set_as_default=False)
-    except (OSError, TimeoutError, ValueError) as bad:
-        reason = " ".join(str(bad).split()) or type(bad).__name__
-        msg = f"--scheduler: cannot reach a Dask scheduler at {address} ({reason})"
-        raise SweepError(msg) from None
 
 
 # --- local processes ------------------------------------------------------------------------------
@@ -172,49 +158,4 @@ def _outcome(future: Future[RunOutcome], task: RunTask) -> RunOutcome:
 
 
 def _take(tasks: Iterator[RunTask], n: int) -> list[RunTask]:
-    out = []
-    for _ in range(max(n, 0)):
-        task = next(tasks, None)
-        if task is None:
-            break
-        out.append(task)
-    return out
-
-
-# --- Dask -------------------------------------------------------------------------------------------
-
-
-def _run_dask(tasks: Iterator[RunTask], handle: Handler, client: Any) -> None:
-    from distributed import as_completed
-
-    threads = sum(client.nthreads().values()) or 1
-    window = max(threads * IN_FLIGHT_PER_WORKER, 4)
-    running: dict[str, RunTask] = {}
-    pending = as_completed(loop=client.loop)
-
-    def submit(batch: list[RunTask]) -> None:
-        for task in batch:
-            key = f"saferoute-run-{task.run_id}"
-            running[key] = task
-            pending.add(client.submit(execute_run, task, key=key, pure=False, retries=0))
-
-    submit(_take(tasks, window))
-    try:
-        for future in pending:
-            task = running.pop(future.key)
-            if future.status == "finished":
-                outcome = future.result()
-            else:
-                error = future.exception()
-                text = f"{type(error).__name__}: {' '.join(str(error).split())}"
-                outcome = RunOutcome(task.run_id, False, text)
-            future.release()
-            handle(outcome)
-            submit(_take(tasks, window - len(running)))
-    except KeyboardInterrupt:
-        waiting = list(pending.futures)
-        client.cancel([f for f in waiting if not f.done()])
-        for future in [*waiting, *pending.next_batch(block=False)]:
-            if future.status == "finished":
-                handle(future.result())
-        raise
+    return list(itertools.islice(tasks, max(n, 0)))

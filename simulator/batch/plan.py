@@ -1,6 +1,7 @@
 """A validated sweep expanded into runs: networks x scenarios x seeds, each with a stable id.
 
-Everything a sweep names is checked here, before any run starts: maps are
+Everything a sweep names is checked here, before any run starts: its size
+(:mod:`simulator.batch.size`, before grids are expanded), maps are
 read and every school is looked up, scenario files are loaded, grid
 combinations are validated as scenarios, names must differ. Crossing and edge
 ids a scenario names can only be checked on the built network: a scenario
@@ -28,6 +29,7 @@ from typing import Any
 
 from simulator.batch.grid import apply_axis, value_text
 from simulator.batch.messages import at, field_path, one_line
+from simulator.batch.size import check_runs
 from simulator.batch.sweep import NetworkEntry, ScenarioEntry, Sweep, load_sweep, sweep_from_mapping
 from simulator.errors import SaferouteError, SweepError
 from simulator.scenario import Scenario, load_scenario, scenario_from_mapping
@@ -93,8 +95,8 @@ class Plan:
                 yield job
 
 
-def plan_sweep(source: str | os.PathLike[str] | dict[str, Any], *, out: str | os.PathLike[str] | None = None
-               ) -> Plan:
+def plan_sweep(source: str | os.PathLike[str] | dict[str, Any], *, out: str | os.PathLike[str] | None = None,
+               confirm_large: bool = False) -> Plan:
     """Validate a sweep (file or mapping) and expand it into jobs.
 
     Parameters
@@ -103,18 +105,25 @@ def plan_sweep(source: str | os.PathLike[str] | dict[str, Any], *, out: str | os
         A sweep file, or a mapping with the same fields (relative files from the current folder).
     out
         The results folder, replacing the sweep's ``out``.
+    confirm_large
+        Allow more than :data:`simulator.limits.MAX_RUNS` runs (``--yes``; or ``confirm_large`` in the sweep).
 
     Raises
     ------
     SweepError
         One line listing every problem (sweep fields, maps, schools, scenario files, grids, names).
+    TooLargeError
+        The sweep has more runs than allowed; counted before maps are read and grids expanded.
     """
     if isinstance(source, dict):
         origin, sweep = "<sweep>", sweep_from_mapping(source, origin="<sweep>")
     else:
         origin, sweep = str(source), load_sweep(source)
+    check_runs(sweep, origin, force=confirm_large)
     found: list[str] = []
     networks = _networks(sweep, found)
+    if networks:
+        check_runs(sweep, origin, networks=len(networks), force=confirm_large)
     variants = _variants(sweep, origin, found)
     names = [v.name for v in variants]
     dup = sorted({n for n in names if names.count(n) > 1})

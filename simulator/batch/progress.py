@@ -4,11 +4,13 @@ On a terminal the bar is redrawn in place::
 
     [##########··········] 45/90 runs · 2 failed · 0:01:23 elapsed · ~0:01:40 left
 
-When stderr is not a terminal (a log file, a cluster job) the same text is
-printed as a line every :data:`LOG_EVERY_S` seconds. ``quiet`` prints only the
-start, each failed run and the end; ``silent`` prints nothing. The time left is estimated from the runs
-finished in this session (runs skipped as already done are not counted in
-the rate).
+When stderr is not a terminal (a log file, a cluster job, a pipe) the same
+text is printed as a line every :data:`LOG_EVERY_S` seconds (``every``;
+0: a line per finished run, which a program reading the pipe can wait on),
+and after the last run. ``quiet`` prints only the start, each failed run,
+notes (a cluster without workers) and the end; ``silent`` prints nothing.
+The time left is estimated from the runs finished in this session (runs
+skipped as already done are not counted in the rate).
 """
 
 from __future__ import annotations
@@ -41,22 +43,25 @@ class Progress:
         Only the start, failures and the end.
     silent
         Nothing at all (the Python API's default).
+    every
+        Seconds between plain progress lines when ``stream`` is not a terminal (0: one per finished run).
     stream
         Where to write (default stderr).
     """
 
     def __init__(self, total: int, *, done: int = 0, quiet: bool = False, silent: bool = False,
-                 stream: TextIO | None = None) -> None:
+                 every: float = LOG_EVERY_S, stream: TextIO | None = None) -> None:
         self.total = total
         self.silent = silent
         self.skipped = done
         self.done = done
         self.failed = 0
         self.quiet = quiet
+        self.every = every
         self.stream = stream if stream is not None else sys.stderr
         self.bar = not (quiet or silent) and _is_terminal(self.stream)
         self.started = time.monotonic()
-        self._drawn = 0.0
+        self._drawn = float("-inf")  # the first finished run is shown
         self._drawn_width = 0
 
     def start(self, where: str) -> None:
@@ -73,10 +78,13 @@ class Progress:
             self._line(f"batch: run failed ({label}): {error}")
         self._show()
 
-    def close(self, *, interrupted: bool = False) -> None:
-        """The last line: counts and times."""
+    def note(self, text: str) -> None:
+        """A line about the batch as a whole (printed unless silent, even when quiet)."""
+        self._line(f"batch: {text}")
+
+    def close(self, *, end: str = "finished") -> None:
+        """The last line: how the batch ended (finished, interrupted, stopped), counts and times."""
         self._clear()
-        end = "interrupted" if interrupted else "finished"
         pending = self.total - self.done - self.failed
         took = clock(time.monotonic() - self.started)
         self._write(f"batch {end}: {self.done}/{self.total} runs done, {self.failed} failed, "
@@ -103,7 +111,7 @@ class Progress:
                 self._write("\r" + text.ljust(self._drawn_width))
                 self._drawn_width = len(text)
                 self._drawn = now
-        elif not self.quiet and (now - self._drawn >= LOG_EVERY_S or last):
+        elif not self.quiet and (now - self._drawn >= self.every or last):
             self._write(f"batch: {self.text()}\n")
             self._drawn = now
 

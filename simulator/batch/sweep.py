@@ -7,6 +7,7 @@
     seeds: 30                   # seeds 1..30, or a list [1, 2, 7]
     children: 800               # optional: replaces every scenario's children
     baseline: 现状 Baseline      # optional: the reference scenario (default: the first)
+    confirm_large: false        # optional: true allows more than 20,000 runs (as --yes does)
     networks:
       - synthetic: {seed: 1}                        # the default district (variants by seed/size)
       - map: ../maps/haidian.osm.bz2                # an OSM extract...
@@ -91,6 +92,12 @@ def _folder(value: Any) -> str:
     if not isinstance(value, str | os.PathLike) or not str(value).strip():
         raise ValueError
     return str(value).strip()
+
+
+def _flag(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError
+    return value
 
 
 def _seeds(value: Any) -> tuple[int, ...]:
@@ -212,6 +219,7 @@ class Sweep(Frozen):
     ]
     children: Annotated[int, Rule("a whole number 1–100000", ge=1, le=100000)] | None = None
     baseline: Text | None = None
+    confirm_large: Annotated[bool, Rule("true or false", before=_flag)] = False
     networks: tuple[NetworkEntry, ...]
     scenarios: tuple[ScenarioEntry, ...]
 
