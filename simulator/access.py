@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simulator.crossing import Crossing
+from simulator.crossing import Crossing, formal_id
 from simulator.params import Parameters
 
 PROFILES: tuple[str, ...] = ("walk", "no_stairs", "stroller")
@@ -114,7 +114,7 @@ def route_extra_s(route_crossings: Iterable[str], crossings: Mapping[str, Crossi
 
 def twin_of(crossing_id: str) -> str | None:
     """The grade-separated crossing an informal at-grade crossing lies beneath (None if not informal)."""
-    return crossing_id.removesuffix("~grade") if crossing_id.endswith("~grade") else None
+    return formal_id(crossing_id)
 
 
 def forced_at_grade(route_crossings: Iterable[str], crossings: Mapping[str, Crossing]) -> int:

@@ -22,6 +22,29 @@ ARTERIAL_CLASSES: frozenset[str] = frozenset(
 )
 
 
+INFORMAL_SUFFIX = "~grade"
+"""Ends the id of the informal at-grade crossing beneath a footbridge or underpass."""
+
+
+def crossing_id(node: object, other: object, *, key: int = 0, loop_end: bool = False) -> str:
+    """``x{node}-{other}``: at street node ``node``, across the leg towards ``other``.
+
+    ``k{key}`` is appended for a parallel edge (``key`` > 0), ``r`` for the far
+    end of a loop (an edge from a node back to itself).
+    """
+    return f"x{node}-{other}" + (f"k{key}" if key else "") + ("r" if loop_end else "")
+
+
+def informal_id(formal: str) -> str:
+    """The id of the informal at-grade crossing beneath the grade-separated crossing ``formal``."""
+    return formal + INFORMAL_SUFFIX
+
+
+def formal_id(crossing: str) -> str | None:
+    """The grade-separated crossing an informal at-grade crossing lies beneath (None if not informal)."""
+    return crossing.removesuffix(INFORMAL_SUFFIX) if crossing.endswith(INFORMAL_SUFFIX) else None
+
+
 @dataclass(frozen=True)
 class Signal:
     """Fixed-time pedestrian signal.

@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 
+from simulator.crossing import INFORMAL_SUFFIX
 from simulator.errors import ScenarioError
 from simulator.experiment import built_site, setting_from_scenario, settings_from_scenarios
 from simulator.runs import run_many
@@ -51,7 +52,7 @@ def riskiest_crossings(crossings: pd.DataFrame, *, k: int = TARGETS) -> list[str
     """The ``k`` at-grade crossings with the most expected severe injuries (then conflicts, then use)."""
     at_grade = crossings[
         ~crossings["facility"].isin(["footbridge", "underpass"])
-        & ~crossings["crossing"].str.endswith("~grade")
+        & ~crossings["crossing"].str.endswith(INFORMAL_SUFFIX)
     ]
     ranked = (
         at_grade.groupby("crossing")[["p_severe_sum", "conflicts", "uses"]]

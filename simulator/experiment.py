@@ -14,7 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from simulator.crossing import GRADE_SEPARATED, Crossing, Signal
+from simulator.crossing import GRADE_SEPARATED, Crossing, Signal, informal_id
 from simulator.errors import NetworkError, ScenarioError
 from simulator.hazard import crossing_hazards
 from simulator.network.schools import site_from_file
@@ -181,7 +181,7 @@ def setting_from_scenario(
                 and old.facility not in GRADE_SEPARATED
                 and not old.informal
             ):
-                informal = replace(old, id=f"{cid}~grade", facility="unmarked", informal=True, signal=None)
+                informal = replace(old, id=informal_id(cid), facility="unmarked", informal=True, signal=None)
                 if informal.id not in crossings:
                     graph = add_informal_crossing(
                         graph if graph is not network.graph else graph.copy(), cid, informal.id
@@ -304,7 +304,7 @@ def _apply_parking(scenario: Scenario, crossings: dict[str, Crossing], *,
     def kerbs(change: Parking | NoParking) -> list[str]:
         if change.crossings:
             return [*change.crossings,
-                    *(f"{cid}~grade" for cid in change.crossings if f"{cid}~grade" in crossings)]
+                    *(informal_id(cid) for cid in change.crossings if informal_id(cid) in crossings)]
         assert change.zone is not None
         cx, cy = change.zone.center or school
         return [cid for cid, c in crossings.items()

@@ -19,7 +19,7 @@ from typing import Any
 
 import networkx as nx
 
-from simulator.crossing import Crossing, Signal
+from simulator.crossing import Crossing, Signal, crossing_id, informal_id
 from simulator.params import Parameters
 
 Node = Any
@@ -306,7 +306,7 @@ def node_crossings(
         out.append((crossing, cw, ccw))
         if crossing.grade_separated:
             informal = _crossing(node, leg, road, "unmarked", True, mid, settings)
-            informal = replace(informal, id=crossing.id + "~grade", informal=True)
+            informal = replace(informal, id=informal_id(crossing.id), informal=True)
             out.append((informal, cw, ccw))
     return out
 
@@ -315,7 +315,6 @@ def _crossing(node: Node, leg: Leg, road: Road, facility: str, inferred: bool, m
               settings: Settings) -> Crossing:
     """The Crossing object of one leg at one node."""
     other = road.other(leg.end)
-    suffix = (f"k{road.key}" if road.key else "") + ("r" if road.u == road.v and leg.end else "")
     lanes = lane_count(road.data)
     per_dir = (lanes, 0) if road.data.get("oneway") else (math.ceil(lanes / 2), lanes // 2)
     highway = str(road.data.get("highway") or "")
@@ -326,7 +325,7 @@ def _crossing(node: Node, leg: Leg, road: Road, facility: str, inferred: bool, m
         offset = float(zlib.crc32(str(node).encode()) % max(1, round(settings.cycle)))
         signal = Signal(cycle=settings.cycle, green=settings.walk, offset=offset)
     return Crossing(
-        id=f"x{node}-{other}{suffix}",
+        id=crossing_id(node, other, key=road.key, loop_end=bool(road.u == road.v and leg.end)),
         node=node,
         edge=(node, other, road.key),
         x=mid[0],

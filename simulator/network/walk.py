@@ -247,7 +247,7 @@ def add_informal_crossing(graph: nx.Graph, crossing_id: str, informal_id: str, *
     crossing_id
         Id of the crossing edge to double.
     informal_id
-        Crossing id of the new edge (by convention ``crossing_id + "~grade"``).
+        Crossing id of the new edge (:func:`simulator.crossing.informal_id`).
     length
         Length of the new edge, m; the existing edge's length if None.
 

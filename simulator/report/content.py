@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 from markupsafe import Markup
 
+from simulator.crossing import formal_id, informal_id
 from simulator.report.format import ci, num
 from simulator.report.results import Results
 from simulator.report.site import SiteView
@@ -222,7 +223,7 @@ def comparison_rows(results: Results, view: SiteView, stats: Mapping[str, pd.Dat
     wanted = list(base.index[:12])
     for name in results.alternatives:
         for cid in changed_crossings(view.scenarios[name]):
-            for c in (cid, f"{cid}~grade"):
+            for c in (cid, informal_id(cid)):
                 if c not in wanted and any(c in s.index and s.loc[c, "uses"] > 0 for s in stats.values()):
                     wanted.append(c)
     risk = {c: float(base.loc[c, "severe"]) if c in base.index else 0.0 for c in wanted}
@@ -243,7 +244,7 @@ def comparison_rows(results: Results, view: SiteView, stats: Mapping[str, pd.Dat
             })
         rows.append({"id": cid, "road": road_name(str(first["road"]), lang),
                      "facility": facility_name(str(first["facility"]), lang),
-                     "informal": cid.endswith("~grade"), "cells": cells})
+                     "informal": formal_id(cid) is not None, "cells": cells})
     return rows
 
 
