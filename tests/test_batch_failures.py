@@ -21,7 +21,10 @@ from simulator.cli import main
 
 SMALL = {"synthetic": {"superblocks": [1, 1], "compounds_per_block": 1}, "name": "small"}
 DEFAULT = {"synthetic": {"seed": 1}, "name": "default"}
-SEEDS = 40  # tiny runs: enough that the batch is still running when the test kills a worker
+SEEDS = 40
+KILL_CHILDREN = 400
+"""Children per run when a worker is killed: the 37 runs left after the third keep both workers busy
+for seconds, so the kill reaches a running batch even when a loaded machine is slow to wake the test."""
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +71,7 @@ def test_a_killed_worker_fails_its_runs_and_the_batch_goes_on(tmp_path: Path) ->
     import psutil
 
     sweep = write_sweep(tmp_path / "sweep.yaml", {
-        "out": str(tmp_path / "out"), "seeds": SEEDS, "children": 5, "networks": [SMALL],
+        "out": str(tmp_path / "out"), "seeds": SEEDS, "children": KILL_CHILDREN, "networks": [SMALL],
         "scenarios": [str(SCENARIOS / "baseline.yaml")]})
     proc, err = start_saferoute("batch", str(sweep), "--workers", "2", "--progress-every", "0", cwd=tmp_path)
     try:
