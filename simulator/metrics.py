@@ -2,7 +2,9 @@
 
 Risk in a party: an impact hurts one child, so an event's expected injury
 probability is shared equally among the party's children (expected casualties
-are preserved). Every summary figure carries its unit in its name.
+are preserved). Every summary figure carries its unit in its name; its
+label, unit, decimals and definition are in :mod:`simulator.metric`. Rows
+are built as named records (:class:`Event`, :class:`Trip`, dicts by name).
 
 Trips that must avoid stairs (a child who cannot use stairs, or a stroller in
 the party: see :mod:`simulator.access`) get their own figures; each is 0.0
@@ -13,12 +15,13 @@ distance (:mod:`simulator.sight`) is reported per event and per crossing.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 import pandas as pd
 
 from simulator.access import forced_at_grade, route_extra_s
+from simulator.metric import METRICS
 from simulator.params import Parameters, clock_text
 from simulator.sight import design_sight, kerb_sight, reported_sight
 
@@ -28,31 +31,69 @@ if TYPE_CHECKING:
 UNSAFE_MODES = frozenset({"inattentive", "impatient", "staged", "red"})
 ASSISTED_MODES = frozenset({"green", "guard", "footbridge", "underpass"})
 
-SUMMARY_FIELDS: dict[str, str] = {
-    "children": "children simulated (count)",
-    "severe_per_100k_trips": "expected severe (AIS 4+) injuries per 100,000 trips",
-    "deaths_per_100k_trips": "expected deaths per 100,000 trips",
-    "conflicts_per_100_trips": "conflicts (TTC < 1.5 s, DRAC > 3.4 m/s², PET < 1 s) per 100 trips",
-    "unassisted_arterial_per_trip": "at-grade arterial crossings without signal or guard, per trip",
-    "in_road_per_trip_s": "time in the carriageway per trip (s)",
-    "wait_per_trip_s": "time waiting at kerbs per trip (s)",
-    "wait_p95_s": "95th percentile of the wait at one crossing (s)",
-    "trip_time_mean_s": "mean door-to-gate trip time (s)",
-    "detour_mean_m": "mean walk beyond the shortest route (m)",
-    "late_pct": "children arriving after their bell (%)",
-    "unsafe_crossings_pct": "crossings made inattentive, impatient, two-stage without refuge or on red (%)",
-    "no_stairs_trips_pct": "trips that must avoid stairs: a child who cannot use stairs or a stroller (%)",
-    "no_stairs_extra_m": "extra walk of trips that must avoid stairs, beyond their route with stairs (m)",
-    "forced_at_grade_per_no_stairs_trip": (
-        "forced at-grade crossings (under a stairs-only bridge) per trip avoiding stairs"),
-    "severe_per_100k_no_stairs_trips": "expected severe (AIS 4+) injuries per 100,000 trips avoiding stairs",
-    "short_sight_crossings_pct": "crossings made where parked cars cut the sight below stopping distance (%)",
-}
+SUMMARY_FIELDS: dict[str, str] = {key: m.definition.en for key, m in METRICS.items()}
+"""Every per-run figure (:data:`simulator.metric.METRICS`) with its definition, in table order."""
+
+
+class Event(NamedTuple):
+    """One party's crossing: a row of the event table."""
+
+    party: int
+    children: int
+    crossing: str
+    facility: str
+    highway: str
+    arterial: bool
+    guarded: bool
+    mode: str  # how the party crossed: green, red, guard, impatient ...
+    clock: str  # HH:MM:SS of the arrival at the kerb
+    arrive_s: float
+    wait_s: float
+    in_road_s: float
+    lag_s: float
+    conflicts: float  # expected count (an inattentive branch is blended in)
+    min_ttc_s: float
+    min_pet_s: float
+    max_drac_ms2: float
+    p_impact: float  # probabilities for the whole party
+    p_death: float
+    p_severe: float
+    sight_m: float
+    short_sight: bool  # parked cars cut the sight below the stopping distance
+
+
+class Trip(NamedTuple):
+    """One child's trip: a row of the trip table (its crossings' sums are joined to it)."""
+
+    child: int
+    party: int
+    home: str
+    age: int  # years
+    escorted: bool
+    educated: bool
+    speed_ms: float  # m/s
+    depart_s: float
+    arrive_s: float
+    trip_s: float
+    free_walk_s: float
+    route_m: float
+    detour_m: float
+    route: str  # compliant, shortcut or recommended
+    late: bool  # after the bell or not arrived
+
+
+class StepFree(NamedTuple):
+    """One child's needs on the way: the last columns of the trip table."""
+
+    profile: str
+    step_free: bool  # the party must avoid stairs
+    forced_at_grade: int
+    step_free_extra_m: float
 
 
 def event_table(model: SchoolRouteModel) -> pd.DataFrame:
     """One row per party per crossing."""
-    rows = []
+    rows: list[Event] = []
     t0 = model.setting.period_start
     traffic = model.setting.traffic
     sights: dict[tuple[str, bool], tuple[float, bool]] = {}
@@ -65,58 +106,14 @@ def event_table(model: SchoolRouteModel) -> pd.DataFrame:
             if (cid, cleared) not in sights:
                 sights[(cid, cleared)] = reported_sight(c, model.params, cleared=cleared)
             sight_m, short = sights[(cid, cleared)]
-            rows.append(
-                (
-                    number,
-                    party.size,
-                    cid,
-                    c.facility,
-                    c.highway,
-                    c.arterial,
-                    guarded,
-                    o.mode,
-                    clock_text(t0 + o.arrive),
-                    o.arrive,
-                    o.wait,
-                    o.in_road,
-                    o.lag,
-                    e.conflicts,
-                    e.min_ttc,
-                    e.min_pet,
-                    e.max_drac,
-                    e.p_impact,
-                    e.p_death,
-                    e.p_severe,
-                    sight_m,
-                    short,
-                )
-            )
-    cols = [
-        "party",
-        "children",
-        "crossing",
-        "facility",
-        "highway",
-        "arterial",
-        "guarded",
-        "mode",
-        "clock",
-        "arrive_s",
-        "wait_s",
-        "in_road_s",
-        "lag_s",
-        "conflicts",
-        "min_ttc_s",
-        "min_pet_s",
-        "max_drac_ms2",
-        "p_impact",
-        "p_death",
-        "p_severe",
-        "sight_m",
-        "short_sight",
-    ]
-    return pd.DataFrame(rows, columns=cols)
-
+            rows.append(Event(
+                party=number, children=party.size, crossing=cid, facility=c.facility, highway=c.highway,
+                arterial=c.arterial, guarded=guarded, mode=o.mode, clock=clock_text(t0 + o.arrive),
+                arrive_s=o.arrive, wait_s=o.wait, in_road_s=o.in_road, lag_s=o.lag, conflicts=e.conflicts,
+                min_ttc_s=e.min_ttc, min_pet_s=e.min_pet, max_drac_ms2=e.max_drac, p_impact=e.p_impact,
+                p_death=e.p_death, p_severe=e.p_severe, sight_m=sight_m, short_sight=short,
+            ))
+    return pd.DataFrame(rows, columns=Event._fields)
 
 
 def trip_table(model: SchoolRouteModel, events: pd.DataFrame) -> pd.DataFrame:
@@ -139,9 +136,9 @@ def trip_table(model: SchoolRouteModel, events: pd.DataFrame) -> pd.DataFrame:
             p_severe=("severe_share", "sum"),
         )
     )
-    rows = []
+    rows: list[Trip] = []
+    needs: list[StepFree] = []
     crossings = s.network.crossings
-    extra: dict[str, list] = {"profile": [], "step_free": [], "forced_at_grade": [], "step_free_extra_m": []}
     for number, party in enumerate(model.parties):
         r = party.route
         choice = s.routes[party.members[0].home]
@@ -150,49 +147,16 @@ def trip_table(model: SchoolRouteModel, events: pd.DataFrame) -> pd.DataFrame:
         arrive = party.arrived if party.arrived is not None else math.nan
         forced = forced_at_grade(r.crossings, crossings) if party.step_free else 0
         for child in party.members:
-            extra["profile"].append(child.profile)
-            extra["step_free"].append(party.step_free)
-            extra["forced_at_grade"].append(forced)
-            extra["step_free_extra_m"].append(r.length - party.usual_route.length)
-            rows.append(
-                (
-                    child.index,
-                    number,
-                    child.home,
-                    child.age,
-                    child.escorted,
-                    child.educated,
-                    party.speed,
-                    party.depart,
-                    arrive,
-                    arrive - party.depart,
-                    free,
-                    r.length,
-                    r.length - choice.shortest_length,
-                    _route_kind(r, choice),
-                    not (arrive <= s.bell_for(child.age)),
-                )
-            )
-    trips = pd.DataFrame(
-        rows,
-        columns=[
-            "child",
-            "party",
-            "home",
-            "age",
-            "escorted",
-            "educated",
-            "speed_ms",
-            "depart_s",
-            "arrive_s",
-            "trip_s",
-            "free_walk_s",
-            "route_m",
-            "detour_m",
-            "route",
-            "late",
-        ],
-    )
+            needs.append(StepFree(profile=child.profile, step_free=party.step_free, forced_at_grade=forced,
+                                  step_free_extra_m=r.length - party.usual_route.length))
+            rows.append(Trip(
+                child=child.index, party=number, home=child.home, age=child.age, escorted=child.escorted,
+                educated=child.educated, speed_ms=party.speed, depart_s=party.depart, arrive_s=arrive,
+                trip_s=arrive - party.depart, free_walk_s=free, route_m=r.length,
+                detour_m=r.length - choice.shortest_length, route=_route_kind(r, choice),
+                late=not (arrive <= s.bell_for(child.age)),
+            ))
+    trips = pd.DataFrame(rows, columns=Trip._fields)
     trips = trips.join(per_party, on="party")
     fill = {
         "crossings": 0,
@@ -205,8 +169,8 @@ def trip_table(model: SchoolRouteModel, events: pd.DataFrame) -> pd.DataFrame:
     }
     # conflicts stay fractional: an event's count is an expected value (blended inattentive branch)
     trips = trips.fillna(fill).astype({"crossings": int, "unassisted_arterial": int})
-    for name, values in extra.items():
-        trips[name] = values
+    for name, column in pd.DataFrame(needs, columns=StepFree._fields).items():
+        trips[name] = column.to_numpy()
     return trips.astype({"step_free": bool, "forced_at_grade": int, "step_free_extra_m": float})
 
 
@@ -306,14 +270,14 @@ def _kerbside(c, params: Parameters) -> dict[str, object]:
 
 
 def run_summary(trips: pd.DataFrame, events: pd.DataFrame) -> dict[str, float]:
-    """The per-run figures of :data:`SUMMARY_FIELDS`."""
+    """The per-run figures of :data:`simulator.metric.METRICS`, in its order."""
     n = len(trips)
     w = np.repeat(events["wait_s"].to_numpy(), events["children"].to_numpy()) if len(events) else np.zeros(1)
     crossings = max(int(events["children"].sum()), 1) if len(events) else 1
     unsafe = float((events["children"] * events["mode"].isin(UNSAFE_MODES)).sum()) if len(events) else 0.0
     short = (float((events["children"] * events["short_sight"]).sum())
              if len(events) and "short_sight" in events else 0.0)
-    return {
+    figures = {
         "children": float(n),
         "severe_per_100k_trips": 1e5 * float(trips["p_severe"].sum()) / n,
         "deaths_per_100k_trips": 1e5 * float(trips["p_death"].sum()) / n,
@@ -329,6 +293,7 @@ def run_summary(trips: pd.DataFrame, events: pd.DataFrame) -> dict[str, float]:
         **_step_free_summary(trips),
         "short_sight_crossings_pct": 100.0 * short / crossings,
     }
+    return {key: figures[key] for key in METRICS}
 
 
 def _step_free_summary(trips: pd.DataFrame) -> dict[str, float]:

@@ -9,6 +9,7 @@ import yaml
 from report_support import REPO, workspace
 
 from simulator.experiment import settings_from_files
+from simulator.metric import METRICS
 from simulator.report.build import make_report
 from simulator.report.html import render_html
 from simulator.results import write_results
@@ -44,5 +45,5 @@ def test_hot_spots_are_the_short_sight_crossings_of_the_results() -> None:
 
 def test_step_free_figures_are_in_the_comparison() -> None:
     page = render_html(make_report(_results(), lang="en"))
-    assert "forced to cross at grade under a bridge" in page
-    assert "crossings where parked cars cut the sight below stopping distance" in page
+    for key in ("forced_at_grade_per_no_stairs_trip", "short_sight_crossings_pct"):
+        assert METRICS[key].label("en") in page

@@ -8,6 +8,10 @@ from pathlib import Path
 
 from simulator.cli.common import number, whole
 from simulator.cli.runs import site_override
+from simulator.metric import METRICS
+
+RISK = "severe_per_100k_trips"
+"""The figure every recommendation's risk change is in."""
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -63,6 +67,7 @@ def _guards(args: argparse.Namespace) -> int:
 
     ev = _evaluator(args)
     picks, table = recommend_guards(ev, staff=args.staff, hours=args.hours, staff_type=args.staff_type)
+    nd = METRICS[RISK].decimals
     print(
         f"护学岗 guard posts for {ev.site.school.name}: {len(picks)} of {args.staff} "
         f"(greedy, each step verified with {len(ev.seeds)} paired seeds)"
@@ -73,8 +78,9 @@ def _guards(args: argparse.Namespace) -> int:
     )
     for k, p in enumerate(picks, 1):
         print(
-            f"{k:>2} {p.crossing:<14} {p.hours:<12} {p.change:+8.2f} [{p.ci_low:+.2f}, {p.ci_high:+.2f}]"
-            f"{'':<6} {p.cumulative:>+10.2f} {p.per_staff_hour:>11.2f}  {p.road}"
+            f"{k:>2} {p.crossing:<14} {p.hours:<12} {p.change:+8.{nd}f} "
+            f"[{p.ci_low:+.{nd}f}, {p.ci_high:+.{nd}f}]"
+            f"{'':<6} {p.cumulative:>+10.{nd}f} {p.per_staff_hour:>11.2f}  {p.road}"
         )
     if len(picks) < args.staff:
         print(f"no further post lowered the risk measurably: {args.staff - len(picks)} guard(s) not placed")
@@ -99,7 +105,8 @@ def _routes(args: argparse.Namespace) -> int:
         f"route (at most +{100 * args.max_detour:.0f}% walking); {100 * args.compliance:.0f}% follow it:"
     )
     for row in advice.changes.itertuples():
-        print(f"  {row.metric:<30} {row.diff:+9.3f} [{row.ci_low:+.3f}, {row.ci_high:+.3f}]")
+        label, nd = METRICS[row.metric].short, METRICS[row.metric].decimals
+        print(f"  {label:<26} {row.diff:+9.{nd}f} [{row.ci_low:+.{nd}f}, {row.ci_high:+.{nd}f}]")
     out = _out(args, "routes")
     advice.table.to_csv(out / "routes.csv", index=False)
     advice.changes.to_csv(out / "changes.csv", index=False)
@@ -122,6 +129,7 @@ def _measures(args: argparse.Namespace) -> int:
 
     ev = _evaluator(args)
     singles, sets = recommend_measures(ev, budget=args.budget)
+    nd, wd = METRICS[RISK].decimals, METRICS["wait_per_trip_s"].decimals
     print(
         f"measures for {ev.site.school.name}, ranked by risk reduction per 10k CNY "
         f"(severe injuries per 100k trips; paired, {len(ev.seeds)} seeds):"
@@ -129,14 +137,14 @@ def _measures(args: argparse.Namespace) -> int:
     for r in singles.itertuples():
         note = "" if r.significant else "  (within noise)"
         print(
-            f"  {r.measure:<34} cost {r.cost:>7.2f}  change {r.risk_change:+7.2f} "
-            f"[{r.risk_ci_low:+.2f}, {r.risk_ci_high:+.2f}]  wait {r.wait_change_s:+6.1f} s{note}"
+            f"  {r.measure:<34} cost {r.cost:>7.2f}  change {r.risk_change:+7.{nd}f} "
+            f"[{r.risk_ci_low:+.{nd}f}, {r.risk_ci_high:+.{nd}f}]  wait {r.wait_change_s:+6.{wd}f} s{note}"
         )
     if len(sets):
         best = sets.iloc[0]
         print(
             f"best set within {args.budget:g}: {best['measures']} (cost {best['cost']:.2f}, change "
-            f"{best['risk_change']:+.2f} [{best['risk_ci_low']:+.2f}, {best['risk_ci_high']:+.2f}])"
+            f"{best['risk_change']:+.{nd}f} [{best['risk_ci_low']:+.{nd}f}, {best['risk_ci_high']:+.{nd}f}])"
         )
     else:
         print(f"no affordable set lowered the risk within {args.budget:g}")

@@ -11,21 +11,17 @@ from typing import Any
 
 from simulator.cli.common import whole
 from simulator.limits import MAX_RUNS, MAX_SEEDS, check_count, check_workers, machine_cores
+from simulator.metric import METRICS
 
-HEADLINE = (
-    ("severe_per_100k_trips", "severe/100k trips", 2),
-    ("conflicts_per_100_trips", "conflicts/100 trips", 1),
-    ("wait_per_trip_s", "wait/trip s", 1),
-    ("wait_p95_s", "p95 wait s", 1),
-    ("late_pct", "late %", 1),
-    ("unassisted_arterial_per_trip", "unassisted arterial/trip", 3),
-)
-WHEN_PRESENT = (
-    # (figure, label, decimals, shown when this figure is above 0 in any scenario)
-    ("forced_at_grade_per_no_stairs_trip", "forced at grade/no-stairs", 3, "no_stairs_trips_pct"),
-    ("short_sight_crossings_pct", "short-sight crossings %", 1, "short_sight_crossings_pct"),
-)
-"""Lines added to the table only where they say something: children who cannot use stairs, parking."""
+HEADLINE = ("severe_per_100k_trips", "conflicts_per_100_trips", "wait_per_trip_s", "wait_p95_s", "late_pct",
+            "unassisted_arterial_per_trip")
+"""The figures of the comparison table (each line: the figure's short label and decimals)."""
+WHEN_PRESENT = {
+    "forced_at_grade_per_no_stairs_trip": "no_stairs_trips_pct",
+    "short_sight_crossings_pct": "short_sight_crossings_pct",
+}
+"""Figures added to the table only where they say something (children who cannot use stairs, parked cars):
+each is shown when the figure it maps to is above 0 in any scenario."""
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -150,11 +146,12 @@ def format_comparison(summary, diffs) -> str:
     """A plain-text table: each scenario's figures (mean [95% CI]) and the change from the baseline."""
     lines = ["Scenario means over seeds, [95% CI]; change vs baseline (paired, common random numbers)"]
     present = summary.groupby("metric")["mean"].max()
-    shown = [*HEADLINE, *((key, label, nd) for key, label, nd, when in WHEN_PRESENT
+    shown = [*HEADLINE, *(key for key, when in WHEN_PRESENT.items()
                           if key in present.index and present.get(when, 0.0) > 0)]
     for name in dict.fromkeys(summary["scenario"]):
         lines.append(f"\n{name}")
-        for key, label, nd in shown:
+        for key in shown:
+            label, nd = METRICS[key].short, METRICS[key].decimals
             row = summary[(summary["scenario"] == name) & (summary["metric"] == key)].iloc[0]
             text = f"  {label:<26} {row['mean']:>9.{nd}f} [{row['ci_low']:.{nd}f}, {row['ci_high']:.{nd}f}]"
             d = diffs[(diffs["scenario"] == name) & (diffs["metric"] == key)] if len(diffs) else diffs

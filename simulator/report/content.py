@@ -15,6 +15,7 @@ import pandas as pd
 from markupsafe import Markup
 
 from simulator.crossing import formal_id, informal_id
+from simulator.metric import METRICS
 from simulator.report.format import ci, num
 from simulator.report.results import Results
 from simulator.report.site import SiteView
@@ -29,22 +30,20 @@ from simulator.report.tables import (
     summary_value,
     trip_figures,
 )
-from simulator.report.texts import METRICS, WORDS, facility_name, highway_name, road_name, scenario_label
+from simulator.report.texts import (
+    CHANGE_COLUMNS,
+    WORDS,
+    facility_name,
+    highway_name,
+    road_name,
+    scenario_label,
+)
 
 TOP_SUMMARY = 5
 TOP_TABLE = 20
 COMPARE_ROWS = 25
 PER_1000 = 1000.0
 NOISE_MARK = Markup('<span class="dag">†</span>')
-# (metric, decimals) of the change table in the summary
-CHANGES = (("severe_per_100k_trips", 2), ("conflicts_per_100_trips", 2), ("wait_per_trip_s", 1),
-           ("trip_time_mean_s", 1), ("late_pct", 2))
-DECIMALS = {"children": 0, "severe_per_100k_trips": 2, "deaths_per_100k_trips": 2,
-            "conflicts_per_100_trips": 2, "unassisted_arterial_per_trip": 3, "in_road_per_trip_s": 1,
-            "wait_per_trip_s": 1, "wait_p95_s": 1, "trip_time_mean_s": 1, "detour_mean_m": 1,
-            "late_pct": 2, "unsafe_crossings_pct": 2, "no_stairs_trips_pct": 2, "no_stairs_extra_m": 1,
-            "forced_at_grade_per_no_stairs_trip": 3, "severe_per_100k_no_stairs_trips": 2,
-            "short_sight_crossings_pct": 2}
 
 
 @dataclass(frozen=True)
@@ -62,20 +61,20 @@ def scenario_codes(results: Results, lang: str) -> Codes:
 
 
 def summary_cell(results: Results, scenario: str, metric: str, *, with_ci: bool = True) -> Markup:
-    """A ``summary.csv`` figure, mean [95% CI]."""
+    """A ``summary.csv`` figure, mean [95% CI], with the figure's decimals."""
     row = summary_value(results, scenario, metric)
-    d = DECIMALS[metric]
+    d = METRICS[metric].decimals
     keys: dict[str, Any] = {"src": "summary.csv", "scenario": scenario, "metric": metric}
     if not with_ci:
         return num(row["mean"], d, col="mean", **keys)
     return ci(row["mean"], row["ci_low"], row["ci_high"], d, col="mean", **keys)
 
 
-def change_cell(results: Results, scenario: str, metric: str, decimals: int) -> dict[str, Any]:
-    """A ``differences.csv`` change, diff [95% CI], and whether it is within noise."""
+def change_cell(results: Results, scenario: str, metric: str) -> dict[str, Any]:
+    """A ``differences.csv`` change, diff [95% CI] (the figure's decimals), and whether it is within noise."""
     row = difference(results, scenario, metric)
     noise = not bool(row["significant"])
-    html = ci(row["diff"], row["ci_low"], row["ci_high"], decimals, sign=True, col="diff",
+    html = ci(row["diff"], row["ci_low"], row["ci_high"], METRICS[metric].decimals, sign=True, col="diff",
               mark=NOISE_MARK if noise else "", src="differences.csv", scenario=scenario, metric=metric)
     return {"html": html, "noise": noise}
 
@@ -153,7 +152,7 @@ def measure_rows(results: Results, found: list[Measure], codes: Codes, lang: str
         rows.append({
             "code": codes.code[name],
             "name": scenario_label(name, lang),
-            "changes": {metric: change_cell(results, name, metric, d) for metric, d in CHANGES},
+            "changes": {metric: change_cell(results, name, metric) for metric in CHANGE_COLUMNS.values()},
             "staff_hours": num(m.staff_hours, 1, derived="staff_hours", scenario=name) if m.staff_hours
             else w["none"],
             "per_staff_hour": num(m.per_staff_hour, 3, derived="per_staff_hour", scenario=name)
@@ -184,7 +183,8 @@ def findings(best: Best, codes: Codes, lang: str) -> list[Markup]:
                           else "None of the measures lowered the expected severe-injury risk."))
         return out
     m = best.overall
-    value = num(m.reduction, 2, derived="reduction", scenario=m.scenario)
+    severe = METRICS["severe_per_100k_trips"]
+    value = num(m.reduction, severe.decimals, derived="reduction", scenario=m.scenario)
     out.append(Markup(f"降低风险最多的是 <b>{name(m)}</b>：每10万人次预期重伤减少 {value}{noise(m)}。" if zh
                       else f"The largest risk reduction: <b>{name(m)}</b>, {value} fewer expected severe "
                            f"injuries per 100,000 trips{noise(m)}."))
@@ -255,9 +255,9 @@ def all_stats(results: Results) -> dict[str, pd.DataFrame]:
 
 def metric_rows(results: Results, lang: str) -> list[dict[str, Any]]:
     """Every summary figure of every scenario (rows: figures; cells: mean and CI)."""
-    return [{"label": METRICS[lang][metric],
-             "cells": [summary_cell(results, name, metric) for name in results.scenarios]}
-            for metric in DECIMALS]
+    return [{"label": m.label(lang),
+             "cells": [summary_cell(results, name, m.key) for name in results.scenarios]}
+            for m in METRICS.values()]
 
 
 def best_of(results: Results, view: SiteView) -> tuple[list[Measure], Best]:

@@ -16,17 +16,19 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from simulator.figures import figure_style
+from simulator.metric import METRICS
 from simulator.report.results import Results
 from simulator.report.tables import difference, summary_value
 from simulator.report.texts import FIGURE
 
 WIDTH_IN = 7.3
 EFFECTS = (
-    ("severe_per_100k_trips", "d_severe", "safer"),
-    ("conflicts_per_100_trips", "d_conflicts", "safer"),
-    ("wait_per_trip_s", "d_wait", "faster"),
-    ("late_pct", "d_late", "faster"),
+    ("severe_per_100k_trips", "safer"),
+    ("conflicts_per_100_trips", "safer"),
+    ("wait_per_trip_s", "faster"),
+    ("late_pct", "faster"),
 )
+"""The figures of the effects chart, each with the word of its better side (lower is better)."""
 SAFER, WORSE, NOISE = "#1a9850", "#d73027", "#9a9a9a"
 
 
@@ -57,21 +59,23 @@ def effects_chart(results: Results, labels: Mapping[str, str], *, lang: str) -> 
         FigureCanvasAgg(fig)
         axes = fig.subplots(2, 2, sharey=True)
         y = np.arange(len(names))[::-1]
-        for ax, (metric, title, direction) in zip(axes.flat, EFFECTS, strict=True):
+        for ax, (key, better) in zip(axes.flat, EFFECTS, strict=True):
+            metric = METRICS[key]
             for yi, name in zip(y, names, strict=True):
-                row = difference(results, name, metric)
+                row = difference(results, name, key)
                 d, lo, hi = float(row["diff"]), float(row["ci_low"]), float(row["ci_high"])
-                colour = NOISE if not bool(row["significant"]) else (SAFER if d < 0 else WORSE)
+                improved = metric.direction.improved(d)
+                colour = NOISE if not bool(row["significant"]) else (SAFER if improved else WORSE)
                 if np.isfinite(lo) and np.isfinite(hi):
                     ax.plot([lo, hi], [yi, yi], color=colour, lw=2, solid_capstyle="butt")
                 face = colour if bool(row["significant"]) else "white"
                 ax.plot([d], [yi], marker="o", ms=6, color=colour, mfc=face, mew=1.5)
             ax.axvline(0, color="#333333", lw=0.8)
-            ax.set_xlabel(f[title], fontsize=8)
+            ax.set_xlabel(metric.change_label(lang), fontsize=8)
             ax.tick_params(labelsize=7)
             ax.grid(axis="x", color="#e5e5e5", lw=0.6)
             ax.set_axisbelow(True)
-            ax.text(0.01, 1.01, f[direction], transform=ax.transAxes, fontsize=7, color="#555555",
+            ax.text(0.01, 1.01, f[better], transform=ax.transAxes, fontsize=7, color="#555555",
                     va="bottom")
         axes[0, 0].set_yticks(y, [labels[n] for n in names], fontsize=7)
         axes[1, 0].set_yticks(y, [labels[n] for n in names], fontsize=7)
@@ -96,7 +100,7 @@ def delay_chart(results: Results, labels: Mapping[str, str], *, lang: str) -> Fi
         _boxes(axes[0], [g["trip_s"].to_numpy() / 60.0 for g in groups], y)
         axes[0].set_xlabel(f["trip_min"], fontsize=8)
         _boxes(axes[1], [g["wait_s"].to_numpy() for g in groups], y)
-        axes[1].set_xlabel(f["wait_s"], fontsize=8)
+        axes[1].set_xlabel(METRICS["wait_per_trip_s"].label(lang), fontsize=8)
         rows = [summary_value(results, n, "late_pct") for n in names]
         means = np.array([float(r["mean"]) for r in rows])
         lo = np.array([float(r["ci_low"]) for r in rows])
@@ -105,7 +109,7 @@ def delay_chart(results: Results, labels: Mapping[str, str], *, lang: str) -> Fi
         ok = np.isfinite(lo) & np.isfinite(hi)
         axes[2].errorbar(means[ok], y[ok], xerr=[means[ok] - np.maximum(lo[ok], 0), hi[ok] - means[ok]],
                          fmt="none", ecolor="#333333", elinewidth=1, capsize=2)
-        axes[2].set_xlabel(f["late"], fontsize=8)
+        axes[2].set_xlabel(METRICS["late_pct"].label(lang), fontsize=8)
         axes[2].set_xlim(left=0)
         axes[0].set_yticks(y, [labels[n] for n in names], fontsize=7)
         for ax in axes:

@@ -3,10 +3,14 @@
 The text of each language is one block: ``## `` starts a heading, a blank line
 ends a paragraph, and the lines of a paragraph are joined (without a space in
 Chinese, with one in English). ``{seeds}``, ``{children}`` and ``{unsourced}``
-are filled in by the report.
+are filled in by the report. The definitions of the run figures come from
+:mod:`simulator.metric`.
 """
 
 from __future__ import annotations
+
+from simulator.metric import LANGS, METRICS
+from simulator.report.texts import capitalised
 
 _ZH = """
 ## 模型
@@ -154,4 +158,18 @@ def methods(lang: str) -> list[tuple[str, list[str]]]:
     return sections
 
 
-METHODS = {"zh": methods("zh"), "en": methods("en")}
+def definitions(lang: str) -> tuple[str, list[str]]:
+    """The section defining every run figure (from :mod:`simulator.metric`): one paragraph each."""
+    if lang == "zh":
+        return "各项指标的定义", [f"{m.label('zh')}：{m.definition.zh}" for m in METRICS.values()]
+    return "What each figure is", [f"{capitalised(m.label('en'))}. {m.definition.en}"
+                                   for m in METRICS.values()]
+
+
+def _with_definitions(lang: str) -> list[tuple[str, list[str]]]:
+    """The methods, the figures' definitions before the last section (which leads to the parameter table)."""
+    sections = methods(lang)
+    return [*sections[:-1], definitions(lang), sections[-1]]
+
+
+METHODS = {lang: _with_definitions(lang) for lang in LANGS}

@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 
 from simulator.errors import ResultsError
+from simulator.metric import METRICS
 
 KINDS = ("guards", "routes", "measures")
 FILES = {"guards": ("guards.csv",), "routes": ("routes.csv", "changes.csv"),
@@ -61,9 +62,11 @@ def recommendation_context(folder: Path, lang: str) -> dict[str, Any]:
     """Rows and sentences for the template's recommendations section."""
     recs = load_recommendations(folder)
     zh = lang == "zh"
+    nd = METRICS["severe_per_100k_trips"].decimals  # every risk change is in severe injuries per 100k trips
+    wd = METRICS["wait_per_trip_s"].decimals
     guards = [
-        {"crossing": r.crossing, "road": r.road, "hours": r.hours, "change": f"{r.change:+.2f}",
-         "ci": f"[{r.ci_low:+.2f}, {r.ci_high:+.2f}]", "cumulative": f"{r.cumulative:+.2f}",
+        {"crossing": r.crossing, "road": r.road, "hours": r.hours, "change": f"{r.change:+.{nd}f}",
+         "ci": f"[{r.ci_low:+.{nd}f}, {r.ci_high:+.{nd}f}]", "cumulative": f"{r.cumulative:+.{nd}f}",
          "per_hour": f"{r.per_staff_hour:.2f}"}
         for r in recs.get("guards", {}).get("guards.csv", pd.DataFrame()).itertuples()
     ]
@@ -74,11 +77,11 @@ def recommendation_context(folder: Path, lang: str) -> dict[str, Any]:
         risk = changes[changes["metric"] == "severe_per_100k_trips"]
         routes = {"share": f"{100 * share:.1f}",
                   "max_detour": f"{table['detour_pct'].max():.1f}" if len(table) else "0.0",
-                  "risk": (f"{risk['diff'].iloc[0]:+.2f} [{risk['ci_low'].iloc[0]:+.2f}, "
-                           f"{risk['ci_high'].iloc[0]:+.2f}]") if len(risk) else "—"}
+                  "risk": (f"{risk['diff'].iloc[0]:+.{nd}f} [{risk['ci_low'].iloc[0]:+.{nd}f}, "
+                           f"{risk['ci_high'].iloc[0]:+.{nd}f}]") if len(risk) else "—"}
     measures = [
-        {"measure": r.measure, "cost": f"{r.cost:.2f}", "risk": f"{r.risk_change:+.2f}",
-         "ci": f"[{r.risk_ci_low:+.2f}, {r.risk_ci_high:+.2f}]", "wait": f"{r.wait_change_s:+.1f}",
+        {"measure": r.measure, "cost": f"{r.cost:.2f}", "risk": f"{r.risk_change:+.{nd}f}",
+         "ci": f"[{r.risk_ci_low:+.{nd}f}, {r.risk_ci_high:+.{nd}f}]", "wait": f"{r.wait_change_s:+.{wd}f}",
          "ratio": f"{r.risk_reduction_per_cost:.3f}"}
         for r in recs.get("measures", {}).get("measures.csv", pd.DataFrame()).itertuples()
     ][:12]
@@ -86,10 +89,10 @@ def recommendation_context(folder: Path, lang: str) -> dict[str, Any]:
     combos = recs.get("measures", {}).get("combinations.csv", pd.DataFrame())
     if len(combos):
         c = combos.iloc[0]
-        best = (f"{c['measures']}（{c['cost']:.2f} 万元）：{c['risk_change']:+.2f} "
-                f"[{c['risk_ci_low']:+.2f}, {c['risk_ci_high']:+.2f}]" if zh else
-                f"{c['measures']} (cost {c['cost']:.2f} × 10k CNY): {c['risk_change']:+.2f} "
-                f"[{c['risk_ci_low']:+.2f}, {c['risk_ci_high']:+.2f}]")
+        best = (f"{c['measures']}（{c['cost']:.2f} 万元）：{c['risk_change']:+.{nd}f} "
+                f"[{c['risk_ci_low']:+.{nd}f}, {c['risk_ci_high']:+.{nd}f}]" if zh else
+                f"{c['measures']} (cost {c['cost']:.2f} × 10k CNY): {c['risk_change']:+.{nd}f} "
+                f"[{c['risk_ci_low']:+.{nd}f}, {c['risk_ci_high']:+.{nd}f}]")
     missing = [k for k in KINDS if k not in recs]
     how = [f"saferoute recommend {k} ... --out {folder / f'recommend-{k}'}" for k in missing]
     return {"guards": guards, "routes": routes, "measures": measures, "best": best, "how": how}

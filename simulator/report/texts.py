@@ -1,5 +1,7 @@
 """The report's words in 简体中文 (default) and English: labels, headings, units, sentences.
 
+The run figures' labels come from :mod:`simulator.metric` (the one registry).
+
 Long explanations (the methods section) are in :mod:`simulator.report.prose`.
 Sentences with numbers are templates filled by :mod:`simulator.report.content`
 with already-formatted numbers.
@@ -9,7 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-LANGS = ("zh", "en")
+from simulator import metric
+
+LANGS = metric.LANGS
 
 SECTIONS: dict[str, dict[str, str]] = {
     "zh": {
@@ -58,48 +62,11 @@ HIGHWAY: dict[str, dict[str, str]] = {
     "en": {},
 }
 
-METRICS: dict[str, dict[str, str]] = {
-    "zh": {
-        "children": "模拟儿童数（人）",
-        "severe_per_100k_trips": "预期重伤（AIS 4+，每10万人次）",
-        "deaths_per_100k_trips": "预期死亡（每10万人次）",
-        "conflicts_per_100_trips": "交通冲突（每100人次）",
-        "unassisted_arterial_per_trip": "无信号灯、无护学岗的干道平面过街（次/人次）",
-        "in_road_per_trip_s": "在机动车道内的时间（秒/人次）",
-        "wait_per_trip_s": "路边等待时间（秒/人次）",
-        "wait_p95_s": "单次过街等待的第95百分位（秒）",
-        "trip_time_mean_s": "平均上学时间（秒）",
-        "detour_mean_m": "平均绕行距离（米）",
-        "late_pct": "迟到儿童比例（%）",
-        "unsafe_crossings_pct": "不安全过街比例（%）",
-        "no_stairs_trips_pct": "需无障碍通行的出行（不能走楼梯或推婴儿车，%）",
-        "no_stairs_extra_m": "无障碍出行比走楼梯路线多走的距离（米）",
-        "forced_at_grade_per_no_stairs_trip": "无障碍出行被迫在天桥/地下通道下平面过街（次/人次）",
-        "severe_per_100k_no_stairs_trips": "无障碍出行的预期重伤（每10万人次）",
-        "short_sight_crossings_pct": "停车遮挡视距不足的过街比例（%）",
-    },
-    "en": {
-        "children": "children simulated",
-        "severe_per_100k_trips": "expected severe injuries (AIS 4+) per 100,000 trips",
-        "deaths_per_100k_trips": "expected deaths per 100,000 trips",
-        "conflicts_per_100_trips": "traffic conflicts per 100 trips",
-        "unassisted_arterial_per_trip": "at-grade arterial crossings without signal or guard, per trip",
-        "in_road_per_trip_s": "time in the carriageway per trip (s)",
-        "wait_per_trip_s": "time waiting at kerbs per trip (s)",
-        "wait_p95_s": "95th percentile of the wait at one crossing (s)",
-        "trip_time_mean_s": "mean trip time, door to gate (s)",
-        "detour_mean_m": "mean walk beyond the shortest route (m)",
-        "late_pct": "children arriving late (%)",
-        "unsafe_crossings_pct": "unsafe crossings (%)",
-        "no_stairs_trips_pct": "trips that must avoid stairs: wheelchair, crutches or a stroller (%)",
-        "no_stairs_extra_m": "extra walk of step-free trips beyond their route with stairs (m)",
-        "forced_at_grade_per_no_stairs_trip": (
-            "step-free trips forced to cross at grade under a bridge (per trip)"
-        ),
-        "severe_per_100k_no_stairs_trips": "expected severe injuries per 100,000 step-free trips",
-        "short_sight_crossings_pct": "crossings where parked cars cut the sight below stopping distance (%)",
-    },
-}
+METRICS: dict[str, dict[str, str]] = {lang: metric.labels(lang) for lang in LANGS}
+"""Every run figure's label with its unit (from :data:`simulator.metric.METRICS`), by language."""
+CHANGE_COLUMNS = {"d_severe": "severe_per_100k_trips", "d_conflicts": "conflicts_per_100_trips",
+                  "d_wait": "wait_per_trip_s", "d_trip": "trip_time_mean_s", "d_late": "late_pct"}
+"""The summary's table of changes: its column words and their figures, in column order."""
 
 WORDS: dict[str, dict[str, str]] = {
     "zh": {
@@ -134,11 +101,6 @@ WORDS: dict[str, dict[str, str]] = {
         "share": "占总风险",
         "guarded": "护学岗",
         "yes": "有",
-        "d_severe": "重伤风险变化（每10万人次）",
-        "d_conflicts": "冲突变化（每100人次）",
-        "d_wait": "等待时间变化（秒/人次）",
-        "d_trip": "上学时间变化（秒）",
-        "d_late": "迟到比例变化（百分点）",
         "staff_hours": "护学岗人时/早",
         "per_staff_hour": "每人时降低的重伤风险",
         "per_delay": "每秒延误降低的重伤风险",
@@ -195,11 +157,6 @@ WORDS: dict[str, dict[str, str]] = {
         "share": "Share of risk",
         "guarded": "Guard",
         "yes": "yes",
-        "d_severe": "Change in severe risk (per 100,000 trips)",
-        "d_conflicts": "Change in conflicts (per 100 trips)",
-        "d_wait": "Change in waiting (s per trip)",
-        "d_trip": "Change in trip time (s)",
-        "d_late": "Change in late arrivals (points)",
         "staff_hours": "Guard staff-hours per morning",
         "per_staff_hour": "Risk reduction per staff-hour",
         "per_delay": "Risk reduction per second of delay",
@@ -228,8 +185,15 @@ WORDS: dict[str, dict[str, str]] = {
 
 
 def words(lang: str) -> Mapping[str, str]:
-    """Every label of :data:`WORDS` plus the section titles, in ``lang``."""
-    return {**WORDS[lang], **{f"sec_{k}": v for k, v in SECTIONS[lang].items()}}
+    """Every label of :data:`WORDS`, the section titles and the change columns' headings, in ``lang``."""
+    changes = {word: capitalised(metric.METRICS[key].change_label(lang))
+               for word, key in CHANGE_COLUMNS.items()}
+    return {**WORDS[lang], **{f"sec_{k}": v for k, v in SECTIONS[lang].items()}, **changes}
+
+
+def capitalised(text: str) -> str:
+    """``text`` with its first letter in upper case (the rest as it is)."""
+    return text[:1].upper() + text[1:]
 
 
 def facility_name(facility: str, lang: str) -> str:
@@ -284,14 +248,8 @@ FIGURE: dict[str, dict[str, str]] = {
         "lanes": "缩减车道",
         "volume": "流量",
         "trip_min": "上学时间（分钟）",
-        "wait_s": "每次上学的路边等待（秒）",
-        "late": "迟到儿童（%）",
         "box_note": "箱体：25%–75%；须线：5%–95%；竖线：中位数",
         "ci_note": "点：均值；横线：95%置信区间；空心灰点：在随机误差内",
-        "d_severe": "重伤风险变化（每10万人次）",
-        "d_conflicts": "冲突变化（每100人次）",
-        "d_wait": "等待时间变化（秒/人次）",
-        "d_late": "迟到比例变化（百分点）",
         "safer": "← 更安全",
         "faster": "← 更快",
         "top": "风险排名",
@@ -315,14 +273,8 @@ FIGURE: dict[str, dict[str, str]] = {
         "lanes": "fewer lanes",
         "volume": "volume",
         "trip_min": "trip time (min)",
-        "wait_s": "waiting at kerbs per trip (s)",
-        "late": "children late (%)",
         "box_note": "box: 25th–75th percentile; whiskers: 5th–95th; line: median",
         "ci_note": "dot: mean; bar: 95% confidence interval; hollow grey: within noise",
-        "d_severe": "change in severe risk (per 100,000 trips)",
-        "d_conflicts": "change in conflicts (per 100 trips)",
-        "d_wait": "change in waiting (s per trip)",
-        "d_late": "change in late arrivals (percentage points)",
         "safer": "← safer",
         "faster": "← faster",
         "top": "risk rank",

@@ -16,13 +16,14 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from simulator.figures import draw_site_map, figure_style
+from simulator.metric import METRICS
 from simulator.ui.jobs import Comparison
 from simulator.ui.texts import facility_names, metric_names, texts
 
 COLOURS = ("#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3", "#937860")
 HEADLINE = ("severe_per_100k_trips", "conflicts_per_100_trips", "wait_per_trip_s", "wait_p95_s",
             "late_pct", "unassisted_arterial_per_trip", "deaths_per_100k_trips", "trip_time_mean_s")
-DIGITS = {"severe_per_100k_trips": 2, "deaths_per_100k_trips": 3, "unassisted_arterial_per_trip": 3}
+"""The figures of the comparison table (labels and decimals from :mod:`simulator.metric`)."""
 
 
 def png(fig: Figure, *, dpi: int = 90) -> bytes:
@@ -80,8 +81,9 @@ def delay_figure(comp: Comparison, *, lang: str) -> bytes:
                          density=True, label=_short(name))
             x = np.sort(w)
             ax_cdf.plot(x, np.arange(1, len(x) + 1) / max(len(x), 1), color=colour, label=_short(name))
-        ax_hist.set_xlabel(t["wait_per_trip"], fontsize=9)
-        ax_cdf.set_xlabel(t["wait_per_trip"], fontsize=9)
+        wait = metric_names(lang)["wait_per_trip_s"]
+        ax_hist.set_xlabel(wait, fontsize=9)
+        ax_cdf.set_xlabel(wait, fontsize=9)
         ax_cdf.set_ylabel(t["children_share"], fontsize=9)
         ax_cdf.set_xlim(0, top)
         ax_hist.legend(fontsize=8)
@@ -127,7 +129,7 @@ def change_rows(comp: Comparison, *, lang: str, keys: Sequence[str] = HEADLINE) 
     names = list(dict.fromkeys(summary.index.get_level_values(0)))
     rows = []
     for key in keys:
-        nd = DIGITS.get(key, 1)
+        nd = METRICS[key].decimals
         row = {t["metric"]: labels[key]}
         for name in names:
             s = summary.loc[(name, key)]
@@ -140,6 +142,11 @@ def change_rows(comp: Comparison, *, lang: str, keys: Sequence[str] = HEADLINE) 
                     f"{_num(r['ci_high'], nd, sign=True)}] {verdict}")
         rows.append(row)
     return rows
+
+
+def definitions(*, lang: str, keys: Sequence[str] = HEADLINE) -> list[str]:
+    """The one-sentence definition of each figure, in the order of :func:`change_rows`."""
+    return [METRICS[key].definition.text(lang) for key in keys]
 
 
 def noise_statements(comp: Comparison, *, lang: str, keys: Sequence[str] = HEADLINE) -> list[str]:

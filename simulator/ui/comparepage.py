@@ -6,7 +6,7 @@ import html
 import importlib
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -21,14 +21,20 @@ from simulator.ui.context import Session, one_line
 EDITED = "*"  # key of the scenario being edited in the choices
 
 
-def table(rows: list[dict[str, str]], *, classes: list[str], noise: str = "") -> solara.Element:
-    """A plain HTML table (escaped) of rows with the same keys; cells saying ``noise`` are marked."""
+def table(rows: list[dict[str, str]], *, classes: list[str], noise: str = "",
+          hints: Sequence[str] = ()) -> solara.Element:
+    """A plain HTML table (escaped) of rows with the same keys; cells saying ``noise`` are marked.
+
+    ``hints`` are the rows' tooltips (e.g. each figure's definition), in row order.
+    """
     if not rows:
         return solara.Text("")
     head = "".join(f"<th>{html.escape(k)}</th>" for k in rows[0])
+    titles = [f' title="{html.escape(h)}"' for h in hints] + [""] * (len(rows) - len(hints))
     body = "".join(
-        "<tr>" + "".join(f"<td{_noise_class(v, noise)}>{html.escape(v)}</td>" for v in r.values()) + "</tr>"
-        for r in rows)
+        f"<tr{title}>" + "".join(f"<td{_noise_class(v, noise)}>{html.escape(v)}</td>" for v in r.values())
+        + "</tr>"
+        for r, title in zip(rows, titles, strict=False))
     return solara.HTML(tag="table", unsafe_innerHTML=f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody>",
                        classes=["sr-table", *classes])
 
@@ -102,7 +108,8 @@ def Results(session: Session, comp: jobs.Comparison) -> solara.Element:
     with solara.Column(gap="10px", classes=["sr-results"]) as col:
         title = f"{t['results']}: {len(comp.settings)} {t['scenario']} × {len(comp.seeds)} {t['seeds_word']}"
         solara.Text(title, style={"font-weight": "bold"}, classes=["sr-results-title"])
-        table(charts.change_rows(comp, lang=lang), classes=["sr-changes-table"], noise=t["within_noise"])
+        table(charts.change_rows(comp, lang=lang), classes=["sr-changes-table"], noise=t["within_noise"],
+              hints=charts.definitions(lang=lang))
         with solara.Column(gap="2px", classes=["sr-noise-statements"]):
             for line in charts.noise_statements(comp, lang=lang):
                 solara.Text(line)

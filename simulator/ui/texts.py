@@ -1,10 +1,13 @@
-"""Every label of the page in 简体中文 and English (figures use the same texts)."""
+"""Every label of the page in 简体中文 and English (figures use the same texts).
+
+The run figures' labels are those of :mod:`simulator.metric`, the report's too.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-LANGS = ("zh", "en")
+from simulator.metric import LANGS, labels
 
 _TEXTS: dict[str, tuple[str, str]] = {
     # key: (简体中文, English)
@@ -119,16 +122,11 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "fig_risk": ("风险与冲突", "Risk and conflicts"),
     "fig_delay": ("等待时间分布", "Delay distribution"),
     "fig_maps": ("各方案过街风险地图", "Crossing risk by scenario"),
-    "late": ("迟到", "Late arrivals"),
     "report": ("下载上学路线安全报告", "Download the school-route report"),
     "report_missing": ("报告模块尚未安装。", "The report module is not available yet."),
     "need_two": ("请选择至少一个比较方案。", "Choose at least one alternative."),
     "error": ("错误", "Error"),
-    "wait_per_trip": ("每次出行等待时间 (s)", "waiting per trip (s)"),
     "children_share": ("学生比例", "share of children"),
-    "severe_per_100k": ("每10万次出行期望重伤数", "expected severe injuries per 100,000 trips"),
-    "conflicts_per_100": ("每100次出行冲突数", "conflicts per 100 trips"),
-    "late_pct": ("迟到比例 (%)", "late arrivals (%)"),
 }
 
 FACILITY_NAMES: dict[str, tuple[str, str]] = {
@@ -156,23 +154,6 @@ ENFORCEMENT_NAMES: dict[str, tuple[str, str]] = {
     "strong": ("严格", "strong"),
 }
 
-METRIC_NAMES: dict[str, tuple[str, str]] = {
-    "severe_per_100k_trips": ("期望重伤 / 10万次出行", "expected severe injuries / 100k trips"),
-    "deaths_per_100k_trips": ("期望死亡 / 10万次出行", "expected deaths / 100k trips"),
-    "conflicts_per_100_trips": ("冲突 / 100次出行", "conflicts / 100 trips"),
-    "unassisted_arterial_per_trip": ("无信号无护学岗穿越干道 / 次出行",
-                                     "unassisted arterial crossings / trip"),
-    "in_road_per_trip_s": ("在车行道内时间 / 次出行 (s)", "time in the carriageway / trip (s)"),
-    "wait_per_trip_s": ("等待时间 / 次出行 (s)", "waiting / trip (s)"),
-    "wait_p95_s": ("单次过街等待 95% 分位 (s)", "95th-percentile wait at a crossing (s)"),
-    "trip_time_mean_s": ("平均出行时间 (s)", "mean trip time (s)"),
-    "detour_mean_m": ("平均绕行 (m)", "mean detour (m)"),
-    "late_pct": ("迟到比例 (%)", "late arrivals (%)"),
-    "unsafe_crossings_pct": ("不安全过街比例 (%)", "unsafe crossings (%)"),
-    "children": ("学生数", "children"),
-}
-
-
 def _pick(table: Mapping[str, tuple[str, str]], lang: str) -> dict[str, str]:
     i = LANGS.index(lang) if lang in LANGS else 0
     return {key: pair[i] for key, pair in table.items()}
@@ -199,5 +180,5 @@ def enforcement_names(lang: str) -> dict[str, str]:
 
 
 def metric_names(lang: str) -> dict[str, str]:
-    """Summary figures' names in ``lang``."""
-    return _pick(METRIC_NAMES, lang)
+    """Every run figure's label with its unit in ``lang`` (from :mod:`simulator.metric`, as in the report)."""
+    return labels(lang if lang in LANGS else LANGS[0])

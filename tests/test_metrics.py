@@ -1,0 +1,163 @@
+"""The metric registry: one entry per run figure, read by the summary, the command line, report and UI."""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from types import SimpleNamespace
+
+import pandas as pd
+import pytest
+
+from simulator.cli.runs import HEADLINE, format_comparison
+from simulator.metric import LANGS, METRICS, UNITS, Direction, Metric
+from simulator.metrics import SUMMARY_FIELDS, run_summary
+from simulator.report import content
+from simulator.report import texts as report_texts
+from simulator.runs import RunResult, paired_differences, summary_table
+from simulator.ui import charts
+from simulator.ui import texts as ui_texts
+
+SIMULATOR = Path(__file__).resolve().parents[1] / "simulator"
+CJK = re.compile(r"[\u4e00-\u9fff]")
+EMPTY = pd.DataFrame()
+
+
+def tiny_run() -> dict[str, float]:
+    """The summary of two trips (one avoiding stairs) and two crossing events."""
+    trips = pd.DataFrame({
+        "p_severe": [0.001, 0.0], "p_death": [0.0001, 0.0], "conflicts": [1.0, 0.5],
+        "unassisted_arterial": [1, 0], "in_road_s": [8.0, 4.0], "wait_s": [20.0, 0.0],
+        "trip_s": [600.0, 500.0], "detour_m": [0.0, 30.0], "late": [False, True], "step_free": [True, False],
+        "step_free_extra_m": [40.0, 0.0], "forced_at_grade": [1, 0]})
+    events = pd.DataFrame({"wait_s": [20.0, 0.0], "children": [1, 1], "mode": ["red", "green"],
+                           "short_sight": [True, False]})
+    return run_summary(trips, events)
+
+
+def test_every_summary_figure_has_one_complete_registry_entry() -> None:
+    summary = tiny_run()
+    assert list(summary) == list(METRICS) == list(SUMMARY_FIELDS)
+    for key, m in METRICS.items():
+        assert isinstance(m, Metric) and m.key == key
+        assert m.unit in UNITS, key
+        assert isinstance(m.decimals, int) and 0 <= m.decimals <= 3, key
+        assert isinstance(m.direction, Direction), key
+        assert CJK.search(m.label("zh")) and not CJK.search(m.label("en")), key
+        assert m.short.isascii() and len(m.short) <= 26, key
+        assert m.definition.zh.endswith("。") and m.definition.zh.count("。") == 1, key
+        assert m.definition.en.endswith(".") and ". " not in m.definition.en, key
+    for lang in LANGS:
+        shown = [m.label(lang) for m in METRICS.values()]
+        assert len(set(shown)) == len(shown), f"two figures share a label in {lang}"
+
+
+@pytest.mark.parametrize(("suffix", "unit"), [("_s", "s"), ("_m", "m"), ("_pct", "%"),
+                                              ("_per_100k_trips", "per 100,000 trips"),
+                                              ("_per_100_trips", "per 100 trips"), ("_per_trip", "per trip")])
+def test_a_figure_s_unit_agrees_with_its_name(suffix: str, unit: str) -> None:
+    named = [m for key, m in METRICS.items() if key.endswith(suffix)]
+    assert named and all(m.unit == unit for m in named)
+
+
+def test_a_change_of_a_percentage_is_in_points_and_lower_is_better_for_risk() -> None:
+    late = METRICS["late_pct"]
+    assert late.label("en") == "children arriving late (%)"
+    assert late.change_label("en") == "change in children arriving late (percentage points)"
+    assert late.change_label("zh").endswith("（百分点）")
+    assert METRICS["children"].label("en") == "children simulated"
+    severe = METRICS["severe_per_100k_trips"].direction
+    assert severe.improved(-1.0) and not severe.improved(1.0)
+    assert Direction.HIGHER.improved(1.0) and not Direction.NEITHER.improved(-1.0)
+
+
+@dataclass
+class Compared:
+    """What the UI's comparison functions read of a :class:`simulator.ui.jobs.Comparison`."""
+
+    results: list[RunResult]
+    baseline: str = "a"
+
+    def summary(self) -> pd.DataFrame:
+        return summary_table(self.results)
+
+    def differences(self) -> pd.DataFrame:
+        return paired_differences(self.results, baseline=self.baseline)
+
+
+def compared() -> Compared:
+    runs = [RunResult(name, seed, {key: 1.23456 * i + seed + (name == "b") for i, key in enumerate(METRICS)},
+                      EMPTY, EMPTY, EMPTY) for name in ("a", "b") for seed in (1, 2, 3)]
+    return Compared(runs)
+
+
+def decimals(text: str) -> int:
+    """The decimals of the first number in ``text``."""
+    number = re.search(r"[+−-]?[\d,]+(?:\.(\d+))?", text)
+    assert number
+    return len(number.group(1) or "")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_report_and_the_ui_show_the_registry_s_label_and_decimals(lang: str) -> None:
+    comp = compared()
+    results = SimpleNamespace(summary=comp.summary(), differences=comp.differences(), scenarios=["a", "b"])
+    report_rows = content.metric_rows(results, lang)
+    ui_rows = charts.change_rows(comp, lang=lang, keys=tuple(METRICS))
+    column = ui_texts.texts(lang)["metric"]
+    for m, report_row, ui_row in zip(METRICS.values(), report_rows, ui_rows, strict=True):
+        label = m.label(lang)
+        assert report_row["label"] == ui_row[column] == label == report_texts.METRICS[lang][m.key]
+        assert ui_texts.metric_names(lang)[m.key] == label
+        assert all(f'data-decimals="{m.decimals}"' in str(cell) for cell in report_row["cells"])
+        assert decimals(ui_row["a"]) == m.decimals, m.key
+        change = content.change_cell(results, "b", m.key)
+        assert f'data-decimals="{m.decimals}"' in str(change["html"])
+
+
+def test_the_command_line_table_shows_the_registry_s_short_label_and_decimals() -> None:
+    comp = compared()
+    lines = format_comparison(comp.summary(), comp.differences()).splitlines()
+    for key in HEADLINE:
+        m = METRICS[key]
+        line = next(line for line in lines if line.startswith(f"  {m.short} "))
+        assert decimals(line[len(m.short) + 2:]) == m.decimals
+
+
+def _label_tables(tree: ast.AST) -> list[int]:
+    """Lines of dicts keyed by a figure that give it a fixed text or number, and tuples that pair a
+    figure with a number (the shape of a label or decimals table)."""
+    def figure(node: ast.AST) -> bool:
+        return isinstance(node, ast.Constant) and node.value in METRICS
+
+    def fixed(node: ast.AST | None) -> bool:
+        if isinstance(node, ast.Tuple):  # texts in several languages
+            return all(fixed(e) for e in node.elts)
+        return isinstance(node, ast.Constant) and type(node.value) in (str, int) and node.value not in METRICS
+
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Dict) and any(figure(k) and fixed(v) for k, v in zip(node.keys, node.values,
+                                                                                    strict=True)):
+            found.append(node.lineno)
+        if isinstance(node, ast.Tuple) and any(map(figure, node.elts)) and any(
+                isinstance(e, ast.Constant) and type(e.value) is int for e in node.elts):
+            found.append(node.lineno)
+    return found
+
+
+def test_nothing_else_defines_metric_labels_or_decimals() -> None:
+    labels = {t for m in METRICS.values() for t in (*(m.label(lang) for lang in LANGS), m.short)}
+    texts = labels - set(METRICS)  # a figure's key may be its short label ("children")
+    problems = []
+    for path in sorted(SIMULATOR.rglob("*.py")):
+        if path.name == "metric.py" and path.parent == SIMULATOR:
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        where = path.relative_to(SIMULATOR.parent)
+        problems += [f"{where}:{n}: a table of figures" for n in _label_tables(tree)]
+        problems += [f"{where}:{node.lineno}: {node.value!r}" for node in ast.walk(tree)
+                     if isinstance(node, ast.Constant) and node.value in texts]
+    assert not problems, "metric labels and decimals belong in simulator/metric.py:\n" + "\n".join(problems)
