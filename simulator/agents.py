@@ -1,15 +1,36 @@
-"""The Mesa agents: children, the parties they walk in, and 护学岗 guards."""
+"""The Mesa agents: children, the parties they walk in, and 护学岗 guards, with what they do.
+
+A party is formed from children of one home who leave together
+(:func:`party_of`): it picks its route (the recommended one if it follows
+it, else the bridge or the shortcut beneath it, :func:`route_for`), and at
+each kerb it climbs a bridge, joins a guard's group, or judges the traffic
+itself (:meth:`Party.at_kerb`). A guard gathers the parties at its kerb and
+takes them across (:meth:`Guard.escort`). The model (:mod:`simulator.model`)
+is the frame: the clock, the streams and the roads.
+"""
 
 from __future__ import annotations
 
+import math
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import mesa
+import numpy as np
 
-from simulator.kerb import Outcome, Walker
-from simulator.routing import Route
+from simulator.access import means, passable
+from simulator.kerb import Mode, Outcome, cross, escort
+from simulator.kerbinputs import child_walker, escorted_walker, guard_walker, inattentive_share, rows_of
+from simulator.params import Parameters
+from simulator.risk import NO_ENCOUNTER, blend
+from simulator.routing import Leg, Route, RouteChoice
+from simulator.sight import lane_sight
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from simulator.crossing import Crossing
+    from simulator.kerb import Walker
     from simulator.model import SchoolRouteModel
     from simulator.setting import GuardPost
 
@@ -23,7 +44,7 @@ class Child(mesa.Agent):
     """
 
     def __init__(self, model: SchoolRouteModel, *, index: int, home: str, age: int, speed: float,
-                 escorted: bool, educated: bool, profile: str = "walk") -> None:
+                 escorted: bool, educated: bool, profile: str) -> None:
         super().__init__(model)
         self.index = index
         self.home = home
@@ -44,14 +65,16 @@ class Party(mesa.Agent):
     route it would have taken with stairs (the same draws), for its extra distance.
     """
 
+    model: SchoolRouteModel
+
     def __init__(self, model: SchoolRouteModel, *, members: list[Child], route: Route,
                  depart: float, speed: float, walker: Walker, inattentive_share: float,
-                 step_free: bool = False, usual_route: Route | None = None) -> None:
+                 step_free: bool, usual_route: Route) -> None:
         super().__init__(model)
         self.members = members
         self.route = route
         self.step_free = step_free
-        self.usual_route = route if usual_route is None else usual_route
+        self.usual_route = usual_route
         self.depart = depart
         self.speed = speed
         self.walker = walker
@@ -81,8 +104,44 @@ class Party(mesa.Agent):
             self.model.schedule_event(self.reach_kerb, at=at)
 
     def reach_kerb(self) -> None:
-        """Arrive at the kerb of the next crossing and hand over to the model's kerb logic."""
-        self.model.at_kerb(self, self.route.legs[self.leg])
+        """Arrive at the kerb of the next crossing."""
+        self.at_kerb(self.route.legs[self.leg])
+
+    def at_kerb(self, leg: Leg) -> None:
+        """At the kerb of ``leg.crossing``: over the bridge, to the guard, or across on its own judgement.
+
+        A child alone may step out without waiting for a safe gap: the
+        outcome is the expected value over both branches (both are computed,
+        so no rare event is sampled).
+        """
+        model, p = self.model, self.model.params
+        cid = leg.crossing
+        assert cid is not None
+        t = model.time
+        traffic = model.setting.traffic[cid]
+        c = traffic.crossing
+        if c.grade_separated:
+            # stairs, or a ramp or lift where it is quicker (and always for a step-free party)
+            way = means(c, p, step_free=self.step_free) or means(c, p, step_free=False)
+            assert way is not None
+            end = t + way.length / self.speed + way.extra_s
+            over = Outcome(t, t, end, Mode(c.facility), 0.0, math.inf, NO_ENCOUNTER)
+            self.crossed(cid, over, guarded=False)
+            return
+        guard = model.guards.get(cid)
+        if guard is not None and guard.on_duty(t):
+            guard.join(self, leg.near)
+            return
+        road = model.road(cid, leg.near)
+        if traffic.mean_speed[0].window is not None:  # speeds, and so yielding, change with the hour
+            road = replace(road, yield_rate=traffic.yield_rate(t, params=p))
+        outcome = cross(road, self.walker, t, model.risk)
+        if self.inattentive_share > 0 and road.signal is None:
+            careless = cross(road, replace(self.walker, inattentive=True), t, model.risk)
+            outcome = replace(
+                outcome, encounter=blend(outcome.encounter, careless.encounter, self.inattentive_share)
+            )
+        self.crossed(cid, outcome, guarded=False)
 
     def crossed(self, crossing: str, outcome: Outcome, *, guarded: bool) -> None:
         """Record a finished crossing and walk on."""
@@ -99,6 +158,8 @@ class Party(mesa.Agent):
 
 class Guard(mesa.Agent):
     """A 护学岗 post: gathers children at the kerb, stops traffic, escorts them across."""
+
+    model: SchoolRouteModel
 
     def __init__(self, model: SchoolRouteModel, post: GuardPost) -> None:
         super().__init__(model)
@@ -117,11 +178,11 @@ class Guard(mesa.Agent):
         t = self.model.time
         self.queue.append((party, t, near))
         waiting = sum(p.size for p, _, _ in self.queue)
-        limit = self.model.setting.params["guard.max_group"] * self.post.count
+        limit = self.model.params["guard.max_group"] * self.post.count
         if waiting >= limit:
             self._escort_at(max(t, self.free_at))
         elif self.escort_event is None:
-            self._escort_at(max(t + self.model.setting.params["guard.max_hold"], self.free_at))
+            self._escort_at(max(t + self.model.params["guard.max_hold"], self.free_at))
 
     def _escort_at(self, at: float) -> None:
         if self.escort_event is not None:
@@ -134,7 +195,92 @@ class Guard(mesa.Agent):
         group, self.queue = self.queue, []
         if not group:
             return
-        end = self.model.escort(self, group)
+        end = self._take_across(group)
         self.escorts += 1
         crossing_time = end - self.model.time
         self.free_at = end + crossing_time  # walks back to the kerb
+
+    def _take_across(self, group: list[tuple[Party, float, int]]) -> float:
+        """Lead ``group`` across lane by lane; returns when it reaches the far kerb.
+
+        Drivers obey the guard with the staff type's rate (or yield as they
+        would anyway, if more); guards who keep the kerbs clear leave no
+        parked car to hide the group.
+        """
+        model, p, post = self.model, self.model.params, self.post
+        walker = guard_walker(p, slowest=min(party.speed for party, _, _ in group))
+        road = model.road(post.crossing, group[0][2])
+        if post.clear_parking:
+            c = model.setting.traffic[post.crossing].crossing
+            road = replace(road, sight=lane_sight(c, road.near, p, parked=False),
+                           careless_sight=lane_sight(c, road.near, p, parked=False, careless=True))
+        obey = p["guard.obey"][post.staff]
+        out = escort(replace(road, yield_rate=max(obey, road.yield_rate)), walker, model.time, model.risk)
+        for party, arrived, _ in group:
+            party.crossed(post.crossing, replace(out, arrive=arrived), guarded=True)
+        return out.end
+
+
+def party_of(model: SchoolRouteModel, members: list[Child], *, educated: np.ndarray) -> Party:
+    """The party of ``members``: its route, walker, departure and chance of stepping out inattentively.
+
+    The eldest member leads (its draws decide the route and the walker); the
+    party walks at its slowest member's speed and leaves so as to arrive
+    ``slack`` before the earliest bell among its members.
+    """
+    pop, s, p = model.population, model.setting, model.params
+    lead = max(members, key=lambda c: (c.age, -c.index))
+    i = lead.index
+    choice = s.routes[lead.home]
+    follows = choice.recommended is not None and float(pop.u_follow[i]) < s.follow_share
+    u_route, slowest = float(pop.u_route[i]), min(c.speed for c in members)
+    crossings = s.network.crossings
+    usual = route_for(choice, follows=follows, u=u_route, speed=slowest, step_free=False, crossings=crossings,
+                      params=p)
+    step_free = any(c.profile != "walk" for c in members)
+    route = (route_for(choice, follows=follows, u=u_route, speed=slowest, step_free=True, crossings=crossings,
+                       params=p) if step_free else usual)
+    rows = rows_of(p, len(members))
+    if any(c.escorted for c in members):
+        walker = escorted_walker(p, speed=slowest, gap_factor=float(pop.adult_gap_factor[i]),
+                                 patience=float(pop.patience[i]), rows=rows)
+        inattentive = 0.0
+    else:
+        walker = child_walker(p, age=lead.age, speed=slowest, gap_factor=float(pop.gap_factor[i]),
+                              patience=float(pop.patience[i]), educated=bool(educated[i]), rows=rows)
+        inattentive = inattentive_share(p, age=lead.age, educated=bool(educated[i]))
+    free = route.length / slowest
+    bell = min(s.bell_for(c.age) for c in members)
+    # nobody leaves before the simulated period starts: the model cannot look back in time
+    depart = max(bell - float(pop.slack[i]) - free * p["child.walk_time_budget"], 0.0)
+    return Party(model, members=members, route=route, depart=depart, speed=slowest, walker=walker,
+                 inattentive_share=inattentive, step_free=step_free, usual_route=usual)
+
+
+def route_for(choice: RouteChoice, *, follows: bool, u: float, speed: float, step_free: bool,
+              crossings: Mapping[str, Crossing], params: Parameters) -> Route:
+    """A party's route: the recommended one if it follows it (and can walk it), else its own choice.
+
+    A party that cannot use stairs chooses between its step-free compliant
+    route (a detour, a ramp or a lift) and crossing at grade beneath the
+    bridge, as other walkers choose between the bridge and the shortcut.
+    """
+    if follows and choice.recommended is not None and (
+        not step_free or passable(choice.recommended.crossings, crossings)
+    ):
+        return choice.recommended
+    if not step_free:
+        return choose_route(choice.compliant, choice.shortcut, u, speed=speed, params=params)
+    compliant, shortcut = choice.step_free_routes()
+    if compliant is None:
+        return shortcut  # no step-free way over: at grade it is
+    return choose_route(compliant, shortcut, u, speed=speed, params=params)
+
+
+def choose_route(compliant: Route, shortcut: Route, u: float, *, speed: float, params: Parameters) -> Route:
+    """The bridge's route or the shortcut beneath it; avoidance grows with the bridge's extra time."""
+    if shortcut is compliant:
+        return compliant
+    extra = (compliant.cost - shortcut.cost) / speed
+    p_avoid = 1.0 / (1.0 + math.exp(-(extra - params["grade.avoid_midpoint"]) / params["grade.avoid_scale"]))
+    return shortcut if u < p_avoid else compliant

@@ -32,12 +32,12 @@ from dataclasses import replace
 
 import numpy as np
 
-from simulator.kerbdata import Outcome, Risk, Road, Walker, sight_table
+from simulator.kerbdata import Mode, Outcome, Risk, Road, Walker, sight_table
 from simulator.risk import NO_ENCOUNTER, Encounter, encounter, worst
 from simulator.sight import LaneSight
 from simulator.traffic import Stream
 
-__all__ = ["GAP_RATIO_LIMITS", "Outcome", "Risk", "Road", "Walker", "cross", "escort", "sight_table"]
+__all__ = ["GAP_RATIO_LIMITS", "Mode", "Outcome", "Risk", "Road", "Walker", "cross", "escort", "sight_table"]
 
 GAP_RATIO_LIMITS = (0.25, 3.0)
 
@@ -53,7 +53,7 @@ def _accept(
     not_before: float,
     deadline: float = math.inf,
     sight: LaneSight | None = None,
-) -> tuple[float, frozenset[tuple[int, int]], str, float]:
+) -> tuple[float, frozenset[tuple[int, int]], Mode, float]:
     """First time >= not_before at which the walker steps out.
 
     Candidate times are the first look, every vehicle passage and the moment
@@ -107,13 +107,13 @@ def _accept(
             if not math.isfinite(lag) and j < n:
                 lag = float(t[j] - tau)
             if walker.inattentive:
-                how = "inattentive"
+                how = Mode.INATTENTIVE
             elif held:
-                how = "yield"
+                how = Mode.YIELD
             elif impatient:
-                how = "impatient"
+                how = Mode.IMPATIENT
             else:
-                how = "lag" if tau == not_before else "gap"
+                how = Mode.LAG if tau == not_before else Mode.GAP
             return tau, frozenset(held), how, lag
         nxt = float(t[j])
         run_out = t0 + walker.patience
@@ -122,7 +122,7 @@ def _accept(
             i = int(np.searchsorted(t, tau, side="right"))  # vehicles before then have passed
         else:
             tau, i = nxt, j + 1
-    return deadline, frozenset(), "deadline", math.inf
+    return deadline, frozenset(), Mode.DEADLINE, math.inf
 
 
 def _exposure(
@@ -210,7 +210,7 @@ def _stage(
     deadline: float = math.inf,
     *,
     from_kerb: bool = True,
-) -> tuple[float, float, str, float, Encounter]:
+) -> tuple[float, float, Mode, float, Encounter]:
     stream = road.stream if len(directions) == 2 else road.direction(directions[0])
     start, held, how, lag = _accept(
         stream,
@@ -223,7 +223,7 @@ def _stage(
         deadline=deadline,
         sight=road.sight_for(walker) if from_kerb else None,
     )
-    if how == "deadline":
+    if how == Mode.DEADLINE:
         return start, start, how, lag, NO_ENCOUNTER
     end = start + walker.step_off + length / walker.speed
     enc = _exposure(road, directions, start, walker, length, held, risk, from_kerb=from_kerb)
@@ -236,19 +236,20 @@ def cross(road: Road, walker: Walker, t0: float, risk: Risk) -> Outcome:
     if road.signal is not None:
         return _signalised(road, walker, t0, risk, both)
     if road.refuge and len(both) == 2:
-        return _two_stage(road, walker, t0, t0, risk, mode="refuge")
+        return _two_stage(road, walker, t0, t0, risk, mode=Mode.REFUGE)
     if len(both) == 2 and math.isfinite(walker.patience) and not walker.inattentive:
         start, end, how, lag, enc = _stage(
             road, both, t0, t0, walker, road.length, risk, deadline=t0 + walker.patience
         )
-        if how != "deadline":
+        if how != Mode.DEADLINE:
             return Outcome(t0, start, end, how, end - start - walker.step_off, lag, enc)
         return _lane_by_lane(road, walker, t0, t0 + walker.patience, risk)
     start, end, how, lag, enc = _stage(road, both, t0, t0, walker, road.length, risk)
     return Outcome(t0, start, end, how, end - start - walker.step_off, lag, enc)
 
 
-def _two_stage(road: Road, walker: Walker, t0: float, not_before: float, risk: Risk, *, mode: str) -> Outcome:
+def _two_stage(road: Road, walker: Walker, t0: float, not_before: float, risk: Risk, *,
+               mode: Mode) -> Outcome:
     half = road.length / 2
     s1, e1, _, lag1, enc1 = _stage(road, (road.near,), t0, not_before, walker, half, risk)
     _s2, e2, _, lag2, enc2 = _stage(road, (1 - road.near,), t0, e1, walker, half, risk, from_kerb=False)
@@ -262,7 +263,7 @@ def escort(road: Road, walker: Walker, t0: float, risk: Risk) -> Outcome:
     ``road.yield_rate`` is the share of drivers who obey the guard.
     """
     out = _lane_by_lane(replace(road, signal=None), walker, t0, t0, risk)
-    return replace(out, mode="guard")
+    return replace(out, mode=Mode.GUARD)
 
 
 def _lane_by_lane(road: Road, walker: Walker, t0: float, not_before: float, risk: Risk) -> Outcome:
@@ -285,7 +286,7 @@ def _lane_by_lane(road: Road, walker: Walker, t0: float, not_before: float, risk
                                    from_kerb=kerb))
         lag = min(lag, lag_k)
         t = start + walker.step_off + width / walker.speed
-    return Outcome(t0, first, t, "staged", t - first - walker.step_off, lag, enc)
+    return Outcome(t0, first, t, Mode.STAGED, t - first - walker.step_off, lag, enc)
 
 
 def _signalised(road: Road, walker: Walker, t0: float, risk: Risk, both: tuple[int, ...]) -> Outcome:
@@ -295,14 +296,15 @@ def _signalised(road: Road, walker: Walker, t0: float, risk: Risk, both: tuple[i
     phase = (t0 - sig.offset) % sig.cycle
     cross_time = walker.step_off + road.length / walker.speed
     if phase < sig.green:
-        return Outcome(t0, t0, t0 + cross_time, "green", cross_time - walker.step_off, math.inf, NO_ENCOUNTER)
+        return Outcome(t0, t0, t0 + cross_time, Mode.GREEN, cross_time - walker.step_off, math.inf,
+                       NO_ENCOUNTER)
     green = t0 + sig.cycle - phase
     if math.isfinite(walker.patience) and t0 + walker.patience < green:
         start, end, how, lag, enc = _stage(
             road, both, t0, t0 + walker.patience, walker, road.length, risk, deadline=green
         )
-        if how != "deadline":
-            return Outcome(t0, start, end, "red", end - start - walker.step_off, lag, enc)
+        if how != Mode.DEADLINE:
+            return Outcome(t0, start, end, Mode.RED, end - start - walker.step_off, lag, enc)
     return Outcome(
-        t0, green, green + cross_time, "green", cross_time - walker.step_off, math.inf, NO_ENCOUNTER
+        t0, green, green + cross_time, Mode.GREEN, cross_time - walker.step_off, math.inf, NO_ENCOUNTER
     )

@@ -6,13 +6,14 @@ re-exports these names.
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from enum import StrEnum
 
 import numpy as np
 
 from simulator.crossing import Signal
-from simulator.risk import Braking, Encounter, InjuryModel
+from simulator.params import Parameters
+from simulator.risk import Braking, Encounter, InjuryModel, braking_nodes, injury_model
 from simulator.sight import LaneSight
 from simulator.traffic import Stream
 
@@ -50,15 +51,15 @@ class Walker:
 
     speed: float
     startup: float
-    gap_factor: float = 1.0
-    time_weight: float = 1.0
-    ref_speed: float = 40 / 3.6
-    patience: float = math.inf
-    impatient_factor: float = 1.0
-    inattentive: bool = False
-    min_lag: float = 1.5
-    step_off: float = 1.0
-    lane_margin: float = 1.5
+    gap_factor: float
+    time_weight: float
+    ref_speed: float
+    patience: float
+    impatient_factor: float
+    inattentive: bool
+    min_lag: float
+    step_off: float
+    lane_margin: float
 
 
 @dataclass(frozen=True)
@@ -77,11 +78,10 @@ class Road:
     near: int
     stream: Stream
     yield_rate: float
-    signal: Signal | None = None
-    refuge: bool = False
-    stop_reaction: float = 1.2
-    stop_decel: float = 3.0
-    by_direction: dict[int, Stream] = field(default_factory=dict, compare=False)
+    signal: Signal | None
+    refuge: bool
+    stop_reaction: float
+    stop_decel: float
     sight: LaneSight | None = None
     careless_sight: LaneSight | None = None
 
@@ -90,17 +90,12 @@ class Road:
         return self.careless_sight if walker.inattentive else self.sight
 
     def direction(self, d: int) -> Stream:
-        """The stream of one direction (cached)."""
-        if d not in self.by_direction:
-            self.by_direction[d] = self.stream.only(d)
-        return self.by_direction[d]
+        """The stream of one direction."""
+        return self.stream.of_direction(d)
 
     def lane(self, d: int, lane: int) -> Stream:
-        """The stream of one lane (cached)."""
-        key = 2 + 8 * d + lane
-        if key not in self.by_direction:
-            self.by_direction[key] = self.direction(d).only_lane(lane)
-        return self.by_direction[key]
+        """The stream of one lane."""
+        return self.stream.of_lane(d, lane)
 
     def lane_order(self) -> list[tuple[int, int]]:
         """(direction, lane) in the order a walker from the near kerb meets them."""
@@ -120,6 +115,43 @@ class Risk:
     pet: float
     drac: float
 
+    @classmethod
+    def from_params(cls, params: Parameters) -> Risk:
+        """Braking, injury curves and conflict thresholds from the parameter table."""
+        return cls(braking_nodes(params), injury_model(params), params["conflict.ttc"],
+                   params["conflict.pet"], params["conflict.drac"])
+
+
+class Mode(StrEnum):
+    """How a walker crossed (the ``mode`` column of the events table)."""
+
+    GAP = "gap"
+    """Waited for a gap long enough to cross."""
+    LAG = "lag"
+    """Crossed at once: the first lag was long enough."""
+    YIELD = "yield"
+    """Crossed in front of drivers who yielded."""
+    IMPATIENT = "impatient"
+    """Accepted a shorter gap once patience ran out."""
+    INATTENTIVE = "inattentive"
+    """Stepped out at the first lag above the minimum, without judging the gap."""
+    REFUGE = "refuge"
+    """Two stages, waiting on a refuge island."""
+    STAGED = "staged"
+    """Lane by lane, standing on the lane lines (中国式过马路)."""
+    GREEN = "green"
+    """On the walk signal."""
+    RED = "red"
+    """Against the red signal, once patience ran out."""
+    GUARD = "guard"
+    """Escorted by a 护学岗 guard."""
+    FOOTBRIDGE = "footbridge"
+    """Over a footbridge (天桥)."""
+    UNDERPASS = "underpass"
+    """Through an underpass (地下通道)."""
+    DEADLINE = "deadline"
+    """No gap accepted before the deadline (internal: never an outcome)."""
+
 
 @dataclass(frozen=True)
 class Outcome:
@@ -128,7 +160,7 @@ class Outcome:
     arrive: float
     start: float
     end: float
-    mode: str
+    mode: Mode
     in_road: float
     lag: float
     encounter: Encounter

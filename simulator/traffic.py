@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -32,6 +32,8 @@ class Stream:
     ``direction`` (0 or 1), ``lane`` (0 = kerb lane of that direction) and
     ``u_yield``, a uniform number that decides whether the driver yields
     (it yields when ``u_yield < M_y``; the same number in every scenario).
+    The streams of one direction and of one lane are cut once and kept with
+    the stream they come from (:meth:`of_direction`, :meth:`of_lane`).
     """
 
     t: np.ndarray
@@ -39,9 +41,24 @@ class Stream:
     direction: np.ndarray
     lane: np.ndarray
     u_yield: np.ndarray
+    _parts: dict[tuple[int, int | None], Stream] = field(default_factory=dict, compare=False, repr=False)
 
     def __len__(self) -> int:
         return int(self.t.size)
+
+    def of_direction(self, direction: int) -> Stream:
+        """The vehicles of one direction (cut once, then kept)."""
+        key = (direction, None)
+        if key not in self._parts:
+            self._parts[key] = self.only(direction)
+        return self._parts[key]
+
+    def of_lane(self, direction: int, lane: int) -> Stream:
+        """The vehicles of one lane of one direction (cut once, then kept)."""
+        key = (direction, lane)
+        if key not in self._parts:
+            self._parts[key] = self.of_direction(direction).only_lane(lane)
+        return self._parts[key]
 
     def only(self, direction: int) -> Stream:
         """The vehicles of one direction."""
@@ -113,7 +130,8 @@ def make_stream(
         return Stream(empty, empty, empty.astype(np.int8), empty.astype(np.int8), empty)
     cols = [np.concatenate(col) for col in zip(*parts, strict=True)]
     order = np.argsort(cols[0], kind="stable")
-    return Stream(*(col[order] for col in cols))
+    times, speeds, directions, lanes_, u_yield = (col[order] for col in cols)
+    return Stream(times, speeds, directions, lanes_, u_yield)
 
 
 @dataclass(frozen=True)

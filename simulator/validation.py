@@ -17,9 +17,9 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from simulator.crossing import Signal
-from simulator.kerb import Risk, Road, Walker, cross
+from simulator.kerb import Risk, Road, cross
+from simulator.kerbinputs import hcm_walker
 from simulator.params import Parameters, default_parameters
-from simulator.risk import braking_nodes, injury_model
 from simulator.traffic import constant, make_stream
 
 
@@ -80,14 +80,13 @@ def simulate_case(case: CrossingCase, *, params: Parameters | None = None) -> Ca
     directions of one lane each, so the total is Poisson with rate ``flow``.
     """
     params = params or default_parameters()
-    risk = Risk(braking_nodes(params), injury_model(params), params["conflict.ttc"],
-                params["conflict.pet"], params["conflict.drac"])
+    risk = Risk.from_params(params)
     tc = case.length / case.walk_speed + case.startup
     d_g, p_d = hcm_unsignalised_delay(case.flow, tc)
     signal = Signal(case.signal[0], case.signal[1]) if case.signal else None
     expected = hcm_signalised_delay(*case.signal) if case.signal else d_g
     spacing = max(60.0, 20.0 * (expected + tc))
-    walker = Walker(speed=case.walk_speed, startup=case.startup)
+    walker = hcm_walker(params, speed=case.walk_speed, startup=case.startup)
     rng = np.random.default_rng([case.seed, 0])
     waits = np.empty(case.crossings)
     # pedestrians per stream: about two million vehicles at most, whatever the flow and spacing
@@ -101,8 +100,9 @@ def simulate_case(case: CrossingCase, *, params: Parameters | None = None) -> Ca
             rate=(constant(case.flow / 7200.0),) * 2, mean_speed=(constant(50 / 3.6),) * 2,
             speed_cv=0.1, max_rate=max(case.flow / 7200.0, 1e-9), start=0.0, end=horizon + 10 * spacing,
         )
-        road = Road(length=case.length, lanes=(1, 1), near=0, stream=stream,
-                    yield_rate=case.yield_rate, signal=signal)
+        road = Road(length=case.length, lanes=(1, 1), near=0, stream=stream, yield_rate=case.yield_rate,
+                    signal=signal, refuge=False, stop_reaction=params["driver.reaction_mean"],
+                    stop_decel=params["yield.comfortable_decel"])
         arrivals = (np.arange(n) + rng.uniform(0.0, 1.0, n)) * spacing
         if signal is not None:
             arrivals = arrivals + rng.uniform(0.0, signal.cycle, n)

@@ -13,7 +13,6 @@ from simulator.experiment import setting_from_scenario, settings_from_files, sit
 from simulator.kerb import Risk
 from simulator.network.walk import walk_network_from_site
 from simulator.params import default_parameters
-from simulator.risk import braking_nodes, injury_model
 from simulator.runs import RunResult, run_once
 from simulator.scenario import load_scenario, scenario_from_mapping
 from simulator.setting import Setting
@@ -36,8 +35,7 @@ def scenario_path(name: str) -> Path:
 def default_risk() -> Risk:
     """The kerb model's risk settings from the packaged parameters."""
     p = default_parameters()
-    return Risk(braking_nodes(p), injury_model(p), p["conflict.ttc"], p["conflict.pet"],
-                p["conflict.drac"])
+    return Risk.from_params(p)
 
 
 @pytest.fixture(scope="session")

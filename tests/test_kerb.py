@@ -10,20 +10,19 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from kerb_kit import hand_road, hand_walker
 
 from simulator.crossing import Signal
-from simulator.kerb import Risk, Road, Walker, cross, escort
+from simulator.kerb import Risk, Road, cross, escort
 from simulator.params import default_parameters
-from simulator.risk import braking_nodes, injury_model
 from simulator.traffic import Stream, constant, make_stream
 
 P = default_parameters()
-RISK = Risk(braking_nodes(P), injury_model(P), P["conflict.ttc"], P["conflict.pet"],
-            P["conflict.drac"])
+RISK = Risk.from_params(P)
 KMH = 1 / 3.6
 # tc = L / S_p + t_s = 7 / 1.0 + 3 = 10 s for every hand-made case below
-ADULT = Walker(speed=1.0, startup=3.0, time_weight=1.0)
-CHILD = Walker(speed=1.0, startup=3.0, time_weight=0.0, ref_speed=40 * KMH)
+ADULT = hand_walker(speed=1.0, startup=3.0, time_weight=1.0)
+CHILD = hand_walker(speed=1.0, startup=3.0, time_weight=0.0, ref_speed=40 * KMH)
 
 
 def hand_stream(*vehicles: tuple[float, float, int, int, float]) -> Stream:
@@ -36,7 +35,7 @@ def hand_stream(*vehicles: tuple[float, float, int, int, float]) -> Stream:
 
 def road(stream: Stream, *, length: float = 7.0, lanes=(1, 1), yield_rate: float = 0.0,
          **kw) -> Road:
-    return Road(length=length, lanes=lanes, near=0, stream=stream, yield_rate=yield_rate, **kw)
+    return hand_road(length=length, lanes=lanes, near=0, stream=stream, yield_rate=yield_rate, **kw)
 
 
 def random_stream(vph_per_lane: float, *, lanes=(1, 1), kmh: float = 50.0, seed: int = 1,
@@ -108,7 +107,7 @@ def test_inattentive_walker_takes_first_lag_above_min_lag():
 
 
 def test_lane_order():
-    r = Road(length=17.5, lanes=(2, 3), near=0, stream=hand_stream(), yield_rate=0.0)
+    r = hand_road(length=17.5, lanes=(2, 3), near=0, stream=hand_stream(), yield_rate=0.0)
     assert r.lane_order() == [(0, 0), (0, 1), (1, 2), (1, 1), (1, 0)]
     assert replace(r, near=1).lane_order() == [(1, 0), (1, 1), (1, 2), (0, 1), (0, 0)]
 
@@ -153,10 +152,10 @@ def check_more_yielding_never_lengthens_a_wait(seed, vph, lanes, kmh, low, more,
     """Same vehicles (same u_yield), same arrivals: each wait with higher M_y is <= with lower."""
     high = min(low + more, 1.0)
     stream = random_stream(vph, lanes=lanes, kmh=kmh, seed=seed, end=3000.0)
-    walker = Walker(speed=1.1, startup=3.5, time_weight=time_weight, patience=patience,
+    walker = hand_walker(speed=1.1, startup=3.5, time_weight=time_weight, patience=patience,
                     impatient_factor=0.75)
     sig = Signal(90.0, 25.0, 7.0) if signal else None
-    r_low = Road(length=3.5 * sum(lanes), lanes=lanes, near=seed % 2, stream=stream,
+    r_low = hand_road(length=3.5 * sum(lanes), lanes=lanes, near=seed % 2, stream=stream,
                  yield_rate=low, signal=sig)
     r_high = replace(r_low, yield_rate=high)
     arrivals = np.random.default_rng(seed).uniform(0.0, 1500.0, 25)
@@ -281,7 +280,7 @@ def test_refuge_is_two_stage_not_staged():
 # --- guards --------------------------------------------------------------------------------------
 
 
-GUARD = Walker(speed=1.0, startup=3.0, lane_margin=2.0)
+GUARD = hand_walker(speed=1.0, startup=3.0, lane_margin=2.0)
 
 
 def test_escort_steps_out_at_once_when_every_driver_can_stop():

@@ -16,9 +16,10 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from kerb_kit import hand_road, hand_walker
 
 from simulator.crossing import Crossing
-from simulator.kerb import Road, Walker, cross
+from simulator.kerb import cross
 from simulator.params import default_parameters
 from simulator.risk import braking_nodes, encounter, injury_model
 from simulator.sight import design_sight, kerb_sight, lane_sight
@@ -94,7 +95,7 @@ def test_later_sighting_never_lowers_risk(vehicles, step_in, delays):
 
 def test_kerb_risk_rises_as_sight_shortens(risk):
     """Common streams, the same arrivals: the mean expected risk never falls as parking crowds in."""
-    child = Walker(speed=1.1, startup=3.5, time_weight=0.3, ref_speed=40 * KMH, patience=45.0,
+    child = hand_walker(speed=1.1, startup=3.5, time_weight=0.3, ref_speed=40 * KMH, patience=45.0,
                    impatient_factor=0.75, min_lag=2.0)
     for lanes, kmh in (((1, 1), 35.0), ((2, 2), 50.0)):
         rate = constant(500 / 3600)
@@ -104,7 +105,7 @@ def test_kerb_risk_rises_as_sight_shortens(risk):
         means = []
         for sight in (math.inf, 60.0, 30.0, 15.0):
             table = None if math.isinf(sight) else ((sight,) * lanes[0], (sight,) * lanes[1])
-            road = Road(length=3.5 * sum(lanes), lanes=lanes, near=0, stream=stream, yield_rate=0.2,
+            road = hand_road(length=3.5 * sum(lanes), lanes=lanes, near=0, stream=stream, yield_rate=0.2,
                         sight=table, careless_sight=table)
             total = 0.0
             for t in np.linspace(0.0, 7000.0, 150):

@@ -1,0 +1,28 @@
+"""Hand-made kerb inputs for the kerb tests: walkers and roads with every field spelled out once.
+
+The model builds its walkers and roads from the parameter table
+(:mod:`simulator.kerbinputs`); the hand-made cases of the kerb tests use these
+fixed values instead, so that each case's arithmetic can be checked by hand.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from simulator.kerb import Road, Walker
+
+KMH = 1 / 3.6
+WALKER = {"gap_factor": 1.0, "time_weight": 1.0, "ref_speed": 40 * KMH, "patience": math.inf,
+          "impatient_factor": 1.0, "inattentive": False, "min_lag": 1.5, "step_off": 1.0, "lane_margin": 1.5}
+ROAD = {"signal": None, "refuge": False, "stop_reaction": 1.2, "stop_decel": 3.0}
+
+
+def hand_walker(**fields: Any) -> Walker:
+    """A walker with the test defaults, ``fields`` (speed and startup at least) replacing them."""
+    return Walker(**(WALKER | fields))
+
+
+def hand_road(**fields: Any) -> Road:
+    """A road with the test defaults, ``fields`` (length, lanes, near, stream, yield_rate) replacing them."""
+    return Road(**(ROAD | fields))
