@@ -1,52 +1,34 @@
 """From scenario files to runnable settings: build the site, apply the interventions.
 
 An intervention is data applied to a copy of the network's crossings and
-traffic; the model never branches on scenario names. Sites are built once and
-shared by every scenario that names the same site.
+traffic (:mod:`simulator.scenario.apply`); the model never branches on
+scenario names. Sites are built once and shared by every scenario that names
+the same site.
 """
 
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from simulator.crossing import GRADE_SEPARATED, Crossing, Signal, informal_id
 from simulator.errors import NetworkError, ScenarioError
-from simulator.hazard import crossing_hazards
 from simulator.network.schools import site_from_file
 from simulator.network.site import Site as StreetSite
 from simulator.network.site import street_edge_id
 from simulator.network.synthetic import DistrictSpec, district_site
-from simulator.network.walk import WalkNetwork, add_informal_crossing, walk_network_from_site
+from simulator.network.walk import WalkNetwork, walk_network_from_site
 from simulator.params import Parameters, clock_seconds, default_parameters
-from simulator.routing import recommended_routes
 from simulator.scenario import (
-    AccessChange,
-    DropoffBan,
-    Education,
-    FacilityChange,
-    GuardPost,
-    Humps,
-    LaneReduction,
-    NoParking,
-    Parking,
-    RecommendedRoutes,
     Scenario,
-    SpeedLimit,
-    StartTime,
-    VolumeOverride,
-    Zone,
     check_references,
     load_scenario,
     scenario_from_mapping,
     scenario_to_yaml,
 )
-from simulator.setting import Calming, Setting, prepare_setting
-from simulator.setting import GuardPost as Post
+from simulator.scenario.apply import Draft, apply_interventions
+from simulator.setting import Setting, prepare_setting
 
 DEFAULT_CHILDREN = 1500
 
@@ -145,176 +127,35 @@ def setting_from_scenario(
     origin: str = "<scenario>",
     params: Parameters | None = None,
 ) -> Setting:
-    """Apply a scenario's interventions to a built network and prepare the setting."""
-    params = (
-        (params or default_parameters()).with_overrides(scenario.parameters)
-        if scenario.parameters
-        else (params or default_parameters())
-    )
-    by_edge: dict[str, list[str]] = {}
-    for cid, c in network.crossings.items():
-        by_edge.setdefault(street_edge_id(*c.edge), []).append(cid)
+    """Apply a scenario's interventions to a built network and prepare the setting.
+
+    Each intervention type's applier (:data:`simulator.scenario.apply.KINDS`)
+    changes a draft of the setting; the setting is prepared once from it.
+    """
+    table = params or default_parameters()
+    params = table.with_overrides(scenario.parameters) if scenario.parameters else table
     edges = {street_edge_id(u, v, k) for u, v, k in network.street.edges(keys=True)}
     check_references(scenario, crossings=set(network.crossings), edges=edges, origin=origin)
-    school = (site.school.x, site.school.y)
-
-    def where(change: Any) -> list[str]:
-        """Crossing ids an intervention applies to."""
-        if getattr(change, "crossings", None):
-            return list(change.crossings)
-        if getattr(change, "edges", None):
-            return [cid for e in change.edges for cid in by_edge.get(e, [])]
-        zone: Zone = change.zone
-        cx, cy = zone.center or school
-        return [
-            cid for cid, c in network.crossings.items() if math.hypot(c.x - cx, c.y - cy) <= zone.radius_m
-        ]
-
-    crossings = dict(network.crossings)
-    graph = network.graph
-    for change in scenario.interventions_of(FacilityChange):
-        for cid in change.crossings:
-            old = crossings[cid]
-            crossings[cid] = _with_facility(old, change, params)
-            if (
-                change.facility in GRADE_SEPARATED
-                and old.facility not in GRADE_SEPARATED
-                and not old.informal
-            ):
-                informal = replace(old, id=informal_id(cid), facility="unmarked", informal=True, signal=None)
-                if informal.id not in crossings:
-                    graph = add_informal_crossing(
-                        graph if graph is not network.graph else graph.copy(), cid, informal.id
-                    )
-                    crossings[informal.id] = informal
-    _apply_access(scenario, crossings, origin=origin)
-    _apply_parking(scenario, crossings, school=school)
-    for lanes_change in scenario.interventions_of(LaneReduction):
-        for cid in where(lanes_change):
-            c = crossings[cid]
-            n = lanes_change.lanes_per_direction
-            lanes = (min(c.lanes[0], n), min(c.lanes[1], n))
-            crossings[cid] = replace(c, lanes=lanes, length=sum(lanes) * params["traffic.lane_width"])
-    volume: dict[str, tuple[float, float]] = {}
-    for volume_change in scenario.interventions_of(VolumeOverride):
-        vph = volume_change.vph
-        v = vph if isinstance(vph, tuple) else (float(vph), float(vph))
-        for cid in where(volume_change):
-            volume[cid] = (float(v[0]), float(v[1]))
-    t0 = clock_seconds(scenario.period.start if scenario.period else params["school.period_start"])
-    calming: dict[str, Calming] = {}
-    for limit in scenario.interventions_of(SpeedLimit):
-        window = None
-        if limit.hours is not None:
-            a, b = limit.hours.seconds()
-            window = (a - t0, b - t0)
-        for cid in where(limit):
-            calming[cid] = replace(calming.get(cid, Calming()), limit=limit.limit_kmh, window=window)
-    for humps in scenario.interventions_of(Humps):
-        for cid in where(humps):
-            calming[cid] = replace(calming.get(cid, Calming()), humps=True)
-    guards: list[Post] = []
-    for post in scenario.interventions_of(GuardPost):
-        a, b = post.hours.seconds()
-        guards.extend(Post(cid, a - t0, b - t0, post.staff, post.count, post.clear_parking)
-                      for cid in post.crossings)
-    bans = [c.radius_m for c in scenario.interventions_of(DropoffBan)]
-    education = [c.share for c in scenario.interventions_of(Education)]
-    bell_by_age = {
-        age: c.bell for c in scenario.interventions_of(StartTime) for age in (c.ages or range(6, 13))
-    }
-    net = replace(network, graph=graph, crossings=crossings)
+    start = clock_seconds(scenario.period.start if scenario.period else params["school.period_start"])
+    draft = Draft(network, params, gate=(site.school.x, site.school.y), start=start)
+    apply_interventions(scenario.interventions, draft, origin=origin)
     setting = prepare_setting(
-        net,
+        draft.network(),
         params=params,
         name=scenario.name,
         n_children=scenario.children or DEFAULT_CHILDREN,
         period=(scenario.period.start, scenario.period.end) if scenario.period else None,
         bell=scenario.bell,
-        bell_by_age=bell_by_age,
+        bell_by_age=draft.bell_by_age,
         enforcement=scenario.enforcement,
-        calming=calming,
-        volume=volume,
-        guards=tuple(guards),
-        dropoff_ban=max(bans, default=0.0),
-        education_share=max(education, default=0.0),
+        calming=draft.calming,
+        volume=draft.volume,
+        guards=tuple(draft.guards),
+        dropoff_ban=draft.dropoff_ban,
+        education_share=draft.education_share,
         description=scenario.description or "",
         home_weights={h.id: h.weight for h in site.homes},
     )
-    for published in scenario.interventions_of(RecommendedRoutes):
-        hazard = crossing_hazards(setting)
-        routes = recommended_routes(net, dict(setting.routes), hazard, params=params,
-                                    max_detour=published.max_detour)
-        setting = replace(setting, routes=routes, follow_share=published.compliance)
+    for finish in draft.finish:
+        setting = finish(setting)
     return setting
-
-
-def _with_facility(c: Crossing, change: FacilityChange, params: Parameters) -> Crossing:
-    """The crossing rebuilt as ``change.facility``."""
-    facility = change.facility
-    signal = None
-    if facility == "signal":
-        t = change.signal
-        signal = (
-            Signal(t.cycle, min(t.walk + 4.0, t.cycle), t.offset)
-            if t
-            else (c.signal or Signal(params["signal.cycle"], params["signal.walk"], 0.0))
-        )
-    climb = {
-        "footbridge": params["grade.footbridge_climb"],
-        "underpass": params["grade.underpass_climb"],
-    }.get(facility, 0.0)
-    access = change.access or "stairs"
-    return replace(c, facility=facility, signal=signal, climb=climb, inferred=False, access=access)
-
-
-def _apply_access(scenario: Scenario, crossings: dict[str, Crossing], *, origin: str) -> None:
-    """Give footbridges and underpasses their ``access`` (after any facility change built them).
-
-    Raises
-    ------
-    ScenarioError
-        Naming every crossing that is not a footbridge or underpass.
-    """
-    found: list[str] = []
-    for index, change in enumerate(scenario.interventions):
-        if not isinstance(change, AccessChange):
-            continue
-        for position, cid in enumerate(change.crossings):
-            c = crossings[cid]
-            if c.grade_separated:
-                crossings[cid] = replace(c, access=change.access)
-                continue
-            kind = "an informal at-grade" if c.informal else f"a {c.facility}"
-            found.append(f"interventions[{index}].crossings[{position}]: {cid!r} is {kind} crossing "
-                         "(allowed: footbridges and underpasses; build one first with type: facility)")
-    if found:
-        raise ScenarioError(f"{origin}: " + "; ".join(found))
-
-
-def _apply_parking(scenario: Scenario, crossings: dict[str, Crossing], *,
-                   school: tuple[float, float]) -> None:
-    """Kerbside parking (the longest given) and no-parking zones (the widest) at crossings.
-
-    A crossing named in ``crossings`` brings its at-grade way beneath a bridge
-    (``~grade``) along: the same kerbs. A zone takes every crossing in it,
-    those the scenario's own facility changes added included.
-    """
-
-    def kerbs(change: Parking | NoParking) -> list[str]:
-        if change.crossings:
-            return [*change.crossings,
-                    *(informal_id(cid) for cid in change.crossings if informal_id(cid) in crossings)]
-        assert change.zone is not None
-        cx, cy = change.zone.center or school
-        return [cid for cid, c in crossings.items()
-                if math.hypot(c.x - cx, c.y - cy) <= change.zone.radius_m]
-
-    for parked in scenario.interventions_of(Parking):
-        for cid in kerbs(parked):
-            c = crossings[cid]
-            crossings[cid] = replace(c, parking_m=max(c.parking_m, parked.length_m))
-    for ban in scenario.interventions_of(NoParking):
-        for cid in kerbs(ban):
-            c = crossings[cid]
-            crossings[cid] = replace(c, no_parking_m=max(c.no_parking_m, ban.within_m))

@@ -15,21 +15,8 @@ from simulator import __version__
 from simulator.report.content import Codes
 from simulator.report.results import Results
 from simulator.report.site import SiteView
-from simulator.report.texts import STAFF, facility_name, road_name
-from simulator.scenario import (
-    DropoffBan,
-    Education,
-    FacilityChange,
-    GuardPost,
-    Humps,
-    LaneReduction,
-    RecommendedRoutes,
-    SpeedLimit,
-    StartTime,
-    VolumeOverride,
-)
-
-MAX_LISTED = 6
+from simulator.report.texts import FACILITY, STAFF, road_name
+from simulator.scenario.apply import Words, describe
 
 
 def value_text(value: Any) -> str:
@@ -51,84 +38,27 @@ def parameter_rows(results: Results) -> list[dict[str, Any]]:
             for p in results.manifest["parameters"]]
 
 
-def _where(view: SiteView, ids: tuple[str, ...] | None, lang: str) -> str:
-    if not ids:
-        return ""
+def words(view: SiteView, lang: str) -> Words:
+    """How the report names things in a measure's description: crossings by road and id."""
     crossings = view.network.crossings
-    names = [f"{road_name(crossings[c].name, lang)} ({c})" if c in crossings else c for c in ids]
-    if len(names) > MAX_LISTED:
-        more = len(names) - MAX_LISTED
-        tail = f" 等共 {len(names)} 处" if lang == "zh" else f" and {more} more"
-        return "、".join(names[:MAX_LISTED]) + tail if lang == "zh" else ", ".join(names[:MAX_LISTED]) + tail
-    return ("、" if lang == "zh" else ", ").join(names)
 
+    def crossing(cid: str) -> str:
+        return f"{road_name(crossings[cid].name, lang)} ({cid})" if cid in crossings else cid
 
-def describe(change: Any, view: SiteView, lang: str) -> str:
-    """One measure of a scenario in words."""
-    zh = lang == "zh"
-    at = _where(view, getattr(change, "crossings", None), lang)
-    edges = getattr(change, "edges", None)
-    zone = getattr(change, "zone", None)
-    if not at and edges:
-        more = " …" if len(edges) > MAX_LISTED else ""
-        at = ("道路 " if zh else "streets ") + ", ".join(edges[:MAX_LISTED]) + more
-    elif not at and zone is not None:
-        at = (f"校门周围 {zone.radius_m:g} 米内" if zh else f"within {zone.radius_m:g} m of the gate") \
-            if zone.center is None else (f"半径 {zone.radius_m:g} 米的区域" if zh
-                                         else f"a {zone.radius_m:g} m zone")
-    if isinstance(change, FacilityChange):
-        what = facility_name(change.facility, lang)
-        if change.signal is not None:
-            s = change.signal
-            what += (f"（周期 {s.cycle:g} 秒，行人绿灯 {s.walk:g} 秒）" if zh
-                     else f" (cycle {s.cycle:g} s, walk {s.walk:g} s)")
-        return f"改建为{what}：{at}" if zh else f"{what}: {at}"
-    if isinstance(change, GuardPost):
-        staff = STAFF[lang].get(change.staff, change.staff)
-        return (f"护学岗 {change.hours}，每岗{staff} {change.count} 名：{at}" if zh
-                else f"护学岗 guard post {change.hours}, {change.count} {staff} per post: {at}")
-    if isinstance(change, SpeedLimit):
-        hours = f" {change.hours}" if change.hours else ""
-        return f"限速 {change.limit_kmh:g} km/h{hours}：{at}" if zh else \
-            f"speed limit {change.limit_kmh:g} km/h{hours}: {at}"
-    if isinstance(change, Humps):
-        return f"减速带/减速台：{at}" if zh else f"speed humps or tables: {at}"
-    if isinstance(change, LaneReduction):
-        return (f"缩减为每方向 {change.lanes_per_direction} 条车道：{at}" if zh
-                else f"{change.lanes_per_direction} lane(s) per direction: {at}")
-    if isinstance(change, VolumeOverride):
-        vph = change.vph if isinstance(change.vph, tuple) else (change.vph, change.vph)
-        return (f"高峰流量 {vph[0]:g}/{vph[1]:g} 辆/时：{at}" if zh
-                else f"peak volume {vph[0]:g}/{vph[1]:g} veh/h: {at}")
-    if isinstance(change, DropoffBan):
-        return (f"即停即走：校门 {change.radius_m:g} 米内禁止停车接送" if zh
-                else f"no drop-off within {change.radius_m:g} m of the gate (即停即走)")
-    if isinstance(change, Education):
-        return (f"交通安全教育：{100 * change.share:g}% 的儿童" if zh
-                else f"road-safety education for {100 * change.share:g}% of the children")
-    if isinstance(change, RecommendedRoutes):
-        return (f"上学路线图：为每户推荐绕行不超过 {100 * change.max_detour:g}% 的最低风险路线，"
-                f"{100 * change.compliance:g}% 的儿童按推荐路线走" if zh
-                else f"recommended routes (上学路线图): each home's lowest-risk route at most "
-                     f"{100 * change.max_detour:g}% longer, followed by "
-                     f"{100 * change.compliance:g}% of children")
-    if isinstance(change, StartTime):
-        ages = ", ".join(str(a) for a in change.ages) if change.ages else ("全部" if zh else "all")
-        return (f"错峰上学：{ages} 岁儿童 {change.bell} 上课" if zh
-                else f"staggered start: bell at {change.bell} for ages {ages}")
-    return str(change)
+    return Words(lang, crossing=crossing, facility=FACILITY[lang], staff=STAFF[lang])
 
 
 def scenario_rows(results: Results, view: SiteView, codes: Codes, lang: str) -> list[dict[str, Any]]:
     """Each scenario: code, name, description, its measures in words and its YAML text."""
     rows = []
+    said = words(view, lang)
     for name in results.scenarios:
         scenario = view.scenarios[name]
         rows.append({
             "code": codes.code[name],
             "name": name,
             "description": scenario.description or "",
-            "measures": [describe(c, view, lang) for c in scenario.interventions],
+            "measures": [describe(c, said) for c in scenario.interventions],
             "children": scenario.children,
             "enforcement": scenario.enforcement,
             "overrides": value_text(scenario.parameters) if scenario.parameters else "",

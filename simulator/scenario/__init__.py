@@ -4,8 +4,9 @@ A scenario file (YAML) names a site, the children and the morning, and a list
 of interventions (crossing facilities and their step-free access, calming,
 guards, drop-off rules, kerbside parking, education, staggered starts).
 :func:`load_scenario` reads and validates one; :func:`check_references` checks
-the crossing and edge ids it names against a built site. Applying the
-interventions to a network is not done here.
+the crossing and edge ids it names against a built site. Each intervention
+type's applier and description live in :mod:`simulator.scenario.apply`
+(imported on its own: it builds on the runtime network and setting).
 """
 
 from simulator.scenario.fields import TimeWindow

@@ -2,13 +2,14 @@
 
 Each model names where it applies by crossing ids (``x{node}-{other}``),
 street edge ids (``e{u}-{v}``) or a :class:`Zone` around the school gate, and
-what changes there. Applying them to a network is not done here.
+what changes there. Applying them to a network is done in
+:mod:`simulator.scenario.apply`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, Discriminator, Tag, field_validator, model_validator
 
@@ -30,6 +31,15 @@ from simulator.scenario.rules import Rule, problems
 def staff_types() -> tuple[str, ...]:
     """Guard staff types: the keys of ``guard.obey`` in the parameter table."""
     return tuple(default_parameters()["guard.obey"])
+
+
+def school_ages() -> tuple[int, int]:
+    """The youngest and oldest pupil: ``school.ages`` in the parameter table."""
+    youngest, oldest = default_parameters()["school.ages"]
+    return int(youngest), int(oldest)
+
+
+YOUNGEST, OLDEST = school_ages()
 
 
 class Zone(Frozen):
@@ -207,8 +217,8 @@ class StartTime(Frozen):
     bell: ClockTime
     ages: Annotated[
         tuple[int, ...],
-        Rule("a list of ages 6–12, e.g. [6, 7]",
-             before=rules.int_tuple(length=None, low=6, high=12)),
+        Rule(f"a list of ages {YOUNGEST}–{OLDEST}, e.g. [{YOUNGEST}, {YOUNGEST + 1}]",
+             before=rules.int_tuple(length=None, low=YOUNGEST, high=OLDEST)),
     ] | None = None
 
 
@@ -260,12 +270,6 @@ class NoParking(Frozen):
         return self
 
 
-INTERVENTION_TYPES: Mapping[str, type[BaseModel]] = {
-    model.model_fields["type"].default: model
-    for model in (FacilityChange, SpeedLimit, Humps, LaneReduction, VolumeOverride,
-                  GuardPost, DropoffBan, Education, StartTime, RecommendedRoutes,
-                  AccessChange, Parking, NoParking)
-}
 INTERVENTION_ERROR = "intervention_type"
 
 
@@ -291,3 +295,13 @@ Intervention = Annotated[
     Discriminator(_intervention_type, custom_error_type=INTERVENTION_ERROR,
                   custom_error_message="not an intervention type"),
 ]
+"""Any intervention, told apart by its ``type``: the one list of intervention types.
+
+Each type's applier and description are in :mod:`simulator.scenario.apply`.
+"""
+
+INTERVENTION_TYPES: Mapping[str, type[BaseModel]] = {
+    member.model_fields["type"].default: member
+    for member in (get_args(tagged)[0] for tagged in get_args(get_args(Intervention)[0]))
+}
+"""Every intervention model by its ``type``, in the order of :data:`Intervention`."""

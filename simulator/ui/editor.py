@@ -9,6 +9,7 @@ import solara
 from simulator.crossing import FACILITIES
 from simulator.network.site import street_edge_id
 from simulator.scenario import ENFORCEMENT, staff_types
+from simulator.scenario.apply import Words, describe
 from simulator.ui import state
 from simulator.ui.context import Session
 from simulator.ui.texts import enforcement_names, facility_names, staff_names
@@ -149,29 +150,9 @@ def ZoneEditor(session: Session, zone: dict[str, float]) -> solara.Element:
     return card
 
 
-def describe(change: dict[str, Any], lang: str) -> str:
-    """One line for an intervention in the list of changes."""
-    names = facility_names(lang)
-    staff = staff_names(lang)
-    zh = lang == "zh"
-    where = ", ".join(change.get("crossings") or change.get("edges") or [])
-    if change.get("zone"):
-        where = (f"{'半径' if zh else 'radius'} {change['zone']['radius_m']:g} m"
-                 + (f" @ {change['zone']['center']}" if change["zone"].get("center") else ""))
-    kind = change.get("type")
-    hours = f" ({change['hours']})" if change.get("hours") else ""
-    if kind == "facility":
-        return f"{names.get(change['facility'], change['facility'])}: {where}"
-    if kind == "guard":
-        return (f"{'护学岗' if zh else 'guard post'} {where} {change['hours']} "
-                f"{staff.get(change['staff'], change['staff'])}×{change.get('count', 1)}")
-    if kind == "speed_limit":
-        return f"{'限速' if zh else 'limit'} {change['limit_kmh']:g} km/h: {where}{hours}"
-    if kind == "humps":
-        return f"{'减速带' if zh else 'humps'}: {where}"
-    if kind == "dropoff_ban":
-        return f"{'禁停接送' if zh else 'no drop-off'} {change['radius_m']:g} m"
-    return f"{kind}: " + ", ".join(f"{k}={v}" for k, v in change.items() if k != "type")
+def words(lang: str) -> Words:
+    """How the list of changes names things: crossings by id, the page's facility and staff words."""
+    return Words(lang, facility=facility_names(lang), staff=staff_names(lang))
 
 
 @solara.component
@@ -179,7 +160,8 @@ def ChangesPanel(session: Session) -> solara.Element:
     """The scenario's interventions, each removable."""
     t = session.t
     p = session.prepared.value
-    changes = list(p.data.get("interventions") or ())
+    changes = p.scenario.interventions  # as validated from p.data["interventions"], in its order
+    said = words(session.lang.value)
     with solara.Column(gap="2px", classes=["sr-changes"]) as col:
         solara.Text(t["changes"], style={"font-weight": "bold"})
         if not changes:
@@ -188,7 +170,7 @@ def ChangesPanel(session: Session) -> solara.Element:
             with solara.Row(gap="4px", style={"align-items": "center"}):
                 solara.Button(icon_name="mdi-close", small=True, text=True, classes=["sr-change-remove"],
                               on_click=lambda i=i: session.edit(state.without_change(session.data, i)))
-                solara.Text(describe(change, session.lang.value), style={"font-size": "12px"})
+                solara.Text(describe(change, said), style={"font-size": "12px"})
     return col
 
 
