@@ -15,7 +15,6 @@ import numpy as np
 
 from simulator.params import Parameters
 
-AGES = np.arange(6, 13)
 POPULATION_STREAM = 1
 
 
@@ -24,7 +23,7 @@ class Children:
     """Per-child arrays (index = child number)."""
 
     home: np.ndarray          # index into the home list
-    age: np.ndarray           # years, 6..12
+    age: np.ndarray           # years, school.ages (6..12)
     speed: np.ndarray         # m/s
     escorted: np.ndarray      # bool, an adult walks with the child
     group: np.ndarray         # group number; siblings/friends share one
@@ -53,7 +52,8 @@ def draw_children(n: int, home_weights: np.ndarray, *, params: Parameters, seed:
     w = np.asarray(home_weights, float)
     w = w / w.sum()
     home = rng.choice(w.size, size=n, p=w)
-    age = rng.choice(AGES, size=n)
+    youngest, oldest = params["school.ages"]
+    age = rng.choice(np.arange(youngest, oldest + 1), size=n)
     mean_speed = _lerp_by_age(age, params["child.walk_speed_age6"], params["child.walk_speed_age12"])
     speed = np.maximum(mean_speed + params["child.walk_speed_sd"] * rng.standard_normal(n),
                        params["child.walk_speed_min"])

@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field, ValidationInfo, field_validator, model_va
 from simulator.params import default_parameters
 from simulator.scenario import rules
 from simulator.scenario.fields import ClockTime, Frozen, Text, TimeWindow, ordered
-from simulator.scenario.interventions import Intervention, StartTime
+from simulator.scenario.interventions import OLDEST, YOUNGEST, Intervention, StartTime
 from simulator.scenario.overrides import check_overrides
 from simulator.scenario.rules import Rule, not_allowed, problems
 
@@ -183,7 +183,7 @@ class Scenario(Frozen):
             if change.bell < start:
                 found.append(((index, "bell"), f"{change.bell} is before the period starts "
                                                f"({start}) (allowed: the period start or later)"))
-            for age in change.ages or range(6, 13):
+            for age in change.ages or range(YOUNGEST, OLDEST + 1):
                 if age in taken:
                     found.append(((index, "ages"), f"age {age} already has a start time in "
                                                    f"interventions[{taken[age]}]"))
