@@ -24,9 +24,10 @@ from typing import Any
 import pandas as pd
 
 from simulator import __version__
-from simulator.errors import ResultsError, SaferouteError
+from simulator.errors import ResultsError
 from simulator.metrics import SUMMARY_FIELDS
 from simulator.network.walk import coverage_warning
+from simulator.outputs import check_folder_place
 from simulator.runs import RunResult, paired_differences, summary_table
 from simulator.setting import Setting
 
@@ -88,8 +89,7 @@ def check_out_folder(out: str | os.PathLike) -> Path:
     given = str(out)
     path = Path(out).resolve()
     allowed = "allowed: a new or empty folder, or an earlier saferoute results folder, which is replaced"
-    if path.exists() and not path.is_dir():
-        raise ResultsError(f"--out: {given} is a file ({allowed})")
+    check_folder_place(path, given, option="--out", allowed=allowed, error=ResultsError)
     if path.is_dir() and any(path.iterdir()):
         foreign = _foreign_files(path)
         if foreign is None:
@@ -100,47 +100,6 @@ def check_out_folder(out: str | os.PathLike) -> Path:
             msg = (f"--out: {given} holds results and other files ({shown}) that saferoute did not write: "
                    f"nothing replaced ({allowed}; move those files or choose another folder)")
             raise ResultsError(msg)
-    ancestor = path.parent
-    while not ancestor.exists():
-        ancestor = ancestor.parent
-    if not ancestor.is_dir():
-        raise ResultsError(f"--out: {given} is inside {ancestor}, which is a file ({allowed})")
-    if not os.access(ancestor, os.W_OK | os.X_OK):
-        raise ResultsError(f"--out: {given}: cannot write in {ancestor} (permission denied)")
-    return path
-
-
-def check_out_file(given: str | os.PathLike, *, option: str, allowed: str, suffix: str | None = None,
-                   error: type[SaferouteError] = ResultsError) -> Path:
-    """``given`` as a path, if a file may be written there (checked before the work that makes it).
-
-    Parameters
-    ----------
-    given
-        The file as the user wrote it.
-    option
-        The option that named it (``--out``, ``--csv``), for the message.
-    allowed
-        What the option takes (``"a .csv file"``), for the message.
-    suffix
-        The ending the file must have (case-insensitive), if any.
-    error
-        The error class raised.
-    """
-    path = Path(given)
-    if suffix is not None and path.suffix.lower() != suffix:
-        msg = f"{option}: {given} is not allowed (allowed: {allowed})"
-        raise error(msg)
-    if path.is_dir():
-        msg = f"{option}: {given} is a folder (allowed: {allowed})"
-        raise error(msg)
-    parent = path.resolve().parent
-    if not parent.is_dir():
-        msg = f"{option}: {given}: the folder {parent} does not exist"
-        raise error(msg)
-    if not os.access(parent, os.W_OK | os.X_OK):
-        msg = f"{option}: {given}: cannot write in {parent} (permission denied)"
-        raise error(msg)
     return path
 
 

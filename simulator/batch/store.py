@@ -32,6 +32,7 @@ from typing import Any
 
 from simulator import __version__
 from simulator.errors import SweepError
+from simulator.outputs import check_folder_place
 
 STORE_FORMAT = 1
 MARKER = "batch.json"
@@ -47,20 +48,9 @@ def check_batch_folder(out: str | os.PathLike[str], *, given: str | None = None)
     shown = given or str(out)
     path = Path(out).absolute()
     allowed = "allowed: a new or empty folder, or an earlier batch folder, which is resumed"
-    if path.exists() and not path.is_dir():
-        msg = f"out: {shown} is a file ({allowed})"
-        raise SweepError(msg)
+    check_folder_place(path, shown, option="out", allowed=allowed, error=SweepError)
     if path.is_dir() and any(path.iterdir()) and not (path / MARKER).is_file():
         msg = f"out: {shown} is a folder of other files, not a saferoute batch ({allowed})"
-        raise SweepError(msg)
-    ancestor = path.parent
-    while not ancestor.exists():
-        ancestor = ancestor.parent
-    if not ancestor.is_dir():
-        msg = f"out: {shown} is inside {ancestor}, which is a file ({allowed})"
-        raise SweepError(msg)
-    if not os.access(ancestor, os.W_OK | os.X_OK):
-        msg = f"out: {shown}: cannot write in {ancestor} (permission denied)"
         raise SweepError(msg)
     return path
 

@@ -91,7 +91,7 @@ def crossing_rows(network) -> list[dict[str, Any]]:
 
 def _crossings(args: argparse.Namespace) -> int:
     if args.csv is not None:
-        from simulator.results import check_out_file
+        from simulator.outputs import check_out_file
 
         check_out_file(args.csv, option="--csv", allowed="a .csv file to write", error=ScenarioError)
     site, network = _built(args)

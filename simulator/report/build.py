@@ -8,12 +8,12 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from simulator.errors import SaferouteError
+from simulator.outputs import check_out_file
 from simulator.report.html import Report, prepare_report, render_html
 from simulator.report.pdf import find_browser, print_pdf
 from simulator.report.results import load_results
 from simulator.report.site import rebuild_site
 from simulator.report.texts import LANGS
-from simulator.results import check_out_file
 
 FORMATS = ("html", "pdf")
 
