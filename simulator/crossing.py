@@ -50,7 +50,7 @@ class Signal:
     """Fixed-time pedestrian signal.
 
     Attributes are seconds: the cycle length, the effective walk time g
-    (Walk + 4 s clearance as in HCM 2010 Eq. 18-55) and the offset of the start
+    (Walk + ``signal.walk_extension``, HCM 2010 Eq. 18-55) and the offset of the start
     of the walk phase from the start of the simulated period.
     """
 
