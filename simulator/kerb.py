@@ -37,10 +37,7 @@ from simulator.risk import NO_ENCOUNTER, Encounter, encounter, worst
 from simulator.sight import LaneSight
 from simulator.traffic import Stream
 
-__all__ = ["GAP_RATIO_LIMITS", "Mode", "Outcome", "Risk", "Road", "Walker", "cross", "escort", "sight_table"]
-
-GAP_RATIO_LIMITS = (0.25, 3.0)
-
+__all__ = ["Mode", "Outcome", "Risk", "Road", "Walker", "cross", "escort", "sight_table"]
 
 def _accept(
     stream: Stream,
@@ -66,7 +63,7 @@ def _accept(
     """
     t, v, d, ln, u = stream.t, stream.speed, stream.direction, stream.lane, stream.u_yield
     tc = (length / walker.speed + walker.startup) * walker.gap_factor
-    lo, hi = GAP_RATIO_LIMITS
+    lo, hi = walker.gap_ratio_min, walker.gap_ratio_max
     fixed = walker.inattentive or walker.time_weight >= 1
     n = t.size
     tau = not_before

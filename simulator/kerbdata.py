@@ -47,6 +47,8 @@ class Walker:
         Time from the decision to stepping into the first lane, s.
     lane_margin
         Spare time a walker crossing lane by lane wants beyond crossing the lane, s.
+    gap_ratio_min, gap_ratio_max
+        Bounds of the distance rule's scaling of the critical headway.
     """
 
     speed: float
@@ -60,6 +62,8 @@ class Walker:
     min_lag: float
     step_off: float
     lane_margin: float
+    gap_ratio_min: float
+    gap_ratio_max: float
 
 
 @dataclass(frozen=True)

@@ -61,6 +61,8 @@ def child_walker(params: Parameters, *, age: float, speed: float, gap_factor: fl
         min_lag=params["child.inattentive_min_lag"],
         step_off=params["kerb.step_off"],
         lane_margin=params["child.lane_margin"],
+        gap_ratio_min=params["child.gap_ratio_limits"][0],
+        gap_ratio_max=params["child.gap_ratio_limits"][1],
     )
 
 
@@ -92,7 +94,9 @@ def _adult(params: Parameters, *, speed: float, startup: float, gap_factor: floa
     return Walker(speed=speed, startup=startup, gap_factor=gap_factor, time_weight=1.0,
                   ref_speed=params["child.distance_judgement_ref_speed"] * KMH, patience=patience,
                   impatient_factor=impatient_factor, inattentive=False, min_lag=math.inf,
-                  step_off=params["kerb.step_off"], lane_margin=lane_margin)
+                  step_off=params["kerb.step_off"], lane_margin=lane_margin,
+                  gap_ratio_min=params["child.gap_ratio_limits"][0],
+                  gap_ratio_max=params["child.gap_ratio_limits"][1])
 
 
 def road_at(traffic: CrossingTraffic, near: int, *, stream: Stream, yield_rate: float,

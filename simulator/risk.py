@@ -60,8 +60,9 @@ def braking_nodes(params: Parameters, *, n: int = 7) -> Braking:
     """Equal-probability nodes of t_r ~ N(mean, sd) and a ~ N(mean, sd), as a grid."""
     q = (np.arange(n) + 0.5) / n
     z = stats.norm.ppf(q)
-    tr = np.maximum(params["driver.reaction_mean"] + params["driver.reaction_sd"] * z, 0.3)
-    a = np.maximum(params["driver.decel_mean"] + params["driver.decel_sd"] * z, 2.0)
+    p = params
+    tr = np.maximum(p["driver.reaction_mean"] + p["driver.reaction_sd"] * z, p["driver.reaction_min"])
+    a = np.maximum(p["driver.decel_mean"] + p["driver.decel_sd"] * z, p["driver.decel_min"])
     tr_grid, a_grid = np.meshgrid(tr, a, indexing="ij")
     return Braking(tr_grid.ravel(), a_grid.ravel())
 

@@ -19,6 +19,9 @@ from simulator.params import Parameters, clock_seconds
 from simulator.routing import RouteChoice, route_choices
 from simulator.traffic import KMH, PiecewiseLinear, piecewise_linear
 
+Z85 = 1.036
+"""The standard normal's 85th percentile (1.0364) as rounded in traffic engineering: p85 = mean (1 + z cv)."""
+
 Window = tuple[float, float]
 
 
@@ -229,7 +232,7 @@ def _crossing_traffic(
     factor = params["traffic.mean_speed_factor"][cls]
     cv = params["traffic.speed_cv"]
     cap = (
-        params["traffic.hump_p85"] / (1 + 1.036 * cv) if calming.humps or c.facility == "raised" else math.inf
+        params["traffic.hump_p85"] / (1 + Z85 * cv) if calming.humps or c.facility == "raised" else math.inf
     )
     base_mean = min(factor * c.speed_limit, cap)
     calmed_mean = base_mean
@@ -248,7 +251,7 @@ def _crossing_traffic(
         rate=(rates[0], rates[1]),
         mean_speed=(speed, speed),
         yield_base=base,
-        p85_kmh=peak_mean * (1 + 1.036 * cv),
+        p85_kmh=peak_mean * (1 + Z85 * cv),
     )
 
 

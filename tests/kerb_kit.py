@@ -14,7 +14,8 @@ from simulator.kerb import Road, Walker
 
 KMH = 1 / 3.6
 WALKER = {"gap_factor": 1.0, "time_weight": 1.0, "ref_speed": 40 * KMH, "patience": math.inf,
-          "impatient_factor": 1.0, "inattentive": False, "min_lag": 1.5, "step_off": 1.0, "lane_margin": 1.5}
+          "impatient_factor": 1.0, "inattentive": False, "min_lag": 1.5, "step_off": 1.0, "lane_margin": 1.5,
+          "gap_ratio_min": 0.25, "gap_ratio_max": 3.0}
 ROAD = {"signal": None, "refuge": False, "stop_reaction": 1.2, "stop_decel": 3.0}
 
 

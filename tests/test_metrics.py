@@ -7,12 +7,14 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import pandas as pd
 import pytest
 
 from simulator.cli.runs import HEADLINE, format_comparison
-from simulator.metric import LANGS, METRICS, UNITS, Direction, Metric
+from simulator.errors import ParameterError
+from simulator.metric import LANGS, METRICS, UNITS, Direction, Metric, metrics_from_entries
 from simulator.metrics import SUMMARY_FIELDS, run_summary
 from simulator.report import content
 from simulator.report import texts as report_texts
@@ -71,6 +73,42 @@ def test_a_change_of_a_percentage_is_in_points_and_lower_is_better_for_risk() ->
     severe = METRICS["severe_per_100k_trips"].direction
     assert severe.improved(-1.0) and not severe.improved(1.0)
     assert Direction.HIGHER.improved(1.0) and not Direction.NEITHER.improved(-1.0)
+
+
+def entries() -> list[dict[str, Any]]:
+    """The registry written back as the entries of ``metrics.yaml``."""
+    return [{"key": m.key, "unit": m.unit, "decimals": m.decimals, "direction": m.direction.name.lower(),
+             "name": {"zh": m.name.zh, "en": m.name.en}, "short": m.short,
+             "definition": {"zh": m.definition.zh, "en": m.definition.en}} for m in METRICS.values()]
+
+
+def test_the_registry_is_read_from_metrics_yaml_in_its_order() -> None:
+    assert list(metrics_from_entries(entries(), origin="test").items()) == list(METRICS.items())
+    text = (SIMULATOR / "data" / "metrics.yaml").read_text(encoding="utf-8")
+    keys = [line.removeprefix("- key: ") for line in text.splitlines() if line.startswith("- key: ")]
+    assert keys == list(METRICS)
+
+
+def test_a_broken_metrics_file_gives_one_error_naming_every_problem() -> None:
+    broken = entries()
+    del broken[1]["unit"]
+    broken[2]["direction"] = "sideways"
+    broken[3]["decimals"] = -1
+    broken[4]["name"] = {"zh": "只有中文"}
+    broken.append(dict(broken[0]))
+    with pytest.raises(ParameterError) as raised:
+        metrics_from_entries(broken, origin="simulator/data/metrics.yaml")
+    message = str(raised.value)
+    assert message.startswith("simulator/data/metrics.yaml: ")
+    assert "severe_per_100k_trips: missing unit" in message
+    assert "deaths_per_100k_trips.direction: 'sideways' is not one of lower, higher, neither" in message
+    assert "conflicts_per_100_trips.decimals: -1 is not a whole number >= 0" in message
+    assert "unassisted_arterial_per_trip.name: needs exactly zh and en" in message
+    assert "children: a second entry with this key" in message
+    with pytest.raises(ParameterError, match=r"entry 1: needs a mapping"):
+        metrics_from_entries(["children"], origin="x")
+    with pytest.raises(ParameterError, match=r"needs a list of figures"):
+        metrics_from_entries({"children": {}}, origin="x")
 
 
 @dataclass
@@ -160,4 +198,5 @@ def test_nothing_else_defines_metric_labels_or_decimals() -> None:
         problems += [f"{where}:{n}: a table of figures" for n in _label_tables(tree)]
         problems += [f"{where}:{node.lineno}: {node.value!r}" for node in ast.walk(tree)
                      if isinstance(node, ast.Constant) and node.value in texts]
-    assert not problems, "metric labels and decimals belong in simulator/metric.py:\n" + "\n".join(problems)
+    assert not problems, ("metric labels and decimals belong in simulator/data/metrics.yaml:\n"
+                          + "\n".join(problems))
