@@ -85,11 +85,18 @@ def start_python(*args: str, cwd: Path) -> tuple[subprocess.Popen[str], LineRead
     """Start ``python ARGS`` in its own session (so its children can be cleaned up); its stderr lines.
 
     Its stdout is discarded; its stderr is read as it comes (the process never blocks on it).
+    Ctrl-C (SIGINT) reaches it as in a terminal, even when this test runs in the background of a
+    shell, which starts background jobs with SIGINT ignored (a disposition children inherit).
     """
     proc = subprocess.Popen([sys.executable, *args], cwd=cwd, env=ENV, text=True, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, start_new_session=True)
+                            stderr=subprocess.PIPE, start_new_session=True, preexec_fn=_interruptible)
     assert proc.stderr is not None
     return proc, LineReader(proc.stderr)
+
+
+def _interruptible() -> None:
+    """In the child before exec: SIGINT back to its default, so Python turns it into KeyboardInterrupt."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def start_saferoute(*args: str, cwd: Path) -> tuple[subprocess.Popen[str], LineReader]:

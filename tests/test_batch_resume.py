@@ -34,9 +34,9 @@ from waiting import LineReader
 
 from simulator.batch import BatchTables, load_tables, run_sweep
 
-SLOW_CHILDREN = 1200
-"""Children per run here: the 17 runs left after the first keep one worker busy for many seconds, so
-the signal reaches a batch still running even when a loaded machine is slow to wake the test."""
+SLOW_CHILDREN = 600
+"""Children per run here: the 17 runs left after the first keep the workers busy for seconds, so the
+signal reaches a batch still running even when a loaded machine is slow to wake the test."""
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +51,7 @@ def slow_reference(root: Path) -> BatchTables:
 
 
 def _kill_mid_way(sweep_file: Path, cwd: Path, sig: signal.Signals) -> tuple[int, LineReader]:
-    proc, err = start_saferoute("batch", str(sweep_file), "--workers", "1", "--progress-every", "0", cwd=cwd)
+    proc, err = start_saferoute("batch", str(sweep_file), "--workers", "2", "--progress-every", "0", cwd=cwd)
     try:
         err.wait_for(runs_finished(1), bound_s=BOUND_S)  # fails with the batch's stderr if it ends first
         workers = psutil.Process(proc.pid).children()
