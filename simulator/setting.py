@@ -8,9 +8,12 @@ Times inside a setting are seconds after the start of the simulated period.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
+from itertools import pairwise
+from typing import Any
 
+import networkx as nx
 import numpy as np
 
 from simulator.crossing import Crossing, Signal
@@ -129,6 +132,7 @@ def prepare_setting(
         np.asarray(params["traffic.profile_factors"], float),
     )
     school = network.graph.nodes[network.school_node]
+    cars = dropoff_cars(network, n_children, home_weights or {}, params=params)
     traffic = {
         cid: _crossing_traffic(
             c,
@@ -137,7 +141,7 @@ def prepare_setting(
             enforcement=enforcement,
             calming=calming.get(cid, Calming()),
             volume=volume.get(cid),
-            dropoff=_dropoff(c, school, n_children, dropoff_ban, params=params, t0=t0),
+            dropoff=_dropoff(c, school, cars, dropoff_ban, params=params, t0=t0),
         )
         for cid, c in network.crossings.items()
     }
@@ -204,18 +208,59 @@ class MeanSpeed:
         return np.where((t >= self.window[0]) & (t < self.window[1]), self.calmed, self.base)
 
 
+def dropoff_cars(network: WalkNetwork, n_children: int, home_weights: Mapping[str, float], *,
+                 params: Parameters) -> dict[tuple[Hashable, Hashable], float]:
+    """Parents' cars on each street (undirected ``(u, v)``) on their way between homes and the gate.
+
+    ``dropoff.car_share`` of the children are driven; each home's cars drive
+    the shortest street path from the street node nearest the home to the
+    one nearest the gate, and back. A street carries the cars of the homes
+    whose path uses it — in each direction once (in, then out) — so a
+    crossing near the gate sees only the cars that pass it, not all of them.
+    """
+    street = network.street
+    nodes = list(street.nodes)
+    if not nodes or not network.home_nodes:
+        return {}
+    xy = np.array([(street.nodes[n]["x"], street.nodes[n]["y"]) for n in nodes], float)
+
+    def nearest(point: Mapping[str, Any]) -> Hashable:
+        return nodes[int(np.argmin(np.hypot(xy[:, 0] - point["x"], xy[:, 1] - point["y"])))]
+
+    gate = nearest(network.graph.nodes[network.school_node])
+    lengths: dict[tuple[Hashable, Hashable], float] = {}
+    for u, v, data in street.edges(data=True):
+        key = (u, v) if str(u) <= str(v) else (v, u)
+        lengths[key] = min(lengths.get(key, math.inf), float(data.get("length", 1.0)))
+    plain = nx.Graph()
+    plain.add_weighted_edges_from((u, v, w) for (u, v), w in lengths.items())
+    paths = nx.single_source_dijkstra_path(plain, gate, weight="weight") if gate in plain else {gate: [gate]}
+    weights = {home: float(home_weights.get(home, 1.0)) for home in network.home_nodes}
+    total = sum(weights.values()) or 1.0
+    driven = params["dropoff.car_share"] * n_children
+    cars: dict[tuple[Hashable, Hashable], float] = {}
+    for home, node in network.home_nodes.items():
+        path = paths.get(nearest(network.graph.nodes[node]), [])
+        for u, v in pairwise(path):
+            key = (u, v) if str(u) <= str(v) else (v, u)
+            cars[key] = cars.get(key, 0.0) + driven * weights[home] / total
+    return cars
+
+
 def _dropoff(
-    c: Crossing, school: Mapping, n_children: int, ban: float, *, params: Parameters, t0: float
+    c: Crossing, school: Mapping, cars: Mapping[tuple[Hashable, Hashable], float], ban: float, *,
+    params: Parameters, t0: float,
 ) -> Dropoff | None:
     dist = math.hypot(c.x - school["x"], c.y - school["y"])
     if c.grade_separated or dist < ban or dist > ban + params["dropoff.radius"]:
         return None
-    # cars come in and go out, split over two approaches: half the cars per direction
-    return Dropoff(
-        cars=params["dropoff.car_share"] * n_children / 2,
-        peak=clock_seconds(params["dropoff.peak"]) - t0,
-        sd=params["dropoff.spread"] * 60,
-    )
+    u, v = c.edge[0], c.edge[1]
+    passing = cars.get((u, v) if str(u) <= str(v) else (v, u), 0.0)
+    if not passing:
+        return None
+    # each car passes once in each direction: in to the gate, then out again
+    return Dropoff(cars=passing, peak=clock_seconds(params["dropoff.peak"]) - t0,
+                   sd=params["dropoff.spread"] * 60)
 
 
 def _crossing_traffic(

@@ -69,9 +69,11 @@ class Tables:
             if change["type"] == "guard":
                 start, end = (clock_seconds(t) for t in change["hours"].split("-"))
                 hours += change.get("count", 1) * (end - start) / 3600 * len(change["crossings"])
-        reduction = -d.loc["severe_per_100k_trips", "diff"]
-        return {"staff_hours": hours, "reduction": reduction, "per_staff_hour": reduction / hours,
-                "per_delay_s": reduction / d.loc["trip_time_mean_s", "diff"]}[n["derived"]]
+        reduction = float(-d.loc["severe_per_100k_trips", "diff"])
+        ratios = {"staff_hours": lambda: hours, "reduction": lambda: reduction,
+                  "per_staff_hour": lambda: reduction / hours,
+                  "per_delay_s": lambda: reduction / float(d.loc["trip_time_mean_s", "diff"])}
+        return ratios[n["derived"]]()  # only the one asked for: a measure without guards has no hours
 
 
 def check_numbers(folder: Path, lang: str) -> int:
