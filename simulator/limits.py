@@ -24,6 +24,8 @@ MAX_YAML_DEPTH = 50
 """Nesting of mappings and lists in a scenario or sweep file."""
 MAX_YAML_NODES = 100_000
 """Nodes of a YAML document once aliases are expanded (an alias bomb stops here)."""
+MAX_NUMBER_CHARS = 40
+"""Characters of one integer in a scenario or sweep file (Python cannot even print 4,300 digits)."""
 
 
 def machine_cores() -> int:

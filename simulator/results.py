@@ -40,6 +40,10 @@ FORMAT_2_FILES = frozenset({"trips.csv", "events.csv", "events.parquet", "crossi
 DERIVED = re.compile(r"^report-(?:zh|en)\.(?:html|pdf)$")
 """Files saferoute writes into a results folder afterwards (``saferoute report``'s defaults)."""
 _PARTIAL = re.compile(r"^\.(?P<name>.+)\.partial-(?P<pid>\d+)-[0-9a-f]{6}$")
+_REPLACED = re.compile(r"^\.(?P<name>.+)\.replaced-(?P<pid>\d+)-[0-9a-f]{6}$")
+JUNK = re.compile(r"^(?:\.DS_Store|Thumbs\.db|desktop\.ini|\.~lock\..*#"
+                  r"|\.report-(?:zh|en)\.(?:html|pdf)\..+)$")
+"""What file browsers, office programs and a killed ``saferoute report`` leave in a results folder."""
 
 
 def _stack(results: Sequence[RunResult], attr: str) -> pd.DataFrame:
@@ -114,15 +118,18 @@ def _foreign_files(folder: Path) -> list[str] | None:
     listed = data.get("files")
     ours = ({str(f) for f in listed} | {"manifest.json"}) if isinstance(listed, list) else set(FORMAT_2_FILES)
     return sorted(p.name + ("/" if p.is_dir() else "") for p in folder.iterdir()
-                  if not (p.is_file() and (p.name in ours or DERIVED.match(p.name))))
+                  if not ((p.is_file() and (p.name in ours or DERIVED.match(p.name))) or JUNK.match(p.name)))
 
 
 def clean_leftovers(out: str | os.PathLike) -> list[Path]:
-    """Remove what interrupted writes of ``out`` left beside it; put back a result caught mid-replace.
+    """Tidy what interrupted writes of ``out`` left beside it, losing no result.
 
-    Partial folders (``.NAME.partial-PID-XXXXXX``) of processes that no longer
-    run are removed; those of a running process are left alone. A replaced
-    result (``.NAME.old``) is removed if ``out`` exists, else renamed back.
+    Writes of a process that still runs are left alone. Of the others: a
+    replaced result (``.NAME.replaced-PID-XXXXXX``) goes back to ``NAME`` if
+    ``NAME`` is missing (unless a finished new result is there to take its
+    place) and is removed otherwise; a partial folder (``.NAME.partial-PID-XXXXXX``)
+    is put in place if it is finished and ``NAME`` is missing, else removed.
+    A folder saferoute did not write is never touched.
 
     Returns
     -------
@@ -133,25 +140,30 @@ def clean_leftovers(out: str | os.PathLike) -> list[Path]:
     parent = path.parent
     if not parent.is_dir():
         return []
-    removed = []
+    partials: list[Path] = []
+    replaced: list[Path] = []
     live = False
-    for entry in parent.iterdir():
-        match = _PARTIAL.match(entry.name)
-        if not (match and match["name"] == path.name and entry.is_dir()):
-            continue
-        if _running(int(match["pid"])):
-            live = True  # another saferoute is writing this result now
-        else:
+    for entry in sorted(parent.iterdir(), key=lambda p: p.name):
+        for pattern, found in ((_PARTIAL, partials), (_REPLACED, replaced)):
+            match = pattern.match(entry.name)
+            if match and match["name"] == path.name and entry.is_dir():
+                if _running(int(match["pid"])):
+                    live = True  # another saferoute is writing this result now
+                elif _foreign_files(entry) == [] or pattern is _PARTIAL:
+                    found.append(entry)
+    finished = [p for p in partials if _foreign_files(p) == []]
+    if live:  # a write in progress: remove only dead half-written partials, promote and restore nothing
+        removed = [p for p in partials if p not in finished]
+        for entry in removed:
             shutil.rmtree(entry, ignore_errors=True)
-            removed.append(entry)
-    old = parent / f".{path.name}.old"
-    if old.is_dir() and not live:
-        if path.exists():
-            shutil.rmtree(old, ignore_errors=True)
-            removed.append(old)
-        else:
-            old.rename(path)
-    return removed
+        return removed
+    if not path.exists() and (finished or replaced):
+        newest = max(finished or replaced, key=lambda p: p.stat().st_mtime)
+        newest.rename(path)
+        partials, replaced = [p for p in partials if p != newest], [p for p in replaced if p != newest]
+    for entry in partials + replaced:
+        shutil.rmtree(entry, ignore_errors=True)
+    return partials + replaced
 
 
 def _running(pid: int) -> bool:
@@ -191,13 +203,15 @@ def write_results(
     ------
     ResultsError
         If ``out`` is not a place for results (see :func:`check_out_folder`) or
-        cannot be written; ``out`` is then left as it was.
+        cannot be written; ``out`` is then left as it was, and finished results
+        that could not be put there are kept beside it (``NAME-unsaved-XXXXXX``,
+        named in the message).
     """
     if events not in EVENT_FORMATS:
         msg = f"events: {events!r} is not allowed (allowed: {', '.join(EVENT_FORMATS)})"
         raise ResultsError(msg)
     given = str(out)
-    out = check_out_folder(out)
+    out = Path(out).resolve()
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         clean_leftovers(out)
@@ -207,44 +221,7 @@ def write_results(
         msg = f"--out: {given}: cannot write results ({bad.strerror or bad})"
         raise ResultsError(msg) from None
     try:
-        _stack(results, "trips").to_csv(tmp / "trips.csv", index=False)
-        table = _stack(results, "events")
-        if events == "csv":
-            table.to_csv(tmp / "events.csv", index=False)
-        else:
-            table.to_parquet(tmp / "events.parquet", index=False, compression="zstd")
-        _stack(results, "crossings").to_csv(tmp / "crossings.csv", index=False)
-        runs = pd.DataFrame([{"scenario": r.scenario, "seed": r.seed, **r.summary} for r in results])
-        runs.to_csv(tmp / "runs.csv", index=False)
-        summary = summary_table(results)
-        summary.to_csv(tmp / "summary.csv", index=False)
-        diffs = paired_differences(results, baseline=settings[0].name)
-        if len(diffs):
-            diffs.to_csv(tmp / "differences.csv", index=False)
-        payload = {
-            "baseline": settings[0].name,
-            "summary": summary.to_dict(orient="records"),
-            "differences": diffs.to_dict(orient="records"),
-        }
-        (tmp / "summary.json").write_text(
-            json.dumps(payload, ensure_ascii=False, indent=1, default=float), encoding="utf-8"
-        )
-        record = manifest(settings, seeds, scenarios=scenarios)
-        record["files"] = [*sorted(p.name for p in tmp.iterdir()), "manifest.json"]
-        (tmp / "manifest.json").write_text(
-            json.dumps(record, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
-        if out.exists():
-            old = out.with_name(f".{out.name}.old")
-            shutil.rmtree(old, ignore_errors=True)
-            out.rename(old)
-            try:
-                tmp.rename(out)
-            except BaseException:
-                old.rename(out)
-                raise
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            tmp.rename(out)
+        _write_tables(tmp, results, settings=settings, seeds=seeds, scenarios=scenarios, events=events)
     except OSError as bad:
         shutil.rmtree(tmp, ignore_errors=True)
         msg = f"--out: {given}: cannot write results ({bad.strerror or bad})"
@@ -252,4 +229,60 @@ def write_results(
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    try:
+        check_out_folder(out)  # again: the folder may have changed while the runs ran
+        _swap(tmp, out)
+    except (ResultsError, OSError) as bad:
+        kept = out.with_name(f"{out.name}-unsaved-{secrets.token_hex(3)}")
+        tmp.rename(kept)
+        reason = (str(bad) if isinstance(bad, ResultsError)
+                  else f"--out: {given}: cannot write results ({bad.strerror or bad})")
+        msg = f"{reason}; the results are kept in {kept}"
+        raise ResultsError(msg) from None
     return out
+
+
+def _write_tables(tmp: Path, results: Sequence[RunResult], *, settings: Sequence[Setting],
+                  seeds: Sequence[int], scenarios: dict[str, Any], events: str) -> None:
+    """Every table, summary.json and, last, manifest.json (listing the files) into ``tmp``."""
+    _stack(results, "trips").to_csv(tmp / "trips.csv", index=False)
+    table = _stack(results, "events")
+    if events == "csv":
+        table.to_csv(tmp / "events.csv", index=False)
+    else:
+        table.to_parquet(tmp / "events.parquet", index=False, compression="zstd")
+    _stack(results, "crossings").to_csv(tmp / "crossings.csv", index=False)
+    runs = pd.DataFrame([{"scenario": r.scenario, "seed": r.seed, **r.summary} for r in results])
+    runs.to_csv(tmp / "runs.csv", index=False)
+    summary = summary_table(results)
+    summary.to_csv(tmp / "summary.csv", index=False)
+    diffs = paired_differences(results, baseline=settings[0].name)
+    if len(diffs):
+        diffs.to_csv(tmp / "differences.csv", index=False)
+    payload = {
+        "baseline": settings[0].name,
+        "summary": summary.to_dict(orient="records"),
+        "differences": diffs.to_dict(orient="records"),
+    }
+    (tmp / "summary.json").write_text(
+        json.dumps(payload, ensure_ascii=False, indent=1, default=float), encoding="utf-8"
+    )
+    record = manifest(settings, seeds, scenarios=scenarios)
+    record["files"] = [*sorted(p.name for p in tmp.iterdir()), "manifest.json"]
+    (tmp / "manifest.json").write_text(
+        json.dumps(record, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
+
+
+def _swap(tmp: Path, out: Path) -> None:
+    """Put ``tmp`` in place of ``out``; an earlier result is set aside first and removed last."""
+    if not out.exists():
+        tmp.rename(out)
+        return
+    old = out.with_name(f".{out.name}.replaced-{os.getpid()}-{secrets.token_hex(3)}")
+    out.rename(old)
+    try:
+        tmp.rename(out)
+    except BaseException:
+        old.rename(out)
+        raise
+    shutil.rmtree(old, ignore_errors=True)

@@ -64,9 +64,14 @@ def test_an_endless_file_is_read_only_up_to_the_bound(capsys: pytest.CaptureFixt
                    "(allowed: a scenario or sweep file, a page of text)\n")
 
 
-def test_an_integer_too_long_to_read_is_one_line(tmp_path: Path) -> None:
-    message = refused_yaml("name: x\nchildren: " + "9" * 5000 + "\n", tmp_path)
-    assert "cannot be read" in message or "not allowed" in message
+@pytest.mark.parametrize(("number", "where"), [
+    ("9" * 5000, "children: {}"), ("0x" + "f" * 5000, "children: {}"),
+    ("0x" + "f" * 5000, "parameters: {{hcm.walk_speed: {}}}"), ("0b" + "1" * 300, "{}: 1"),
+])
+def test_an_integer_too_long_is_one_line(tmp_path: Path, number: str, where: str) -> None:
+    """Python cannot even print 4,300 digits; hex and binary have no such limit: both are refused early."""
+    message = refused_yaml("name: x\n" + where.format(number) + "\n", tmp_path)
+    assert f"a number of {len(number):,} characters (allowed: up to {limits.MAX_NUMBER_CHARS})" in message
 
 
 def test_a_huge_or_self_referencing_value_is_shown_in_a_few_characters() -> None:
@@ -162,3 +167,9 @@ def test_workers_beyond_the_cores_are_allowed_with_yes() -> None:
     assert limits.check_workers(cores + 1, force=True) == cores + 1
     with pytest.raises(limits.TooLargeError, match="add --yes"):
         limits.check_workers(cores + 1)
+
+
+def test_a_node_without_a_position_is_skipped_like_one_cut_off(tmp_path: Path) -> None:
+    path = tmp_path / "ids.osm"
+    path.write_text('<osm><node id="1" lat="1" lon="2"/><node id="2"/></osm>', encoding="utf-8")
+    assert read_osm(path).coords == {1: (2.0, 1.0)}

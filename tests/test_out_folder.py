@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+import simulator.runs
 from simulator.cli import main
 from simulator.errors import ResultsError
 from simulator.results import check_out_folder, clean_leftovers
@@ -86,12 +87,64 @@ def test_partial_folders_of_dead_runs_are_removed_at_the_next_start(tmp_path: Pa
     assert not dead.exists() and live.exists() and other.exists()  # a running write and other results stay
 
 
+RESULT = '{"format": 2, "scenarios": {}, "files": ["manifest.json"]}'
+
+
+def result_folder(path: Path, *, text: str = RESULT) -> Path:
+    path.mkdir()
+    (path / "manifest.json").write_text(text, encoding="utf-8")
+    return path
+
+
 def test_a_result_caught_between_two_renames_is_put_back(tmp_path: Path) -> None:
-    old = tmp_path / ".out.old"
-    old.mkdir()
-    (old / "manifest.json").write_text("{}", encoding="utf-8")
+    old = result_folder(tmp_path / f".out.replaced-{_dead_pid()}-abcdef")
     clean_leftovers(tmp_path / "out")
     assert (tmp_path / "out" / "manifest.json").is_file() and not old.exists()
+
+
+def test_a_finished_new_result_wins_over_the_one_it_replaced(tmp_path: Path) -> None:
+    earlier = RESULT.replace("{}", '{"a": ""}')
+    old = result_folder(tmp_path / f".out.replaced-{_dead_pid()}-abcdef", text=earlier)
+    new = result_folder(tmp_path / f".out.partial-{_dead_pid()}-fedcba")
+    os.utime(old, (1, 1))
+    clean_leftovers(tmp_path / "out")
+    assert (tmp_path / "out" / "manifest.json").read_text(encoding="utf-8") == RESULT
+    assert not old.exists() and not new.exists()
+
+
+def test_folders_saferoute_did_not_write_are_never_touched(tmp_path: Path) -> None:
+    mine = [result_folder(tmp_path / ".out.old", text="my backup"),
+            result_folder(tmp_path / f".out.replaced-{_dead_pid()}-abcdef", text="not a manifest")]
+    clean_leftovers(tmp_path / "out")
+    assert all(p.is_dir() for p in mine) and not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("junk", [".DS_Store", "Thumbs.db", ".~lock.summary.csv#", ".report-zh.html.k2j4h5/"])
+def test_what_file_browsers_leave_does_not_block_a_rerun(tmp_path: Path, junk: str) -> None:
+    out = result_folder(tmp_path / "out")
+    target = out / junk.rstrip("/")
+    target.mkdir() if junk.endswith("/") else target.write_text("", encoding="utf-8")
+    assert check_out_folder(out) == out.resolve()
+
+
+def test_results_that_cannot_be_put_in_place_are_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    """A file that appears in --out while the runs run: the new results are kept beside it, not lost."""
+    monkeypatch.chdir(tmp_path)
+    out = result_folder(tmp_path / "out")
+
+    def meanwhile(*args: object, **kwargs: object) -> object:
+        (out / "notes.txt").write_text("written during the run\n", encoding="utf-8")
+        return real(*args, **kwargs)
+
+    real = simulator.runs.run_many
+    monkeypatch.setattr(simulator.runs, "run_many", meanwhile)
+    assert main(["run", str(small_scenario(tmp_path)), "--seeds", "1", "--workers", "1", "--out", "out"]) == 2
+    err = capsys.readouterr().err
+    kept = [p for p in tmp_path.iterdir() if p.name.startswith("out-unsaved-")]
+    assert len(kept) == 1 and (kept[0] / "manifest.json").is_file()
+    assert f"the results are kept in {kept[0]}" in err
+    assert sorted(p.name for p in out.iterdir()) == ["manifest.json", "notes.txt"]
 
 
 def test_a_killed_run_leaves_nothing_the_next_run_keeps(tmp_path: Path,

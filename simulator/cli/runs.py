@@ -91,8 +91,8 @@ def _execute(prepare, args: argparse.Namespace, *, out: str) -> int:
     from simulator.results import check_out_folder, clean_leftovers, write_results
     from simulator.runs import paired_differences, run_many, summary_table
 
-    check_out_folder(out)
     clean_leftovers(out)
+    check_out_folder(out)
     from simulator.network.walk import coverage_warning
 
     for warning in dict.fromkeys(filter(None, (coverage_warning(s.network) for s in settings))):

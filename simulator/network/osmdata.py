@@ -213,6 +213,8 @@ class _OsmReader:
     def _element(self, elem: ET.Element) -> None:
         if elem.tag == "node":
             ref = int(elem.get("id", "0"))
+            if elem.get("lon") is None or elem.get("lat") is None:
+                return  # a node without a position (an ``out ids``/``out tags`` export): as if cut off
             lon, lat = float(elem.get("lon", "nan")), float(elem.get("lat", "nan"))
             if not (-180.0 <= lon <= 180.0 and -90.0 <= lat <= 90.0):  # NaN fails too
                 msg = (f"{self.path}: node {ref}: lat {elem.get('lat')!r}, lon {elem.get('lon')!r} is not "

@@ -50,7 +50,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 }
 # what write_results' partial and replaced folders are called (``.NAME.partial-PID-XXXXXX``,
 # ``.NAME.old``; ``.NAME.XXXXXXXX`` before 0.2)
-_TEMP_NAME = re.compile(r"^\.(?P<name>.+)\.(?:old|[A-Za-z0-9_]{8}|partial-\d+-[0-9a-f]{6})$")
+_TEMP_NAME = re.compile(r"^\.(?P<name>.+)\.(?:old|[A-Za-z0-9_]{8}|(?:partial|replaced)-\d+-[0-9a-f]{6})$")
 
 
 @dataclass(frozen=True)

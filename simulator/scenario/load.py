@@ -19,7 +19,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from simulator.errors import ScenarioError
-from simulator.limits import MAX_YAML_BYTES, MAX_YAML_DEPTH, MAX_YAML_NODES
+from simulator.limits import MAX_NUMBER_CHARS, MAX_YAML_BYTES, MAX_YAML_DEPTH, MAX_YAML_NODES
 from simulator.scenario.interventions import INTERVENTION_ERROR, INTERVENTION_TYPES
 from simulator.scenario.rules import NOT_ALLOWED, PROBLEMS, Rule, show
 from simulator.scenario.schema import Scenario
@@ -74,6 +74,14 @@ class _Loader(yaml.SafeLoader):
             self._sizes[id(node)] = self._total - before
         return node
 
+    def construct_yaml_int(self, node: yaml.ScalarNode) -> int:
+        """An integer, refused beyond :data:`MAX_NUMBER_CHARS` characters (no scenario needs more)."""
+        if len(str(node.value)) > MAX_NUMBER_CHARS:
+            msg = (f"line {node.start_mark.line + 1}: a number of {len(str(node.value)):,} characters "
+                   f"(allowed: up to {MAX_NUMBER_CHARS})")
+            raise _YamlBoundError(msg)
+        return int(super().construct_yaml_int(node))
+
     def _count(self, nodes: int, line: int) -> None:
         self._total += nodes
         if self._total > MAX_YAML_NODES:
@@ -95,6 +103,7 @@ class _Loader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
+_Loader.add_constructor(_INT, _Loader.construct_yaml_int)
 _Loader.yaml_implicit_resolvers = {
     first: [(tag, regexp) for tag, regexp in resolvers if tag not in (_INT, _FLOAT)]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()

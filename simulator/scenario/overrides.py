@@ -25,6 +25,11 @@ SET_BY_FIELDS: Mapping[str, str] = {
     "school.period_start": "period: {start: ...}",
     "school.period_end": "period: {end: ...}",
 }
+FIXED: Mapping[str, str] = {
+    "school.ages": "the model's children are primary pupils: the age-dependent parameters (walking speed, "
+                   "gap judgement, inattention, escorting) are given for ages 6–12",
+}
+"""Parameters a scenario may not override, and why."""
 
 
 def check_overrides(
@@ -53,6 +58,8 @@ def check_overrides(
             found.append(((str(key),), _unknown(key, table)))
         elif key in SET_BY_FIELDS:
             found.append(((key,), f"set this with the scenario's {SET_BY_FIELDS[key]} instead"))
+        elif key in FIXED:
+            found.append(((key,), f"cannot be changed in a scenario ({FIXED[key]})"))
         else:
             parameter = table.table[key]
             try:

@@ -68,6 +68,8 @@ def _show(value: Any, parts: list[str], used: list[int], *, depth: int) -> None:
         text = "an empty value"
     elif isinstance(value, bool):
         text = "true" if value else "false"
+    elif isinstance(value, int) and value.bit_length() > 64:
+        text = "a very large number"
     elif isinstance(value, float) and value.is_integer():
         text = str(int(value))
     elif isinstance(value, str) and len(value) > _MAX_SHOWN:
