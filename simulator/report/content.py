@@ -42,7 +42,7 @@ from simulator.report.texts import (
 TOP_SUMMARY = 5
 TOP_TABLE = 20
 COMPARE_ROWS = 25
-PER_1000 = 1000.0
+PER_100K = 1e5
 NOISE_MARK = Markup('<span class="dag">†</span>')
 
 
@@ -100,7 +100,18 @@ def headline(results: Results, lang: str) -> dict[str, Any]:
     }
 
 
-def crossing_cells(stats: pd.DataFrame, cid: str, scenario: str, lang: str) -> dict[str, Any]:
+def risk_scale(results: Results) -> float:
+    """From a crossing's expected severe injuries per morning to per 100,000 trips, the school's unit.
+
+    A morning is one trip per child: a crossing's figures in this unit add up
+    to the school's ``severe_per_100k_trips``.
+    """
+    runs = results.runs[results.runs["scenario"] == results.baseline]
+    return PER_100K / float(runs["children"].mean())
+
+
+def crossing_cells(stats: pd.DataFrame, cid: str, scenario: str, lang: str, *,
+                   scale: float) -> dict[str, Any]:
     """One crossing's row: descriptions as text, figures tagged with ``crossings.csv``."""
     row = stats.loc[cid]
     keys: dict[str, Any] = {"src": "crossings.csv", "scenario": scenario, "crossing": cid}
@@ -118,7 +129,7 @@ def crossing_cells(stats: pd.DataFrame, cid: str, scenario: str, lang: str) -> d
         "wait_p95": num(row["wait_p95_s"], 1, col="wait_p95_s", **keys),
         "los": row["los"],
         "conflicts": num(row["conflicts"], 2, col="conflicts", **keys),
-        "severe": num(row["severe"], 2, col="severe", scale=PER_1000, **keys),
+        "severe": num(row["severe"], 2, col="severe", scale=scale, **keys),
     }
 
 
@@ -127,7 +138,7 @@ def top_crossings(results: Results, base_stats: pd.DataFrame, lang: str) -> dict
     total = float(base_stats["severe"].sum())
     rows = []
     for rank, cid in enumerate(base_stats.index[:TOP_SUMMARY], start=1):
-        cells = crossing_cells(base_stats, cid, results.baseline, lang)
+        cells = crossing_cells(base_stats, cid, results.baseline, lang, scale=risk_scale(results))
         share = float(base_stats.loc[cid, "severe"]) / total if total > 0 else float("nan")
         tagged = num(100 * share, 0, derived="risk_share", scenario=results.baseline, crossing=cid)
         rows.append({**cells, "rank": rank, "share": tagged})
@@ -228,6 +239,7 @@ def comparison_rows(results: Results, view: SiteView, stats: Mapping[str, pd.Dat
                     wanted.append(c)
     risk = {c: float(base.loc[c, "severe"]) if c in base.index else 0.0 for c in wanted}
     wanted = sorted(wanted, key=lambda c: -risk[c])[:COMPARE_ROWS]
+    scale = risk_scale(results)
     rows = []
     for cid in wanted:
         first = next(s.loc[cid] for s in stats.values() if cid in s.index)
@@ -237,10 +249,10 @@ def comparison_rows(results: Results, view: SiteView, stats: Mapping[str, pd.Dat
             keys: dict[str, Any] = {"src": "crossings.csv", "scenario": name, "crossing": cid}
             used = cid in s.index
             cells.append({
-                "severe": num(s.loc[cid, "severe"] if used else 0.0, 2, col="severe", scale=PER_1000, **keys),
+                "severe": num(s.loc[cid, "severe"] if used else 0.0, 2, col="severe", scale=scale, **keys),
                 "wait": num(s.loc[cid, "wait_mean_s"], 1, col="wait_mean_s", **keys) if used else "—",
                 "facility": facility_name(str(s.loc[cid, "facility"]), lang) if used else "",
-                "changed": cid.split("~")[0] in changed[name],
+                "changed": (formal_id(cid) or cid) in changed[name],
             })
         rows.append({"id": cid, "road": road_name(str(first["road"]), lang),
                      "facility": facility_name(str(first["facility"]), lang),

@@ -46,7 +46,7 @@ def num(value: float | None, decimals: int, *, src: str | None = None, sign: boo
     sign
         Show a "+" on positive numbers (changes).
     scale
-        Shown value = ``value * scale`` (e.g. 1000 for "per 1,000 mornings").
+        Shown value = ``value * scale`` (e.g. 100,000 / children for "per 100,000 trips").
     keys
         Which row and column: ``scenario``, ``metric``, ``crossing``, ``col``...
     """

@@ -41,12 +41,13 @@ def prepare_report(results: Results, view: SiteView, *, lang: str) -> Report:
     codes = content.scenario_codes(results, lang)
     stats = content.all_stats(results)
     base = stats[results.baseline]
+    scale = content.risk_scale(results)
     found, best = content.best_of(results, view)
     top = list(base.index[: min(10, len(base))])
     base_guards = maps.guard_labels({results.baseline: view.scenarios[results.baseline]},
                                     {results.baseline: ""}, lang=lang)
     figs: dict[str, Figure | None] = {
-        "catchment": maps.catchment_map(view, base, top=top, lang=lang, guards=base_guards),
+        "catchment": maps.catchment_map(view, base, top=top, lang=lang, guards=base_guards, risk_scale=scale),
         "measures": (maps.measures_map(view, {n: view.scenarios[n] for n in results.alternatives},
                                        codes.code, lang=lang) if results.alternatives else None),
         "effects": figures.effects_chart(results, codes.label, lang=lang) if results.alternatives else None,
@@ -55,7 +56,7 @@ def prepare_report(results: Results, view: SiteView, *, lang: str) -> Report:
     for name in view.published:
         if name != results.baseline:
             figs[f"routes:{name}"] = maps.catchment_map(
-                view, stats[name], top=[], lang=lang, scenario=name,
+                view, stats[name], top=[], lang=lang, scenario=name, risk_scale=scale,
                 title=f"{codes.label[name]}：{FIGURE[lang]['published_title']}")
     w = words(lang)
     metric_rows = content.metric_rows(results, lang)
@@ -90,10 +91,10 @@ def prepare_report(results: Results, view: SiteView, *, lang: str) -> Report:
         "route_figs": [{"code": codes.code[k[7:]], "label": codes.label[k[7:]], "png": figures.png_base64(f)}
                        for k, f in figs.items() if k.startswith("routes:") and f is not None],
         "metric_chunks": chunks,
-        "crossing_rows": [content.crossing_cells(base, c, results.baseline, lang)
+        "crossing_rows": [content.crossing_cells(base, c, results.baseline, lang, scale=scale)
                           for c in base.index[: content.TOP_TABLE]],
         "compare_rows": content.comparison_rows(results, view, stats, lang),
-        "appendix_rows": [content.crossing_cells(base, c, results.baseline, lang)
+        "appendix_rows": [content.crossing_cells(base, c, results.baseline, lang, scale=scale)
                           for c in base.index if base.loc[c, "uses"] > 0],
         "delay_rows": [{"code": codes.code[n], "name": scenario_label(n, lang),
                         "cells": [content.summary_cell(results, n, m) for m in delay_metrics]}

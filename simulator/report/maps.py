@@ -97,7 +97,7 @@ def _school_and_homes(ax, view: SiteView, xy: Mapping[Hashable, XY], lang: str) 
 
 
 def catchment_map(view: SiteView, crossings: pd.DataFrame, *, top: Sequence[str], lang: str,
-                  guards: Mapping[str, str] | None = None, scenario: str | None = None,
+                  risk_scale: float, guards: Mapping[str, str] | None = None, scenario: str | None = None,
                   title: str | None = None) -> Figure:
     """Routes drawn by how many children use them, crossings coloured by expected severe risk.
 
@@ -145,7 +145,7 @@ def catchment_map(view: SiteView, crossings: pd.DataFrame, *, top: Sequence[str]
             ax.scatter([c.x for c in unused], [c.y for c in unused], s=5, c="#b0b0b0", zorder=3)
             handles.append(Line2D([], [], color="#b0b0b0", marker="o", markersize=3, linestyle="",
                                   label=f["unused"]))
-        risk = 1000.0 * used["severe"].to_numpy()
+        risk = risk_scale * used["severe"].to_numpy()
         risk_norm = PowerNorm(gamma=0.5, vmin=0.0, vmax=max(float(risk.max(initial=0.0)), 1e-9))
         order = np.argsort(risk, kind="stable")
         for facility, (_, marker, _, _) in FACILITY_STYLE.items():
