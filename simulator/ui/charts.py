@@ -185,6 +185,8 @@ def hotspot_rows(comp: Comparison, *, lang: str, top: int = 12) -> list[dict[str
     sums = every.groupby(["scenario", "crossing"])[["p_severe_sum", "conflicts", "uses"]].sum() / seeds
     waits = every.groupby(["scenario", "crossing"])["wait_mean_s"].mean()
     base = comp.baseline
+    children = [r.summary["children"] for r in comp.results if r.scenario == base]
+    per_100k = 1e5 / (sum(children) / len(children)) if children else 0.0  # a morning: one trip per child
     ranked = (sums.loc[base].sort_values("p_severe_sum", ascending=False).index[:top]
               if base in sums.index.get_level_values(0) else [])
     info = every.drop_duplicates(["scenario", "crossing"]).set_index(["scenario", "crossing"])
@@ -196,7 +198,7 @@ def hotspot_rows(comp: Comparison, *, lang: str, top: int = 12) -> list[dict[str
             short = _short(name, 12)
             if key in sums.index:
                 row[f"{short} · {t['facility']}"] = fac.get(str(info.loc[key, "facility"]), "")
-                row[f"{short} · {t['risk_per_mille']}"] = f"{sums.loc[key, 'p_severe_sum'] * 1000:.2f}"
+                row[f"{short} · {t['risk_per_100k']}"] = f"{sums.loc[key, 'p_severe_sum'] * per_100k:.2f}"
                 row[f"{short} · {t['conflicts']}"] = f"{sums.loc[key, 'conflicts']:.1f}"
                 row[f"{short} · {t['mean_wait']}"] = f"{waits.loc[key]:.0f} s"
             else:

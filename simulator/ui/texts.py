@@ -57,7 +57,7 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "mean_wait": ("平均等待", "Mean wait"),
     "conflicts": ("冲突", "Conflicts"),
     "risk": ("重伤风险", "Severe-injury risk"),
-    "risk_per_mille": ("期望重伤 ‰/上学日", "exp. severe injuries ‰/morning"),
+    "risk_per_100k": ("该处期望重伤（每10万人次）", "exp. severe injuries here per 100k trips"),
     "deaths": ("死亡风险", "Fatality risk"),
     "no_run": ("（运行后显示）", "(after a run)"),
     # editing
