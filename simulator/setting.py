@@ -219,7 +219,7 @@ def dropoff_cars(network: WalkNetwork, n_children: int, home_weights: Mapping[st
     crossing near the gate sees only the cars that pass it, not all of them.
     """
     street = network.street
-    nodes = list(street.nodes)
+    nodes = [n for n in street.nodes if street.degree(n) > 0]  # a node on no street routes no car
     if not nodes or not network.home_nodes:
         return {}
     xy = np.array([(street.nodes[n]["x"], street.nodes[n]["y"]) for n in nodes], float)
