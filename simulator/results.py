@@ -39,8 +39,8 @@ FORMAT_2_FILES = frozenset({"trips.csv", "events.csv", "events.parquet", "crossi
 """What results folders written before the manifest listed its files may hold."""
 DERIVED = re.compile(r"^report-(?:zh|en)\.(?:html|pdf)$")
 """Files saferoute writes into a results folder afterwards (``saferoute report``'s defaults)."""
-_PARTIAL = re.compile(r"^\.(?P<name>.+)\.partial-(?P<pid>\d+)-[0-9a-f]{6}$")
-_REPLACED = re.compile(r"^\.(?P<name>.+)\.replaced-(?P<pid>\d+)-[0-9a-f]{6}$")
+LEFTOVER = re.compile(r"^\.(?P<name>.+)\.(?P<kind>partial|replaced)-(?P<pid>\d+)-[0-9a-f]{6}$")
+"""A folder ``write_results`` writes (``partial``) or sets aside (``replaced``) beside ``NAME``."""
 JUNK = re.compile(r"^(?:\.DS_Store|Thumbs\.db|desktop\.ini|\.~lock\..*#"
                   r"|\.report-(?:zh|en)\.(?:html|pdf)\..+)$")
 """What file browsers, office programs and a killed ``saferoute report`` leave in a results folder."""
@@ -143,15 +143,21 @@ def clean_leftovers(out: str | os.PathLike) -> list[Path]:
     partials: list[Path] = []
     replaced: list[Path] = []
     live = False
+    finished: list[Path] = []
     for entry in sorted(parent.iterdir(), key=lambda p: p.name):
-        for pattern, found in ((_PARTIAL, partials), (_REPLACED, replaced)):
-            match = pattern.match(entry.name)
-            if match and match["name"] == path.name and entry.is_dir():
-                if _running(int(match["pid"])):
-                    live = True  # another saferoute is writing this result now
-                elif _foreign_files(entry) == [] or pattern is _PARTIAL:
-                    found.append(entry)
-    finished = [p for p in partials if _foreign_files(p) == []]
+        match = LEFTOVER.match(entry.name)
+        if not (match and match["name"] == path.name and entry.is_dir()):
+            continue
+        if _running(int(match["pid"])):
+            live = True  # another saferoute is writing this result now
+            continue
+        whole = _foreign_files(entry) == []  # a complete result, as its manifest lists it
+        if match["kind"] == "partial":
+            partials.append(entry)
+            if whole:
+                finished.append(entry)
+        elif whole:  # a replaced folder that is not a result was not saferoute's: never touched
+            replaced.append(entry)
     if live:  # a write in progress: remove only dead half-written partials, promote and restore nothing
         removed = [p for p in partials if p not in finished]
         for entry in removed:

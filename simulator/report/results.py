@@ -23,7 +23,7 @@ import pandas as pd
 
 from simulator.errors import ResultsError
 from simulator.metrics import SUMMARY_FIELDS
-from simulator.results import RESULTS_FORMAT
+from simulator.results import LEFTOVER, RESULTS_FORMAT
 
 REQUIRED_FILES = (
     "manifest.json",
@@ -48,9 +48,9 @@ COLUMNS: dict[str, tuple[str, ...]] = {
                       "los", "conflicts", "p_severe_sum", "p_death_sum", "red_light_pct"),
     "events.csv": ("scenario", "seed", "party", "children", "crossing", "mode", "wait_s", "p_severe"),
 }
-# what write_results' partial and replaced folders are called (``.NAME.partial-PID-XXXXXX``,
-# ``.NAME.old``; ``.NAME.XXXXXXXX`` before 0.2)
-_TEMP_NAME = re.compile(r"^\.(?P<name>.+)\.(?:old|[A-Za-z0-9_]{8}|(?:partial|replaced)-\d+-[0-9a-f]{6})$")
+# what write_results' temporary folders were called before 0.2 (``.NAME.old``, ``.NAME.XXXXXXXX``);
+# today's are :data:`simulator.results.LEFTOVER`
+_OLD_TEMP_NAME = re.compile(r"^\.(?P<name>.+)\.(?:old|[A-Za-z0-9_]{8})$")
 
 
 @dataclass(frozen=True)
@@ -119,7 +119,7 @@ def load_results(folder: str | os.PathLike[str]) -> Results:
     if not path.is_dir():
         msg = f"{where} is a file, not a results folder"
         raise ResultsError(msg)
-    temp = _TEMP_NAME.match(path.resolve().name)
+    temp = LEFTOVER.match(path.resolve().name) or _OLD_TEMP_NAME.match(path.resolve().name)
     if temp:
         msg = (f"{where} is a temporary folder left by an interrupted or replaced write, not a "
                f"results folder (the results are in {path.resolve().parent / temp['name']}; "
