@@ -6,9 +6,8 @@ import argparse
 import json
 from pathlib import Path
 
-from simulator.cli.common import number, whole
+from simulator.cli.common import add_work_options, check_work, number, whole
 from simulator.cli.runs import site_override
-from simulator.limits import MAX_SEEDS, check_count, check_workers, machine_cores
 from simulator.metric import METRICS
 
 RISK = "severe_per_100k_trips"
@@ -37,21 +36,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         q.add_argument("--map", default=None, help="OSM or GraphML file instead of the scenario's site")
         q.add_argument("--school", default=None, help="school name or id on --map")
         q.add_argument("--catchment", type=float, default=None, help="catchment radius, m")
-        q.add_argument("--seeds", type=whole, default=10, help="replications per candidate (default 10)")
-        q.add_argument("--workers", type=whole, default=None,
-                       help="worker processes (default 2, or 1 on a 1-core machine; at most the cores)")
-        q.add_argument("--yes", action="store_true",
-                       help=f"allow more workers than cores or more than {MAX_SEEDS:,} seeds")
+        add_work_options(q, seeds_help="replications per candidate")
         q.add_argument("--out", default=None, help="folder for the tables (default results/recommend-*)")
 
 
 def _evaluator(args: argparse.Namespace):
     from simulator.recommend.base import Evaluator, base_scenario
 
-    check_count(args.seeds, option="--seeds", limit=MAX_SEEDS, force=args.yes)
-    if args.workers is None:
-        args.workers = min(2, machine_cores())
-    check_workers(args.workers, force=args.yes)
+    check_work(args)
     base = base_scenario(args.scenario, site=site_override(args))
     return Evaluator(
         base, seeds=tuple(range(1, args.seeds + 1)), workers=args.workers, origin=args.scenario or "recommend"

@@ -9,8 +9,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from simulator.cli.common import whole
-from simulator.limits import MAX_RUNS, MAX_SEEDS, check_count, check_workers, machine_cores
+from simulator.cli.common import add_work_options, check_work
+from simulator.limits import MAX_RUNS, check_count
 from simulator.metric import METRICS
 
 HEADLINE = ("severe_per_100k_trips", "conflicts_per_100_trips", "wait_per_trip_s", "wait_p95_s", "late_pct",
@@ -43,13 +43,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     for q in (run, compare):
         q.add_argument("--out", default=None, help="results folder (default results/<name>)")
     for q in (demo, run, compare):
-        q.add_argument("--seeds", type=whole, default=10, help="replications per scenario (default 10)")
-        q.add_argument("--workers", type=whole, default=None,
-                       help="worker processes (default 2, or 1 on a 1-core machine; "
-                            "at most this machine's cores unless --yes)")
-        q.add_argument("--yes", action="store_true",
-                       help="allow work beyond the usual bounds (more workers than cores, "
-                            f"more than {MAX_SEEDS:,} seeds or {MAX_RUNS:,} runs)")
+        add_work_options(q, seeds_help="replications per scenario")
         q.add_argument("--csv", action="store_true",
                        help="write the per-event table as events.csv (default events.parquet)")
         q.add_argument("--map", default=None,
@@ -61,10 +55,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def _check_counts(args: argparse.Namespace) -> None:
     from simulator.errors import ScenarioError
 
-    check_count(args.seeds, option="--seeds", limit=MAX_SEEDS, force=args.yes)
-    if args.workers is None:
-        args.workers = min(2, machine_cores())
-    check_workers(args.workers, force=args.yes)
+    check_work(args)
     if args.school is not None and args.map is None:
         msg = "--school: only allowed with --map (the synthetic district has one school)"
         raise ScenarioError(msg)
