@@ -33,19 +33,20 @@ from simulator.setting import Setting, prepare_setting
 DEFAULT_CHILDREN = 1500
 
 
-def scenario_parameters(scenario: Scenario) -> Parameters:
-    """The parameter table with the scenario's overrides."""
-    table = default_parameters()
+def scenario_parameters(scenario: Scenario, *, base: Parameters | None = None) -> Parameters:
+    """The parameter table (``base``, else the packaged one) with the scenario's overrides."""
+    table = base or default_parameters()
     return table.with_overrides(scenario.parameters) if scenario.parameters else table
 
 
-def site_from_scenario(scenario: Scenario) -> StreetSite:
+def site_from_scenario(scenario: Scenario, *, params: Parameters | None = None) -> StreetSite:
     """The street graph, school and homes a scenario names (the synthetic district or a map).
 
-    Built with the scenario's parameter overrides (lane width, snapping, OSM defaults...).
+    Built with ``params`` (default: the scenario's table, with its overrides of
+    lane width, snapping, OSM defaults...).
     """
     site = scenario.site
-    params = scenario_parameters(scenario)
+    params = params or scenario_parameters(scenario)
     if site.synthetic is not None:
         s = site.synthetic
         return district_site(
@@ -109,8 +110,9 @@ def built_site(
     key = scenario.site.model_dump_json() + json.dumps(scenario.parameters, sort_keys=True, default=str)
     if key not in cache:
         try:
-            site = site_from_scenario(scenario)
-            cache[key] = (site, walk_network_from_site(site, params=scenario_parameters(scenario)))
+            params = scenario_parameters(scenario)
+            site = site_from_scenario(scenario, params=params)
+            cache[key] = (site, walk_network_from_site(site, params=params))
         except ScenarioError as exc:
             raise ScenarioError(f"{origin}: {exc}") from None
         except NetworkError as exc:
@@ -132,8 +134,7 @@ def setting_from_scenario(
     Each intervention type's applier (:data:`simulator.scenario.apply.KINDS`)
     changes a draft of the setting; the setting is prepared once from it.
     """
-    table = params or default_parameters()
-    params = table.with_overrides(scenario.parameters) if scenario.parameters else table
+    params = scenario_parameters(scenario, base=params)
     edges = {street_edge_id(u, v, k) for u, v, k in network.street.edges(keys=True)}
     check_references(scenario, crossings=set(network.crossings), edges=edges, origin=origin)
     start = clock_seconds(scenario.period.start if scenario.period else params["school.period_start"])

@@ -196,3 +196,12 @@ METRICS: Mapping[str, Metric] = packaged_metrics()
 def labels(lang: str) -> dict[str, str]:
     """Every figure's label with its unit in ``lang``, by key."""
     return {key: m.label(lang) for key, m in METRICS.items()}
+
+
+def per_100k_trips(children_per_morning: float) -> float:
+    """The factor from expected casualties per morning to per 100,000 trips (a morning: a trip per child).
+
+    A crossing's expected severe injuries per morning times this factor is its
+    share of ``severe_per_100k_trips``: the crossings add up to the school's figure.
+    """
+    return 1e5 / children_per_morning

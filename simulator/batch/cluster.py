@@ -31,6 +31,7 @@ NO_WORKERS_TIMEOUT_S = 60.0
 CHECK_S = 1.0
 """How often the scheduler is asked for its workers while no run finishes."""
 IN_FLIGHT_PER_THREAD = 2
+"""Runs sent ahead per worker thread or process (local or Dask), so none waits for work."""
 MIN_IN_FLIGHT = 4
 
 Handler = Callable[["RunOutcome"], None]
@@ -157,7 +158,7 @@ def run_dask(tasks: Iterator[RunTask], handle: Handler, client: Any, *,
             futures[key] = future
             future.add_done_callback(finished.put)
 
-    submit(_take(tasks, window))
+    submit(take(tasks, window))
     try:
         while running:
             try:
@@ -171,7 +172,7 @@ def run_dask(tasks: Iterator[RunTask], handle: Handler, client: Any, *,
             outcome = _outcome(future, task, watch)
             future.release()
             handle(outcome)
-            submit(_take(tasks, window - len(running)))
+            submit(take(tasks, window - len(running)))
     except (KeyboardInterrupt, StalledError):
         _stop(client, list(futures.values()), running, handle)
         raise
@@ -208,5 +209,6 @@ def _stop(client: Any, futures: list[Any], running: dict[str, RunTask], handle: 
             handle(outcome)
 
 
-def _take(tasks: Iterator[RunTask], n: int) -> list[RunTask]:
+def take(tasks: Iterator[RunTask], n: int) -> list[RunTask]:
+    """The next ``n`` tasks (fewer at the end): what is sent to the workers next."""
     return list(itertools.islice(tasks, max(n, 0)))

@@ -26,10 +26,16 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
-from simulator.batch.cluster import NO_WORKERS_TIMEOUT_S, Handler, Notify, run_dask
+from simulator.batch.cluster import (
+    IN_FLIGHT_PER_THREAD,
+    NO_WORKERS_TIMEOUT_S,
+    Handler,
+    Notify,
+    run_dask,
+    take,
+)
 from simulator.batch.worker import RunOutcome, RunTask, execute_run
 
-IN_FLIGHT_PER_WORKER = 2
 PARENT_POLL_S = 0.5
 
 
@@ -89,7 +95,7 @@ def _watch_parent(parent: int) -> None:
 
 
 def _run_local(tasks: Iterator[RunTask], handle: Handler, workers: int) -> None:
-    window = workers * IN_FLIGHT_PER_WORKER
+    window = workers * IN_FLIGHT_PER_THREAD
     carry: list[RunTask] = []  # taken but never started: the pool broke before they were submitted
     while True:
         with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker) as pool:
@@ -111,7 +117,7 @@ def _drain(pool: ProcessPoolExecutor, tasks: Iterator[RunTask], running: dict[Fu
 
     Tasks taken but refused by a broken pool are put in ``carry`` for the next pool.
     """
-    broken = not _submit(pool, _take(tasks, window), running, carry)
+    broken = not _submit(pool, take(tasks, window), running, carry)
     while running:
         done, _ = wait(running, return_when=FIRST_COMPLETED)
         for future in done:
@@ -120,7 +126,7 @@ def _drain(pool: ProcessPoolExecutor, tasks: Iterator[RunTask], running: dict[Fu
             broken = broken or isinstance(future.exception(), BrokenProcessPool)
             handle(outcome)
         if not broken:
-            broken = not _submit(pool, _take(tasks, window - len(running)), running, carry)
+            broken = not _submit(pool, take(tasks, window - len(running)), running, carry)
     return broken or bool(carry)
 
 
@@ -157,5 +163,3 @@ def _outcome(future: Future[RunOutcome], task: RunTask) -> RunOutcome:
     return RunOutcome(task.run_id, False, text)
 
 
-def _take(tasks: Iterator[RunTask], n: int) -> list[RunTask]:
-    return list(itertools.islice(tasks, max(n, 0)))

@@ -15,7 +15,7 @@ import pandas as pd
 from markupsafe import Markup
 
 from simulator.crossing import formal_id, informal_id
-from simulator.metric import METRICS
+from simulator.metric import METRICS, per_100k_trips
 from simulator.report.format import ci, num
 from simulator.report.results import Results
 from simulator.report.site import SiteView
@@ -42,7 +42,6 @@ from simulator.report.texts import (
 TOP_SUMMARY = 5
 TOP_TABLE = 20
 COMPARE_ROWS = 25
-PER_100K = 1e5
 NOISE_MARK = Markup('<span class="dag">†</span>')
 
 
@@ -107,7 +106,7 @@ def risk_scale(results: Results) -> float:
     to the school's ``severe_per_100k_trips``.
     """
     runs = results.runs[results.runs["scenario"] == results.baseline]
-    return PER_100K / float(runs["children"].mean())
+    return per_100k_trips(float(runs["children"].mean()))
 
 
 def crossing_cells(stats: pd.DataFrame, cid: str, scenario: str, lang: str, *,
@@ -133,12 +132,12 @@ def crossing_cells(stats: pd.DataFrame, cid: str, scenario: str, lang: str, *,
     }
 
 
-def top_crossings(results: Results, base_stats: pd.DataFrame, lang: str) -> dict[str, Any]:
+def top_crossings(results: Results, base_stats: pd.DataFrame, lang: str, *, scale: float) -> dict[str, Any]:
     """The crossings where the baseline's risk concentrates, with their share of it."""
     total = float(base_stats["severe"].sum())
     rows = []
     for rank, cid in enumerate(base_stats.index[:TOP_SUMMARY], start=1):
-        cells = crossing_cells(base_stats, cid, results.baseline, lang, scale=risk_scale(results))
+        cells = crossing_cells(base_stats, cid, results.baseline, lang, scale=scale)
         share = float(base_stats.loc[cid, "severe"]) / total if total > 0 else float("nan")
         tagged = num(100 * share, 0, derived="risk_share", scenario=results.baseline, crossing=cid)
         rows.append({**cells, "rank": rank, "share": tagged})
@@ -227,7 +226,7 @@ def findings(best: Best, codes: Codes, lang: str) -> list[Markup]:
 
 
 def comparison_rows(results: Results, view: SiteView, stats: Mapping[str, pd.DataFrame],
-                    lang: str) -> list[dict[str, Any]]:
+                    lang: str, *, scale: float) -> list[dict[str, Any]]:
     """Baseline vs every scenario at the riskiest and the changed crossings."""
     base = stats[results.baseline]
     changed = {name: set(changed_crossings(view.scenarios[name])) for name in results.scenarios}
@@ -239,7 +238,6 @@ def comparison_rows(results: Results, view: SiteView, stats: Mapping[str, pd.Dat
                     wanted.append(c)
     risk = {c: float(base.loc[c, "severe"]) if c in base.index else 0.0 for c in wanted}
     wanted = sorted(wanted, key=lambda c: -risk[c])[:COMPARE_ROWS]
-    scale = risk_scale(results)
     rows = []
     for cid in wanted:
         first = next(s.loc[cid] for s in stats.values() if cid in s.index)

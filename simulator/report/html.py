@@ -81,7 +81,7 @@ def prepare_report(results: Results, view: SiteView, *, lang: str) -> Report:
         "generated": dt.date.today().isoformat(),
         "footer_css": _css_string(f"{w['title']} · {view.school}"),
         "head": content.headline(results, lang),
-        "top": content.top_crossings(results, base, lang),
+        "top": content.top_crossings(results, base, lang, scale=scale),
         "measures": content.measure_rows(results, found, codes, lang),
         "findings": content.findings(best, codes, lang),
         "guards_note": _guards_note(base_guards, lang),
@@ -93,7 +93,7 @@ def prepare_report(results: Results, view: SiteView, *, lang: str) -> Report:
         "metric_chunks": chunks,
         "crossing_rows": [content.crossing_cells(base, c, results.baseline, lang, scale=scale)
                           for c in base.index[: content.TOP_TABLE]],
-        "compare_rows": content.comparison_rows(results, view, stats, lang),
+        "compare_rows": content.comparison_rows(results, view, stats, lang, scale=scale),
         "appendix_rows": [content.crossing_cells(base, c, results.baseline, lang, scale=scale)
                           for c in base.index if base.loc[c, "uses"] > 0],
         "delay_rows": [{"code": codes.code[n], "name": scenario_label(n, lang),

@@ -256,10 +256,7 @@ def _read_yaml(path: Path, *, origin: str) -> tuple[Any, list[str]]:
     try:
         with path.open("rb") as stream:
             data = stream.read(MAX_YAML_BYTES + 1)
-        if len(data) > MAX_YAML_BYTES:
-            msg = (f"{origin} is larger than {MAX_YAML_BYTES >> 20} MiB "
-                   "(allowed: a scenario or sweep file, a page of text)")
-            raise ScenarioError(msg)
+        _check_size(len(data), origin=origin)
         text = data.decode("utf-8-sig")
     except FileNotFoundError:
         raise ScenarioError(f"{origin} does not exist") from None
@@ -271,12 +268,17 @@ def _read_yaml(path: Path, *, origin: str) -> tuple[Any, list[str]]:
     return _parse_yaml(text, origin=origin)
 
 
-def _parse_yaml(text: str, *, origin: str) -> tuple[Any, list[str]]:
-    """The parsed YAML document and notes on duplicate keys (safe loader only, bounded)."""
-    if len(text) > MAX_YAML_BYTES:
+def _check_size(size: int, *, origin: str) -> None:
+    """A scenario or sweep file is at most :data:`MAX_YAML_BYTES` (bytes as read, characters as uploaded)."""
+    if size > MAX_YAML_BYTES:
         msg = (f"{origin} is larger than {MAX_YAML_BYTES >> 20} MiB "
                "(allowed: a scenario or sweep file, a page of text)")
         raise ScenarioError(msg)
+
+
+def _parse_yaml(text: str, *, origin: str) -> tuple[Any, list[str]]:
+    """The parsed YAML document and notes on duplicate keys (safe loader only, bounded)."""
+    _check_size(len(text), origin=origin)
     loader = _Loader(text)
     try:
         return loader.get_single_data(), loader.duplicates

@@ -16,7 +16,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from simulator.figures import draw_site_map, figure_style
-from simulator.metric import METRICS
+from simulator.metric import METRICS, per_100k_trips
 from simulator.ui.jobs import Comparison
 from simulator.ui.texts import facility_names, metric_names, texts
 
@@ -186,7 +186,7 @@ def hotspot_rows(comp: Comparison, *, lang: str, top: int = 12) -> list[dict[str
     waits = every.groupby(["scenario", "crossing"])["wait_mean_s"].mean()
     base = comp.baseline
     children = [r.summary["children"] for r in comp.results if r.scenario == base]
-    per_100k = 1e5 / (sum(children) / len(children)) if children else 0.0  # a morning: one trip per child
+    per_100k = per_100k_trips(sum(children) / len(children)) if children else 0.0
     ranked = (sums.loc[base].sort_values("p_severe_sum", ascending=False).index[:top]
               if base in sums.index.get_level_values(0) else [])
     info = every.drop_duplicates(["scenario", "crossing"]).set_index(["scenario", "crossing"])

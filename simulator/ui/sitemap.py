@@ -17,10 +17,11 @@ from pathlib import Path
 
 import yaml
 
+from simulator.limits import MAX_YAML_DEPTH
 from simulator.ui.uploads import UploadError, shown
 
 NULLS = ("", "~", "null", "Null", "NULL")  # a plain scalar YAML reads as no value
-DEEPEST = 64  # nesting levels read (the scenario loader refuses deeper documents too)
+DEEPEST = MAX_YAML_DEPTH  # nesting levels read: the scenario loader's own bound
 _PARSERS = tuple(getattr(yaml, name) for name in ("CSafeLoader", "SafeLoader") if hasattr(yaml, name))
 _OTHER = "\0"  # the key of a sequence item, or a key that is not plain text
 
@@ -121,12 +122,6 @@ def _located(given: Path, *, folder: Path) -> Path | None:
 
 def _offered(given: Path, offered: Collection[Path]) -> bool:
     return given.is_absolute() and Path(os.path.normpath(given)) in {Path(p) for p in offered}
-
-
-def allowed(path: str | Path, *, folder: Path, offered: Collection[Path] = ()) -> bool:
-    """True if a scenario uploaded in the page may name this map file."""
-    given = _given(str(path))
-    return given is not None and (_offered(given, offered) or _located(given, folder=folder) is not None)
 
 
 def refusal(name: str, raw: str, *, folder: Path) -> UploadError:
