@@ -39,14 +39,13 @@ def scenario_parameters(scenario: Scenario, *, base: Parameters | None = None) -
     return table.with_overrides(scenario.parameters) if scenario.parameters else table
 
 
-def site_from_scenario(scenario: Scenario, *, params: Parameters | None = None) -> StreetSite:
+def site_from_scenario(scenario: Scenario) -> StreetSite:
     """The street graph, school and homes a scenario names (the synthetic district or a map).
 
-    Built with ``params`` (default: the scenario's table, with its overrides of
-    lane width, snapping, OSM defaults...).
+    Built with the scenario's parameter overrides (lane width, snapping, OSM defaults...).
     """
     site = scenario.site
-    params = params or scenario_parameters(scenario)
+    params = scenario_parameters(scenario)
     if site.synthetic is not None:
         s = site.synthetic
         return district_site(
@@ -110,9 +109,8 @@ def built_site(
     key = scenario.site.model_dump_json() + json.dumps(scenario.parameters, sort_keys=True, default=str)
     if key not in cache:
         try:
-            params = scenario_parameters(scenario)
-            site = site_from_scenario(scenario, params=params)
-            cache[key] = (site, walk_network_from_site(site, params=params))
+            site = site_from_scenario(scenario)
+            cache[key] = (site, walk_network_from_site(site, params=scenario_parameters(scenario)))
         except ScenarioError as exc:
             raise ScenarioError(f"{origin}: {exc}") from None
         except NetworkError as exc:
