@@ -19,7 +19,7 @@ import mesa
 import numpy as np
 
 from simulator.access import means, passable
-from simulator.kerb import Mode, Outcome, cross, escort
+from simulator.kerb import Mode, Outcome, careless, cross, escort, rolling
 from simulator.kerbinputs import child_walker, escorted_walker, guard_walker, inattentive_share, rows_of
 from simulator.params import Parameters
 from simulator.risk import NO_ENCOUNTER, blend
@@ -110,9 +110,12 @@ class Party(mesa.Agent):
     def at_kerb(self, leg: Leg) -> None:
         """At the kerb of ``leg.crossing``: over the bridge, to the guard, or across on its own judgement.
 
-        A child alone may step out without waiting for a safe gap: the
-        outcome is the expected value over both branches (both are computed,
-        so no rare event is sampled).
+        On a wide road without signal or refuge a share of walkers
+        (``rolling.share``) crosses lane by lane from the start; a child alone
+        may step out without waiting for a safe gap (or, on the green man,
+        cross without looking). The outcome's risk is the expected value over
+        these branches (each is computed, so no rare event is sampled); its
+        timing is the walked branch's.
         """
         model, p = self.model, self.model.params
         cid = leg.crossing
@@ -136,12 +139,12 @@ class Party(mesa.Agent):
         if traffic.mean_speed[0].window is not None:  # speeds, and so yielding, change with the hour
             road = replace(road, yield_rate=traffic.yield_rate(t, params=p))
         outcome = cross(road, self.walker, t, model.risk)
-        if self.inattentive_share > 0 and road.signal is None:
-            careless = cross(road, replace(self.walker, inattentive=True), t, model.risk)
-            outcome = replace(
-                outcome, encounter=blend(outcome.encounter, careless.encounter, self.inattentive_share)
-            )
-        self.crossed(cid, outcome, guarded=False)
+        enc = outcome.encounter
+        if road.signal is None and not road.refuge and sum(road.lanes) >= p["rolling.min_lanes"]:
+            enc = blend(enc, rolling(road, self.walker, t, model.risk.expected_only).encounter, p["rolling.share"])
+        if self.inattentive_share > 0:
+            enc = blend(enc, careless(road, self.walker, outcome, model.risk), self.inattentive_share)
+        self.crossed(cid, outcome if enc is outcome.encounter else replace(outcome, encounter=enc), guarded=False)
 
     def crossed(self, crossing: str, outcome: Outcome, *, guarded: bool) -> None:
         """Record a finished crossing and walk on."""
@@ -205,7 +208,10 @@ class Guard(mesa.Agent):
 
         Drivers obey the guard with the staff type's rate (or yield as they
         would anyway, if more); guards who keep the kerbs clear leave no
-        parked car to hide the group.
+        parked car to hide the group. A share of the children
+        (``guard.no_wait_share``) does not wait and crosses on its own on
+        arrival: each party's risk is the expected value over both (its
+        timing is the guard's).
         """
         model, p, post = self.model, self.model.params, self.post
         walker = guard_walker(p, slowest=min(party.speed for party, _, _ in group))
@@ -216,8 +222,14 @@ class Guard(mesa.Agent):
                            careless_sight=lane_sight(c, road.near, p, parked=False, careless=True))
         obey = p["guard.obey"][post.staff]
         out = escort(replace(road, yield_rate=max(obey, road.yield_rate)), walker, model.time, model.risk)
-        for party, arrived, _ in group:
-            party.crossed(post.crossing, replace(out, arrive=arrived), guarded=True)
+        alone = p["guard.no_wait_share"]
+        for party, arrived, near in group:
+            enc = out.encounter
+            if alone > 0:
+                road_own = model.road(post.crossing, near)
+                own = cross(road_own, party.walker, arrived, model.risk.expected_only)
+                enc = blend(enc, own.encounter, alone)
+            party.crossed(post.crossing, replace(out, arrive=arrived, encounter=enc), guarded=True)
         return out.end
 
 

@@ -32,12 +32,13 @@ from dataclasses import replace
 
 import numpy as np
 
+from simulator.harm import NO_HARM, Harm, Judgement, hit_table, line_harm
 from simulator.kerbdata import Mode, Outcome, Risk, Road, Walker, sight_table
-from simulator.risk import NO_ENCOUNTER, Encounter, encounter, worst
+from simulator.risk import NO_ENCOUNTER, Encounter, encounter, with_harm, worst
 from simulator.sight import LaneSight
 from simulator.traffic import Stream
 
-__all__ = ["Mode", "Outcome", "Risk", "Road", "Walker", "cross", "escort", "sight_table"]
+__all__ = ["Mode", "Outcome", "Risk", "Road", "Walker", "careless", "cross", "escort", "rolling", "sight_table"]
 
 def _accept(
     stream: Stream,
@@ -122,7 +123,36 @@ def _accept(
     return deadline, frozenset(), Mode.DEADLINE, math.inf
 
 
+Nearby = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+"""Per sampled vehicle near a stage: t_in, t_out (the walker in its lane), t_seen, t_vehicle, speed."""
+
+
 def _exposure(
+    road: Road,
+    directions: tuple[int, ...],
+    start: float,
+    walker: Walker,
+    length: float,
+    held: frozenset[tuple[int, int]],
+    risk: Risk,
+    *,
+    from_kerb: bool = True,
+) -> Encounter:
+    """Sampled surrogates for the vehicles of ``directions`` for a stage starting at ``start``."""
+    near = _nearby(road, directions, start, walker, length, held, risk, from_kerb=from_kerb)
+    return NO_ENCOUNTER if near is None else _surrogates([near], risk)
+
+
+def _surrogates(parts: list[Nearby], risk: Risk) -> Encounter:
+    """One encounter over the vehicles of several stages or lanes (their conflicts add up)."""
+    if not parts:
+        return NO_ENCOUNTER
+    t_in, t_out, t_seen, t_vehicle, speed = (np.concatenate(col) for col in zip(*parts, strict=True))
+    return encounter(t_seen=t_seen, t_in=t_in, t_out=t_out, t_vehicle=t_vehicle, v=speed,
+                     braking=risk.braking, ttc_limit=risk.ttc, pet_limit=risk.pet, drac_limit=risk.drac)
+
+
+def _nearby(
     road: Road,
     directions: tuple[int, ...],
     start: float,
@@ -133,67 +163,49 @@ def _exposure(
     only_lane: tuple[int, int] | None = None,
     *,
     from_kerb: bool = True,
-) -> Encounter:
-    """Encounters with the vehicles of ``directions`` (or one lane) for a stage starting at ``start``.
+) -> Nearby | None:
+    """The sampled vehicles of ``directions`` (or one lane) near a stage starting at ``start``.
 
     From the kerb, a driver whose lane's sight distance is limited sees the
     walker only once within it: ``t_seen = max(step-in, t_vehicle - sight / v)``.
+    None where there are none, or the risk wants no surrogates.
     """
     total_lanes = 1 if only_lane else sum(road.lanes[x] for x in directions)
-    if total_lanes == 0:
-        return NO_ENCOUNTER
+    if total_lanes == 0 or not risk.surrogates:
+        return None
     width = length / total_lanes
     step_in = start + walker.step_off
-    s = road.stream
+    s = road.stream if only_lane is None else road.lane(*only_lane)
     lo = int(np.searchsorted(s.t, start - risk.pet - 1.0))
     hi = int(np.searchsorted(s.t, step_in + length / walker.speed + risk.pet + 1.0))
+    if hi <= lo:
+        return None
     idx = np.arange(lo, hi)
-    if idx.size == 0:
-        return NO_ENCOUNTER
     dirs, lanes = s.direction[idx], s.lane[idx]
-    keep = np.ones(dirs.size, bool) if len(directions) == 2 else dirs == directions[0]
-    if only_lane is not None:
-        keep &= (dirs == only_lane[0]) & (lanes == only_lane[1])
+    keep = np.ones(dirs.size, bool) if len(directions) == 2 or only_lane else dirs == directions[0]
     if held:
-        keep &= np.array(
-            [(int(a), int(b)) not in held or s.t[k] < start for a, b, k in zip(dirs, lanes, idx, strict=True)]
-        )
+        code = dirs.astype(np.int64) * 256 + lanes
+        stopped = np.isin(code, [a * 256 + b for a, b in held])
+        keep &= ~stopped | (s.t[idx] < start)
     idx, dirs, lanes = idx[keep], dirs[keep], lanes[keep]
     if idx.size == 0:
-        return NO_ENCOUNTER
+        return None
     # position of each lane on the walker's path, counted from the near kerb
-    order = []
-    for x in directions:
-        n = road.lanes[x]
-        order.append((x, n, x == road.near))
-    pos = np.empty(idx.size)
-    offset = 0
-    if only_lane is not None:
-        order = []
-        pos[:] = 0
-    for x, n, near in order:
-        m = dirs == x
-        pos[m] = offset + (lanes[m] if near else n - 1 - lanes[m])
-        offset += n
+    pos = np.zeros(idx.size)
+    if only_lane is None:
+        offset = 0
+        for x in directions:
+            n, m = road.lanes[x], dirs == x
+            pos[m] = offset + (lanes[m] if x == road.near else n - 1 - lanes[m])
+            offset += n
     t_in = step_in + pos * width / walker.speed
     t_out = t_in + width / walker.speed
     t_vehicle, speed = s.t[idx], s.speed[idx]
-    t_seen: float | np.ndarray = step_in
+    t_seen = np.full(idx.size, step_in)
     sight = road.sight_for(walker) if from_kerb else None
     if sight is not None:
         t_seen = np.maximum(step_in, t_vehicle - sight_table(sight)[dirs, lanes] / speed)
-    return encounter(
-        t_seen=t_seen,
-        t_in=t_in,
-        t_out=t_out,
-        t_vehicle=t_vehicle,
-        v=speed,
-        braking=risk.braking,
-        injury=risk.injury,
-        ttc_limit=risk.ttc,
-        pet_limit=risk.pet,
-        drac_limit=risk.drac,
-    )
+    return t_in, t_out, t_seen, t_vehicle, speed
 
 
 def _stage(
@@ -224,7 +236,98 @@ def _stage(
         return start, start, how, lag, NO_ENCOUNTER
     end = start + walker.step_off + length / walker.speed
     enc = _exposure(road, directions, start, walker, length, held, risk, from_kerb=from_kerb)
-    return start, end, how, lag, enc
+    need = _need(walker, length, impatient=start - t0 >= walker.patience)
+    lanes = [x for x in road.lane_order() if x[0] in directions]
+    harm = _harm(road, lanes, start, walker, walker.judgement(need), risk, from_kerb=from_kerb)
+    return start, end, how, lag, _with(enc, harm)
+
+
+def _need(walker: Walker, length: float, *, impatient: bool) -> float:
+    """The critical gap (s) the walker waits for over ``length`` m (as :func:`_accept`)."""
+    if walker.inattentive:
+        return walker.min_lag
+    tc = (length / walker.speed + walker.startup) * walker.gap_factor
+    return tc * (walker.impatient_factor if impatient else 1.0)
+
+
+def _with(enc: Encounter, harm: Harm) -> Encounter:
+    return with_harm(enc, *harm.probabilities())
+
+
+def _harm(road: Road, lanes: list[tuple[int, int]], t: float, walker: Walker, judgement: Judgement,
+          risk: Risk, *, from_kerb: bool, share: float = 1.0, speed: float | None = None,
+          t_from: float = -math.inf, flow: tuple[np.ndarray, np.ndarray] | None = None,
+          lane_by_lane: bool = False) -> Harm:
+    """Expected harm over ``lanes`` crossed in one go from time ``t`` (see :mod:`simulator.harm`).
+
+    The would-be impacts (:func:`simulator.harm.hit_table`) are computed for
+    the walker's speed to 0.05 m/s (and a release time to 0.5 s) and kept on
+    the road, so walkers who differ by less share them; the flow at ``t`` and
+    the walker's own judgement are applied exactly. ``lane_by_lane``: the
+    walker judges each lane as it reaches it (on the green man).
+    """
+    if share <= 0 or not lanes:
+        return NO_HARM
+    rate, mean = flow if flow is not None else road.flow.at(lanes, t)
+    if speed is not None:
+        mean = np.full(len(lanes), speed)
+    sight = road.sight_for(walker) if from_kerb and judgement.min_lag is None else None
+    pace = max(round(walker.speed * 20.0) / 20.0, 0.05)
+    release = round(t_from * 2.0) / 2.0 if math.isfinite(t_from) else t_from
+    key = (tuple(lanes), pace, tuple(round(x, 2) for x in mean.tolist()), sight, walker.step_off, release)
+    if key not in road.harm_cache:
+        width = road.length / max(sum(road.lanes), 1)
+        row = None
+        if sight is not None:
+            table = sight_table(sight)
+            row = np.array([table[d, k] for d, k in lanes])
+        road.harm_cache[key] = hit_table(
+            entry=walker.step_off + np.arange(len(lanes)) * width / pace, width=width, walker_speed=pace,
+            mean_speed=np.round(mean, 2), exposure=risk.exposure, sight=row, t_from=release)
+    table = road.harm_cache[key]
+    if table is None:
+        return NO_HARM
+    width = road.length / max(sum(road.lanes), 1)
+    judged_from = np.arange(len(lanes)) * width / pace if lane_by_lane else None
+    return table.harm(rate * share, judgement, risk.exposure.link, judged_from=judged_from)
+
+
+def _rolling_harm(road: Road, lanes: list[tuple[int, int]], t: float, waits: np.ndarray, walker: Walker,
+                  risk: Risk, *, share: float) -> Harm:
+    """Expected harm of a crossing lane by lane from ``t`` with ``waits`` (s) on the lines between lanes.
+
+    Each lane is judged on its own when the walker reaches it, so in time
+    counted from that decision every lane's would-be impacts look alike: one
+    table for the whole crossing (the first lane seen past any parked cars),
+    with the flow at ``t``. Standing on a line, the walker is passed on both
+    sides (:func:`simulator.harm.line_harm`).
+    """
+    if share <= 0:
+        return NO_HARM
+    rate, mean = road.flow.at(lanes, t)
+    width = road.length / len(lanes)
+    pace = max(round(walker.speed * 20.0) / 20.0, 0.05)
+    sight = road.sight_for(walker)
+    speeds = tuple(round(x, 2) for x in mean.tolist())
+    key = ("rolling", tuple(lanes), pace, speeds, sight, walker.step_off)
+    if key not in road.harm_cache:
+        row = None
+        if sight is not None:
+            row = np.full(len(lanes), np.inf)
+            row[0] = sight_table(sight)[lanes[0]]
+        road.harm_cache[key] = (
+            hit_table(entry=np.full(len(lanes), walker.step_off), width=width, walker_speed=pace,
+                      mean_speed=np.array(speeds), exposure=risk.exposure, sight=row),
+            line_harm(mean_speed=np.array(speeds), width=width, exposure=risk.exposure),
+        )
+    table, per_vehicle = road.harm_cache[key]
+    judgement = walker.judgement(_need(walker, width, impatient=False))
+    harm = NO_HARM if table is None else table.harm(rate * share, judgement, risk.exposure.link)
+    beside = np.zeros(len(lanes))
+    beside[:-1] += waits
+    beside[1:] += waits
+    passing = per_vehicle @ (beside * rate * share)
+    return harm + Harm(*(float(x) for x in passing))
 
 
 def cross(road: Road, walker: Walker, t0: float, risk: Risk) -> Outcome:
@@ -254,23 +357,60 @@ def _two_stage(road: Road, walker: Walker, t0: float, not_before: float, risk: R
     return Outcome(t0, s1, e2, mode, in_road, min(lag1, lag2), worst(enc1, enc2))
 
 
+def careless(road: Road, walker: Walker, walked: Outcome, risk: Risk) -> Encounter:
+    """The expected harm had the walker not looked this time (the inattentive branch).
+
+    At the walked outcome's times: at a signal the green man crossed
+    without looking (a red crossing is judged either way); elsewhere a step
+    out in front of anything at least ``walker.min_lag`` away, each half at
+    once where a refuge splits the road.
+    """
+    blind = Judgement(need=walker.min_lag, sigma=0.0, min_lag=walker.min_lag)
+    sig = road.signal
+    if sig is not None:
+        if walked.mode != Mode.GREEN:
+            return walked.encounter
+        phase = (walked.start - sig.offset) % sig.cycle
+        return _on_green(road, walker, walked.start, walked.start + sig.green - phase, risk, blind=True)
+    lanes = road.lane_order()
+    halves = ([x for x in lanes if x[0] == road.near], [x for x in lanes if x[0] != road.near])
+    parts = halves if road.refuge else (lanes,)
+    harm = NO_HARM
+    for part in parts:
+        harm = harm + _harm(road, part, walked.start, walker, blind, risk, from_kerb=False)
+    return _with(NO_ENCOUNTER, harm)
+
+
+def rolling(road: Road, walker: Walker, t0: float, risk: Risk) -> Outcome:
+    """Lane by lane from the start, as a strategy (not after patience runs out)."""
+    return _lane_by_lane(road, walker, t0, t0, risk)
+
+
 def escort(road: Road, walker: Walker, t0: float, risk: Risk) -> Outcome:
     """A guard takes a group across: lane by lane, stepping out when the lane's next driver can stop.
 
-    ``road.yield_rate`` is the share of drivers who obey the guard.
+    ``road.yield_rate`` is the share of drivers who obey the guard; the others
+    are the hazard the guard judges (with an adult's error).
     """
-    out = _lane_by_lane(replace(road, signal=None), walker, t0, t0, risk)
+    out = _lane_by_lane(replace(road, signal=None), walker, t0, t0, risk, share=1.0 - road.yield_rate)
     return replace(out, mode=Mode.GUARD)
 
 
-def _lane_by_lane(road: Road, walker: Walker, t0: float, not_before: float, risk: Risk) -> Outcome:
-    """Rolling crossing (中国式过马路): one lane at a time, standing on the lane lines."""
+def _lane_by_lane(road: Road, walker: Walker, t0: float, not_before: float, risk: Risk, *,
+                  share: float = 1.0) -> Outcome:
+    """Rolling crossing (中国式过马路): one lane at a time, standing on the lane lines.
+
+    Each lane is judged on its own; between lanes the walker stands on the
+    line while vehicles pass on both sides (:func:`simulator.harm.line_harm`).
+    ``share``: the share of vehicles that are a hazard (1; those ignoring a guard).
+    """
     lanes = road.lane_order()
     width = road.length / len(lanes)
     per_lane = replace(
         walker, startup=walker.step_off + walker.lane_margin, patience=math.inf, inattentive=False
     )
-    first, t, lag, enc = math.nan, not_before, math.inf, NO_ENCOUNTER
+    first, t, lag = math.nan, not_before, math.inf
+    waits, near = [], []
     for d, k in lanes:
         kerb = math.isnan(first)  # only the first lane is judged from the kerb, behind any parked cars
         start, held, _, lag_k = _accept(
@@ -279,29 +419,77 @@ def _lane_by_lane(road: Road, walker: Walker, t0: float, not_before: float, risk
         )
         if kerb:
             first = start
-        enc = worst(enc, _exposure(road, (d,), start, walker, width, held, risk, only_lane=(d, k),
-                                   from_kerb=kerb))
+        else:
+            waits.append(start - t)
+        part = _nearby(road, (d,), start, walker, width, held, risk, only_lane=(d, k), from_kerb=kerb)
+        if part is not None:
+            near.append(part)
         lag = min(lag, lag_k)
         t = start + walker.step_off + width / walker.speed
-    return Outcome(t0, first, t, Mode.STAGED, t - first - walker.step_off, lag, enc)
+    harm = _rolling_harm(road, lanes, first, np.array(waits), per_lane, risk, share=share)
+    enc = _surrogates(near, risk)
+    return Outcome(t0, first, t, Mode.STAGED, t - first - walker.step_off, lag, _with(enc, harm))
 
 
 def _signalised(road: Road, walker: Walker, t0: float, risk: Risk, both: tuple[int, ...]) -> Outcome:
     sig = road.signal
     assert sig is not None
-    walker = replace(walker, inattentive=False)  # children stop at a red man; impatience is what breaks
+    blind = walker.inattentive  # on the green man, an inattentive walker does not look
+    if blind:
+        walker = replace(walker, inattentive=False)  # children stop at a red man; impatience is what breaks
     phase = (t0 - sig.offset) % sig.cycle
     cross_time = walker.step_off + road.length / walker.speed
     if phase < sig.green:
-        return Outcome(t0, t0, t0 + cross_time, Mode.GREEN, cross_time - walker.step_off, math.inf,
-                       NO_ENCOUNTER)
+        enc = _on_green(road, walker, t0, t0 + sig.green - phase, risk, blind=blind)
+        return Outcome(t0, t0, t0 + cross_time, Mode.GREEN, cross_time - walker.step_off, math.inf, enc)
     green = t0 + sig.cycle - phase
-    if math.isfinite(walker.patience) and t0 + walker.patience < green:
-        start, end, how, lag, enc = _stage(
-            road, both, t0, t0 + walker.patience, walker, road.length, risk, deadline=green
-        )
+    run_out = t0 + walker.patience
+    if math.isfinite(walker.patience) and run_out < green:
+        # impatient before the green man: across at once if the traffic allows, else lane by lane
+        start, end, how, lag, enc = _stage(road, both, t0, run_out, walker, road.length, risk,
+                                           deadline=math.nextafter(run_out, math.inf))
         if how != Mode.DEADLINE:
             return Outcome(t0, start, end, Mode.RED, end - start - walker.step_off, lag, enc)
-    return Outcome(
-        t0, green, green + cross_time, Mode.GREEN, cross_time - walker.step_off, math.inf, NO_ENCOUNTER
-    )
+        return replace(_lane_by_lane(road, walker, t0, run_out, risk), mode=Mode.RED)
+    enc = _on_green(road, walker, green, green + sig.green, risk, blind=blind)
+    return Outcome(t0, green, green + cross_time, Mode.GREEN, cross_time - walker.step_off, math.inf, enc)
+
+
+def _on_green(road: Road, walker: Walker, start: float, walk_end: float, risk: Risk, *,
+              blind: bool) -> Encounter:
+    """Expected harm of crossing on the green man from ``start`` (the walk phase ends at ``walk_end``).
+
+    It meets drivers who run the red, turning drivers who do not yield (at
+    turning speed), and, if still crossing once the clearance interval (timed
+    for the HCM walking speed) is over, vehicles starting on their green. The
+    walker looks at each lane as it reaches it and judges the vehicles coming
+    as a walker crossing lane by lane does, with the same error; a ``blind``
+    walker (the inattentive branch) does not look.
+    """
+    lanes, sig = road.lane_order(), risk.signal
+    width = road.length / len(lanes)
+    looks = replace(walker, startup=walker.step_off + walker.lane_margin)
+    judged = (Judgement(need=0.0, sigma=0.0, min_lag=0.0) if blind
+              else looks.judgement(_need(looks, width, impatient=False)))
+    released = walk_end + road.length / sig.clearance_speed - start
+    rate, mean = road.flow.at(lanes, start)
+    n = len(lanes)
+    pace = max(round(walker.speed * 20.0) / 20.0, 0.05)
+    speeds = tuple(round(x, 2) for x in mean.tolist())
+    # released after the walker has crossed: no such vehicle meets it (most walkers share the table)
+    release = round(released * 2.0) / 2.0 if released < walker.step_off + road.length / pace else math.inf
+    key = ("green", tuple(lanes), pace, speeds, walker.step_off, release, sig)
+    if key not in road.harm_cache:
+        # three groups of the same lanes: red runners, turning drivers, vehicles released on their green
+        entry = np.tile(walker.step_off + np.arange(n) * width / pace, 3)
+        group_speed = np.concatenate([np.array(speeds), np.full(n, sig.turn_speed), np.full(n, sig.discharge_speed)])
+        t_from = np.concatenate([np.full(2 * n, -math.inf), np.full(n, release)])
+        road.harm_cache[key] = hit_table(entry=entry, width=width, walker_speed=pace, mean_speed=group_speed,
+                                         exposure=risk.exposure, t_from=t_from)
+    table = road.harm_cache[key]
+    if table is None:
+        return NO_ENCOUNTER
+    hazard = np.concatenate([rate * sig.red_running, rate * sig.turning, rate])
+    judged_from = np.tile(np.arange(n) * width / pace, 3)
+    harm = table.harm(hazard, judged, risk.exposure.link, judged_from=judged_from)
+    return _with(NO_ENCOUNTER, harm)

@@ -6,16 +6,19 @@ re-exports these names.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from functools import cached_property
 
 import numpy as np
 
 from simulator.crossing import Signal
+from simulator.harm import Exposure, Judgement
 from simulator.params import Parameters
 from simulator.risk import Braking, Encounter, InjuryModel, braking_nodes, injury_model
 from simulator.sight import LaneSight
-from simulator.traffic import Stream
+from simulator.traffic import KMH, RateFn, SpeedFn, Stream
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,8 @@ class Walker:
         Spare time a walker crossing lane by lane wants beyond crossing the lane, s.
     gap_ratio_min, gap_ratio_max
         Bounds of the distance rule's scaling of the critical headway.
+    judgement_sd
+        Lognormal spread of the walker's perceived gaps around the true ones.
     """
 
     speed: float
@@ -64,6 +69,35 @@ class Walker:
     lane_margin: float
     gap_ratio_min: float
     gap_ratio_max: float
+    judgement_sd: float
+
+    def judgement(self, need: float) -> Judgement:
+        """How this walker, needing a gap of ``need`` s, steps out (:class:`simulator.harm.Judgement`)."""
+        if self.inattentive:
+            return Judgement(need=need, sigma=0.0, min_lag=self.min_lag)
+        return Judgement(need=need, sigma=self.judgement_sd, time_weight=self.time_weight,
+                         ref_speed=self.ref_speed, ratio_limits=(self.gap_ratio_min, self.gap_ratio_max))
+
+
+@dataclass(frozen=True)
+class Flow:
+    """The crossed road's traffic as functions of time: vehicles per second per lane and mean speed (m/s)."""
+
+    rate: tuple[RateFn, RateFn]
+    mean_speed: tuple[SpeedFn, SpeedFn]
+
+    def at(self, lanes: list[tuple[int, int]], t: float) -> tuple[np.ndarray, np.ndarray]:
+        """Per lane (direction, number): rate and mean speed at time ``t``."""
+        dirs = {d for d, _ in lanes}
+        rate = {d: _value(self.rate[d], t) for d in dirs}
+        speed = {d: _value(self.mean_speed[d], t) for d in dirs}
+        return np.array([rate[d] for d, _ in lanes]), np.array([speed[d] for d, _ in lanes])
+
+
+def _value(fn: RateFn | SpeedFn, t: float) -> float:
+    """``fn`` at one time: its scalar ``at`` where it has one (the model's functions do)."""
+    at = getattr(fn, "at", None)
+    return float(at(t)) if at is not None else float(fn(np.array([t]))[0])
 
 
 @dataclass(frozen=True)
@@ -86,8 +120,10 @@ class Road:
     refuge: bool
     stop_reaction: float
     stop_decel: float
+    flow: Flow
     sight: LaneSight | None = None
     careless_sight: LaneSight | None = None
+    harm_cache: dict = field(default_factory=dict, compare=False, repr=False)
 
     def sight_for(self, walker: Walker) -> LaneSight | None:
         """The sight distances from the kerb for this walker."""
@@ -110,20 +146,58 @@ class Road:
 
 
 @dataclass(frozen=True)
+class SignalHazards:
+    """Vehicles that meet a walker on the green man: red runners, turners, vehicles released late."""
+
+    red_running: float  # share of drivers arriving on red who run it
+    turning: float  # turning vehicles that do not yield, as a share of the road's flow
+    turn_speed: float  # m/s
+    discharge_speed: float  # m/s
+    clearance_speed: float  # m/s, the walking speed the clearance interval is timed for
+
+
+@dataclass(frozen=True)
 class Risk:
-    """What the walker meets in the carriageway (thresholds, braking, injury)."""
+    """What the walker meets in the carriageway (thresholds, braking, injury, the expected-harm physics)."""
 
     braking: Braking
     injury: InjuryModel
     ttc: float
     pet: float
     drac: float
+    exposure: Exposure
+    signal: SignalHazards
+    surrogates: bool = True
+
+    @cached_property
+    def expected_only(self) -> Risk:
+        """This risk without the sampled surrogates (TTC, PET, conflicts): for branches not walked."""
+        return replace(self, surrogates=False)
 
     @classmethod
     def from_params(cls, params: Parameters) -> Risk:
-        """Braking, injury curves and conflict thresholds from the parameter table."""
-        return cls(braking_nodes(params), injury_model(params), params["conflict.ttc"],
-                   params["conflict.pet"], params["conflict.drac"])
+        """Braking, injury curves, conflict thresholds and hazards from the parameter table."""
+        braking, injury = braking_nodes(params), injury_model(params)
+        shares = params["child.response_shares"]
+        walk = (float(shares[0]), 1.0, math.inf)
+        run = (float(shares[1]), float(params["child.run_factor"]), math.inf)
+        back = (float(shares[2]), 1.0, float(params["child.step_back_time"]))
+        exposure = Exposure(
+            braking=braking, injury=injury,
+            path_width=params["harm.vehicle_width"] + params["harm.body_width"],
+            responses=(walk, run, back), speed_cv=params["traffic.speed_cv"],
+            lateral_sd=params["harm.lateral_sd"], vehicle_width=params["harm.vehicle_width"],
+            body_width=params["harm.body_width"], link=params["calibration.link"],
+        )
+        signal = SignalHazards(
+            red_running=params["yield.signal_red_running"],
+            turning=params["signal.turning_share"] * (1.0 - params["signal.turn_yield"]),
+            turn_speed=params["signal.turn_speed"] * KMH,
+            discharge_speed=params["signal.discharge_speed"] * KMH,
+            clearance_speed=params["hcm.walk_speed"],
+        )
+        return cls(braking, injury, params["conflict.ttc"], params["conflict.pet"], params["conflict.drac"],
+                   exposure, signal)
 
 
 class Mode(StrEnum):

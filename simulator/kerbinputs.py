@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 
-from simulator.kerbdata import Road, Walker
+from simulator.kerbdata import Flow, Road, Walker
 from simulator.params import Parameters
 from simulator.setting import CrossingTraffic, signal_of
 from simulator.sight import lane_sight
@@ -63,6 +63,7 @@ def child_walker(params: Parameters, *, age: float, speed: float, gap_factor: fl
         lane_margin=params["child.lane_margin"],
         gap_ratio_min=params["child.gap_ratio_limits"][0],
         gap_ratio_max=params["child.gap_ratio_limits"][1],
+        judgement_sd=params["child.judgement_sd"],
     )
 
 
@@ -96,7 +97,8 @@ def _adult(params: Parameters, *, speed: float, startup: float, gap_factor: floa
                   impatient_factor=impatient_factor, inattentive=False, min_lag=math.inf,
                   step_off=params["kerb.step_off"], lane_margin=lane_margin,
                   gap_ratio_min=params["child.gap_ratio_limits"][0],
-                  gap_ratio_max=params["child.gap_ratio_limits"][1])
+                  gap_ratio_max=params["child.gap_ratio_limits"][1],
+                  judgement_sd=params["adult.judgement_sd"])
 
 
 def road_at(traffic: CrossingTraffic, near: int, *, stream: Stream, yield_rate: float,
@@ -107,4 +109,5 @@ def road_at(traffic: CrossingTraffic, near: int, *, stream: Stream, yield_rate: 
     return Road(length=c.length, lanes=c.lanes, near=side, stream=stream, yield_rate=yield_rate,
                 signal=signal_of(c), refuge=c.facility == "refuge",
                 stop_reaction=params["driver.reaction_mean"], stop_decel=params["yield.comfortable_decel"],
+                flow=Flow(traffic.rate, traffic.mean_speed),
                 sight=lane_sight(c, side, params), careless_sight=lane_sight(c, side, params, careless=True))

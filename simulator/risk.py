@@ -1,24 +1,27 @@
-"""Conflicts and expected injury when a walker steps out in front of a vehicle.
+"""Traffic conflicts a walker meets, the injury curves and the drivers' braking.
 
-For each vehicle that would reach the walker's lane while the walker is in it,
-the driver sees the walker step out (or, where parked cars hide the walker,
-once within the sight distance), reacts after t_r and brakes at a. Over a
-fixed quadrature of (t_r, a) this gives the probability of impact and the
-expected probabilities of death (Rosén & Sander 2009) and severe injury
-(Tefft 2013) -- expected values, not sampled crashes, so scenario differences
-show with tens of replications.
+The surrogate measures (TTC, PET, DRAC, conflicts) are read off the vehicles
+actually sampled around each crossing: for each vehicle that would reach the
+walker's lane while the walker is in it, the driver sees the walker step out
+(or, where parked cars hide the walker, once within the sight distance),
+reacts and brakes. The expected injuries are not read off the sample (they
+would be rare events): :mod:`simulator.harm` integrates them over the traffic
+and fills them in. Severe injury (AIS 4+) and death follow from the impact
+speed by the two curves of one source, Tefft (2013).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from statistics import NormalDist
 
 import numpy as np
-from scipy import stats
 
 from simulator.params import Parameters
 
 MPH = 1.609344  # km/h per mph
+QUANTILES = np.array([0.10, 0.25, 0.50, 0.75, 0.90])
+"""The risk levels at which Tefft (2013) gives impact speeds."""
 
 
 @dataclass(frozen=True)
@@ -40,12 +43,15 @@ class InjuryModel:
 
 
 def injury_model(params: Parameters) -> InjuryModel:
-    """Build the curves: Rosén & Sander logistic; a logistic fitted to Tefft's quantiles."""
-    b0, b1 = params["injury.death_logit"]
-    q_mph = np.asarray(params["injury.severe_quantiles_mph"], float)
-    p = np.array([0.10, 0.25, 0.50, 0.75, 0.90])
-    slope, intercept = np.polyfit(q_mph * MPH, np.log(p / (1 - p)), 1)
-    return InjuryModel(float(b0), float(b1), float(-intercept), float(slope))
+    """Both curves as logistics fitted to Tefft's impact speeds at 10, 25, 50, 75 and 90% risk."""
+    death = _logistic(params["injury.death_quantiles_mph"])
+    severe = _logistic(params["injury.severe_quantiles_mph"])
+    return InjuryModel(*death, *severe)
+
+
+def _logistic(speeds_mph: list[float]) -> tuple[float, float]:
+    slope, intercept = np.polyfit(np.asarray(speeds_mph, float) * MPH, np.log(QUANTILES / (1 - QUANTILES)), 1)
+    return float(-intercept), float(slope)
 
 
 @dataclass(frozen=True)
@@ -56,10 +62,9 @@ class Braking:
     decel: np.ndarray
 
 
-def braking_nodes(params: Parameters, *, n: int = 7) -> Braking:
+def braking_nodes(params: Parameters, *, n: int = 3) -> Braking:
     """Equal-probability nodes of t_r ~ N(mean, sd) and a ~ N(mean, sd), as a grid."""
-    q = (np.arange(n) + 0.5) / n
-    z = stats.norm.ppf(q)
+    z = np.array([NormalDist().inv_cdf((k + 0.5) / n) for k in range(n)])
     p = params
     tr = np.maximum(p["driver.reaction_mean"] + p["driver.reaction_sd"] * z, p["driver.reaction_min"])
     a = np.maximum(p["driver.decel_mean"] + p["driver.decel_sd"] * z, p["driver.decel_min"])
@@ -91,12 +96,11 @@ def encounter(
     t_vehicle: np.ndarray,
     v: np.ndarray,
     braking: Braking,
-    injury: InjuryModel,
     ttc_limit: float,
     pet_limit: float,
     drac_limit: float,
 ) -> Encounter:
-    """Surrogate measures and expected injury for vehicles near a walker's path.
+    """Surrogate measures for the sampled vehicles near a walker's path (expected injuries 0: see harm).
 
     Parameters
     ----------
@@ -111,8 +115,8 @@ def encounter(
         Per vehicle: arrival at the conflict point at constant speed, s.
     v
         Per vehicle: speed, m/s.
-    braking, injury
-        Driver response nodes and injury curves.
+    braking
+        Driver response nodes (their mean reaction time sets DRAC).
     ttc_limit, pet_limit, drac_limit
         Conflict thresholds (s, s, m/s²).
     """
@@ -127,23 +131,6 @@ def encounter(
     free = d - v * braking.reaction.mean()
     drac = np.where(inside, np.where(free > 0, v**2 / (2 * np.maximum(free, 1e-9)), np.inf), 0.0)
     conflict = inside & ((ttc < ttc_limit) | (drac > drac_limit)) | (~inside & (pet < pet_limit))
-    p_imp = p_death = p_sev = 0.0
-    if inside.any():
-        vi, di, ti_out, tv = v[inside, None], d[inside, None], t_out[inside, None], t_vehicle[inside, None]
-        ts = seen[inside, None]
-        tr, a = braking.reaction[None, :], braking.decel[None, :]
-        d_brake = di - vi * tr
-        v2 = vi**2 - 2 * a * np.maximum(d_brake, 0.0)
-        reaches = v2 > 0
-        v_hit = np.sqrt(np.maximum(v2, 0.0))
-        t_hit = np.where(d_brake <= 0, tv, ts + tr + (vi - v_hit) / a)
-        hit = reaches & (t_hit <= ti_out)
-        v_kmh = v_hit * 3.6
-        # a walker is hit at most once: combine vehicles as independent chances
-        p_hit_each = hit.mean(axis=1)
-        p_imp = 1.0 - float(np.prod(1.0 - p_hit_each))
-        p_death = 1.0 - float(np.prod(1.0 - (hit * injury.death(v_kmh)).mean(axis=1)))
-        p_sev = 1.0 - float(np.prod(1.0 - (hit * injury.severe(v_kmh)).mean(axis=1)))
     return Encounter(
         conflicts=int(conflict.sum()),
         min_ttc=float(ttc.min()),
@@ -151,22 +138,27 @@ def encounter(
         max_drac=float(drac[np.isfinite(drac)].max())
         if np.isfinite(drac).any()
         else (np.inf if inside.any() else 0.0),
-        p_impact=p_imp,
-        p_death=p_death,
-        p_severe=p_sev,
+        p_impact=0.0,
+        p_death=0.0,
+        p_severe=0.0,
     )
+
+
+def with_harm(enc: Encounter, p_impact: float, p_severe: float, p_death: float) -> Encounter:
+    """The encounter with its expected injuries (from :mod:`simulator.harm`)."""
+    return Encounter(enc.conflicts, enc.min_ttc, enc.min_pet, enc.max_drac, p_impact, p_death, p_severe)
 
 
 def blend(a: Encounter, b: Encounter, p: float) -> Encounter:
     """Expected values over two branches: ``a`` with probability 1 - p, ``b`` with p.
 
-    Counts and probabilities are averaged; the surrogate extremes stay those
-    of ``a``, the branch that was walked.
+    The probabilities are averaged; the sampled surrogates (conflicts and
+    their extremes) stay those of ``a``, the branch that was walked.
     """
     if p <= 0:
         return a
     return Encounter(
-        (1 - p) * a.conflicts + p * b.conflicts,
+        a.conflicts,
         a.min_ttc,
         a.min_pet,
         a.max_drac,

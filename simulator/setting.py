@@ -177,6 +177,10 @@ class Dropoff:
             self.cars * np.exp(-0.5 * ((t - self.peak) / self.sd) ** 2) / (self.sd * math.sqrt(2 * math.pi))
         )
 
+    def at(self, t: float) -> float:
+        """The rate at one time."""
+        return self.cars * math.exp(-0.5 * ((t - self.peak) / self.sd) ** 2) / (self.sd * math.sqrt(2 * math.pi))
+
 
 @dataclass(frozen=True)
 class LaneRate:
@@ -193,6 +197,13 @@ class LaneRate:
             r = r + self.dropoff(t)
         return r / self.lanes
 
+    def at(self, t: float) -> float:
+        """The rate at one time."""
+        r = self.volume / 3600.0 * self.profile.at(t)
+        if self.dropoff is not None:
+            r += self.dropoff.at(t)
+        return r / self.lanes
+
 
 @dataclass(frozen=True)
 class MeanSpeed:
@@ -206,6 +217,12 @@ class MeanSpeed:
         if self.window is None:
             return np.full(np.shape(t), self.calmed)
         return np.where((t >= self.window[0]) & (t < self.window[1]), self.calmed, self.base)
+
+    def at(self, t: float) -> float:
+        """The mean speed at one time."""
+        if self.window is None or self.window[0] <= t < self.window[1]:
+            return self.calmed
+        return self.base
 
 
 def dropoff_cars(network: WalkNetwork, n_children: int, home_weights: Mapping[str, float], *,

@@ -10,6 +10,7 @@ numbers survive changes of volume, speed and lanes.
 
 from __future__ import annotations
 
+import bisect
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -144,6 +145,16 @@ class PiecewiseLinear:
     def __call__(self, t: np.ndarray) -> np.ndarray:
         return np.interp(t, self.times, self.values)
 
+    def at(self, t: float) -> float:
+        """The value at one time (without numpy's per-call cost)."""
+        x, y = self.times, self.values
+        if t <= x[0]:
+            return y[0]
+        if t >= x[-1]:
+            return y[-1]
+        i = bisect.bisect_right(x, t)
+        return y[i - 1] + (y[i] - y[i - 1]) * (t - x[i - 1]) / (x[i] - x[i - 1])
+
 
 @dataclass(frozen=True)
 class Constant:
@@ -153,6 +164,10 @@ class Constant:
 
     def __call__(self, t: np.ndarray) -> np.ndarray:
         return np.full(np.shape(t), float(self.value))
+
+    def at(self, t: float) -> float:
+        """The value at one time."""
+        return float(self.value)
 
 
 def piecewise_linear(times, values) -> PiecewiseLinear:

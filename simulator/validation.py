@@ -18,6 +18,7 @@ import numpy as np
 
 from simulator.crossing import Signal
 from simulator.kerb import Risk, Road, cross
+from simulator.kerbdata import Flow
 from simulator.kerbinputs import hcm_walker
 from simulator.params import Parameters, default_parameters
 from simulator.traffic import constant, make_stream
@@ -95,14 +96,14 @@ def simulate_case(case: CrossingCase, *, params: Parameters | None = None) -> Ca
     for b in range(0, case.crossings, block):
         n = min(block, case.crossings - b)
         horizon = (n + 1) * spacing
+        flow = Flow(rate=(constant(case.flow / 7200.0),) * 2, mean_speed=(constant(50 / 3.6),) * 2)
         stream = make_stream(
-            seed=case.seed, crossing_id=f"validation-{b}", lanes=(1, 1),
-            rate=(constant(case.flow / 7200.0),) * 2, mean_speed=(constant(50 / 3.6),) * 2,
+            seed=case.seed, crossing_id=f"validation-{b}", lanes=(1, 1), rate=flow.rate, mean_speed=flow.mean_speed,
             speed_cv=0.1, max_rate=max(case.flow / 7200.0, 1e-9), start=0.0, end=horizon + 10 * spacing,
         )
         road = Road(length=case.length, lanes=(1, 1), near=0, stream=stream, yield_rate=case.yield_rate,
                     signal=signal, refuge=False, stop_reaction=params["driver.reaction_mean"],
-                    stop_decel=params["yield.comfortable_decel"])
+                    stop_decel=params["yield.comfortable_decel"], flow=flow)
         arrivals = (np.arange(n) + rng.uniform(0.0, 1.0, n)) * spacing
         if signal is not None:
             arrivals = arrivals + rng.uniform(0.0, signal.cycle, n)

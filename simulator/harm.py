@@ -1,0 +1,239 @@
+"""Expected injury of one crossing stage, integrated over the traffic the walker could meet.
+
+A walker's risk is not read off the one sampled stream (where it would be a
+rare event, and exactly zero for every careful crossing); it is the expected
+value over the Poisson traffic of each lane at that minute, given how the
+walker decides. For lane k of a stage the walker is in the vehicle's path
+(the middle ``path`` metres of the lane: a car's width plus a child's) from
+A_k to B_k after the decision (:func:`hit_table`). A vehicle of speed v that would reach the
+crosswalk at s in [A_k, B_k] is a would-be impact. It becomes one when
+
+* the walker steps out with it there: with probability
+  Phi(ln(s / (need x ratio(v))) / sigma) for a walker who judges gaps
+  (``need`` the critical gap, ``ratio`` the distance rule of young children,
+  ``sigma`` the spread of the judgement error), always for a vehicle hidden
+  behind parked cars, and for one at least ``min_lag`` away for a walker who
+  does not look (the inattentive, the walker on the green man);
+* its driver, who detects the walker once it is in that lane, reacts after
+  t_r and brakes at a (quadrature nodes), and still reaches the crosswalk
+  before the walker leaves the path: walking on, running, or stepping back
+  (the shares seen in the field);
+* and the last-moment evasion the model does not represent (swerving,
+  anticipation) fails: ``calibration.link``, the one number fitted to the
+  baseline casualty level.
+
+Injury follows from the impact speed (severe and fatal curves of one source).
+The expected count over the lane is rate x share x the integral over s and
+v, so a stage's P(injury) = 1 - exp(-sum over lanes). Every mode of crossing
+that meets vehicles has a hazard: judged gaps (lag, gap, yield, impatient,
+red, staged, refuge, guard), drivers who run the red or turn across the
+green, vehicles released while a late walker is still crossing, and vehicles
+brushing a walker who stands on a lane line.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from simulator.risk import Braking, InjuryModel
+
+SPEED_NODES = np.array([-1.2816, -0.5244, 0.0, 0.5244, 1.2816])
+"""Equal-probability nodes (deciles 10-30-50-70-90) of the standard normal, for vehicle speeds."""
+S_NODES = 6
+"""Midpoint nodes over a lane's would-be-impact window."""
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """How a walker decides to step out with a vehicle arriving ``s`` seconds after the decision.
+
+    ``min_lag`` set: the walker does not judge (inattentive, or trusting the
+    green man) and steps in front of anything at least that far away.
+    Otherwise it accepts a vehicle when the perceived arrival exceeds
+    ``need`` (scaled by the distance rule for young children), perception
+    being lognormal with spread ``sigma`` around the truth.
+    """
+
+    need: float
+    sigma: float
+    time_weight: float = 1.0
+    ref_speed: float = 11.1
+    ratio_limits: tuple[float, float] = (0.25, 3.0)
+    min_lag: float | None = None
+
+    def accept(self, s: np.ndarray, v: np.ndarray) -> np.ndarray:
+        """Probability the walker steps out with a vehicle of speed ``v`` arriving at ``s``."""
+        if self.min_lag is not None:
+            return (s >= self.min_lag).astype(float)
+        lo, hi = self.ratio_limits
+        if self.time_weight >= 1.0:
+            need: float | np.ndarray = self.need
+        else:
+            need = self.need * np.clip((self.ref_speed / v) ** (1.0 - self.time_weight), lo, hi)
+        z = np.log(np.maximum(s, 1e-9) / need) / max(self.sigma, 1e-9)
+        return np.interp(z, _Z, _PHI)
+
+
+_Z = np.linspace(-8.0, 8.0, 3201)
+_PHI = np.array([0.5 * math.erfc(-z / math.sqrt(2.0)) for z in _Z])
+"""The standard normal distribution function on a grid (interpolated: one numpy call per use)."""
+
+
+@dataclass(frozen=True)
+class Exposure:
+    """The physics shared by every stage: paths, responses, braking, injury, the calibrated link."""
+
+    braking: Braking
+    injury: InjuryModel
+    path_width: float
+    responses: tuple[tuple[float, float, float], ...]  # (share, speed factor, longest time in path s)
+    speed_cv: float
+    lateral_sd: float
+    vehicle_width: float
+    body_width: float
+    link: float
+
+
+@dataclass(frozen=True)
+class Harm:
+    """Expected number of impacts, severe injuries and deaths (before 1 - exp)."""
+
+    impact: float = 0.0
+    severe: float = 0.0
+    death: float = 0.0
+
+    def __add__(self, other: Harm) -> Harm:
+        return Harm(self.impact + other.impact, self.severe + other.severe, self.death + other.death)
+
+    def probabilities(self) -> tuple[float, float, float]:
+        """P(impact), P(severe), P(death) of the stage."""
+        return tuple(1.0 - math.exp(-x) for x in (self.impact, self.severe, self.death))  # type: ignore[return-value]
+
+
+NO_HARM = Harm()
+
+
+@dataclass(frozen=True)
+class HitTable:
+    """Would-be impacts over the lanes of one stage, before the walker's judgement and the flow.
+
+    Per lane (axis 0), arrival-time node (axis 1) and speed node (axis 2):
+    ``s`` and ``v`` the nodes, ``hidden`` whether parked cars hide the vehicle
+    from the walker, and the expected impacts, severe injuries and deaths
+    per vehicle there, over braking nodes and the walker's responses.
+    ``weight``: seconds of arrival time each node stands for, per lane.
+    """
+
+    s: np.ndarray
+    v: np.ndarray
+    hidden: np.ndarray
+    outcomes: np.ndarray  # impact, severe, death stacked on a leading axis
+    weight: np.ndarray
+
+    def harm(self, rate: np.ndarray, judgement: Judgement, link: float, *,
+             judged_from: np.ndarray | None = None) -> Harm:
+        """Expected impacts and injuries for lanes with these hazard rates (veh/s) and this walker.
+
+        ``judged_from``: per lane, when (s after the decision) the walker judges
+        that lane's vehicles (a walker on the green man looks lane by lane);
+        None: all at the decision.
+        """
+        s = self.s if judged_from is None else self.s - judged_from[:, None, None]
+        accept = judgement.accept(s, self.v)
+        if self.hidden.any():
+            accept = np.where(self.hidden, 1.0, accept)
+        per_node = (link * rate * self.weight)[:, None, None] * accept
+        impact, severe, death = (self.outcomes * per_node[None]).sum(axis=(1, 2, 3))
+        return Harm(float(impact), float(severe), float(death))
+
+
+def hit_table(
+    *,
+    entry: np.ndarray,
+    width: float,
+    walker_speed: float,
+    mean_speed: np.ndarray,
+    exposure: Exposure,
+    sight: np.ndarray | None = None,
+    t_from: float | np.ndarray = -math.inf,
+) -> HitTable | None:
+    """The would-be impacts of one stage (None if the walker meets no vehicle's path).
+
+    Parameters
+    ----------
+    entry
+        Per lane: when the walker enters it, s after the decision.
+    width
+        Lane width, m.
+    walker_speed
+        m/s.
+    mean_speed
+        Per lane: mean speed of the hazard vehicles, m/s.
+    exposure
+        Shared physics.
+    sight
+        Per lane: how far (m) the walker sees along it from the kerb; a vehicle
+        beyond is stepped out in front of. None: no limit.
+    t_from
+        Only vehicles arriving after this (s after the decision; one for all
+        lanes or one per lane) count (vehicles released by the signal).
+    """
+    path = min(exposure.path_width, width)
+    a = entry + 0.5 * (width - path) / walker_speed  # the walker reaches the vehicle's path
+    lo = np.maximum(a, t_from)
+    span = np.maximum(a + path / walker_speed - lo, 0.0)
+    if not (span > 0).any():
+        return None
+    frac = (np.arange(S_NODES) + 0.5) / S_NODES
+    # axes: lane, s node, speed node, braking node
+    s = (lo[:, None] + span[:, None] * frac[None, :])[:, :, None, None]
+    v = _speeds(mean_speed, exposure.speed_cv)[:, None, :, None]
+    tr = exposure.braking.reaction[None, None, None, :]
+    dec = exposure.braking.decel[None, None, None, :]
+    t_seen = entry[:, None, None, None]  # the driver detects the walker once it is in that lane
+    d_brake = v * (s - t_seen) - v * tr
+    v2 = v**2 - 2.0 * dec * np.maximum(d_brake, 0.0)
+    v_hit = np.sqrt(np.maximum(v2, 0.0))
+    t_hit = np.where(d_brake <= 0, s, t_seen + tr + (v - v_hit) / dec)
+    arrives = v2 > 0
+    hit = np.zeros(t_hit.shape)
+    a4 = a[:, None, None, None]
+    for share, speed_factor, longest in exposure.responses:
+        leave = a4 + min(path / (walker_speed * speed_factor), longest)
+        hit += share * (arrives & (t_hit <= leave))
+    kmh = v_hit * 3.6
+    n = exposure.braking.reaction.size
+    shape = (entry.size, S_NODES, SPEED_NODES.size)
+    s3, v3 = np.broadcast_to(s[..., 0], shape), np.broadcast_to(v[..., 0], shape)
+    hidden = np.zeros(shape, bool) if sight is None else v3 * s3 > sight[:, None, None]
+    return HitTable(
+        s=s3, v=v3, hidden=hidden,
+        outcomes=np.stack([hit.sum(axis=3), (hit * exposure.injury.severe(kmh)).sum(axis=3),
+                           (hit * exposure.injury.death(kmh)).sum(axis=3)]) / n,
+        weight=span / S_NODES / SPEED_NODES.size,
+    )
+
+
+def line_harm(*, mean_speed: np.ndarray, width: float, exposure: Exposure) -> np.ndarray:
+    """Per vehicle passing a walker who stands on a lane line: expected impacts, severe injuries, deaths.
+
+    Rows: impact, severe, death; columns: the lanes on either side (with
+    these mean speeds). A passing vehicle strikes the walker when its lateral
+    deviation in the lane (normal, ``lateral_sd``) takes its side past the
+    clearance between the walker and the vehicle's usual path; the expected
+    count over a wait is rate x wait x this.
+    """
+    clearance = 0.5 * width - 0.5 * exposure.vehicle_width - 0.5 * exposure.body_width
+    p_strike = 0.5 * math.erfc(clearance / exposure.lateral_sd / math.sqrt(2.0))
+    kmh = _speeds(mean_speed, exposure.speed_cv) * 3.6
+    each = exposure.link * p_strike
+    return each * np.stack([np.ones(mean_speed.size), exposure.injury.severe(kmh).mean(axis=1),
+                            exposure.injury.death(kmh).mean(axis=1)])
+
+
+def _speeds(mean_speed: np.ndarray, cv: float) -> np.ndarray:
+    """Per lane, the speed nodes (m/s) of a normal with this mean and coefficient of variation."""
+    return np.maximum(mean_speed[:, None] * (1.0 + cv * SPEED_NODES[None, :]), 1.0)
