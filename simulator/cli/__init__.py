@@ -5,11 +5,11 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
-from simulator.cli import batch, maps, recommend, report, runs, ui, validate
+from simulator.cli import batch, calibrate, maps, recommend, report, runs, ui, validate
 from simulator.cli.common import EXIT_BAD_INPUT, Parser
 from simulator.errors import SaferouteError
 
-COMMANDS = (runs, validate, maps, recommend, batch, report, ui)
+COMMANDS = (runs, validate, calibrate, maps, recommend, batch, report, ui)
 
 
 def parser() -> Parser:
