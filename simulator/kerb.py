@@ -271,7 +271,7 @@ def _harm(road: Road, lanes: list[tuple[int, int]], t: float, walker: Walker, ju
     rate, mean = flow if flow is not None else road.flow.at(lanes, t)
     if speed is not None:
         mean = np.full(len(lanes), speed)
-    sight = road.sight_for(walker) if from_kerb and judgement.min_lag is None else None
+    sight = road.sight_for(walker) if from_kerb else None
     pace = max(round(walker.speed * 20.0) / 20.0, 0.05)
     release = round(t_from * 2.0) / 2.0 if math.isfinite(t_from) else t_from
     key = (tuple(lanes), pace, tuple(round(x, 2) for x in mean.tolist()), sight, walker.step_off, release)
@@ -362,8 +362,9 @@ def careless(road: Road, walker: Walker, walked: Outcome, risk: Risk) -> Encount
 
     At the walked outcome's times: at a signal the green man crossed
     without looking (a red crossing is judged either way); elsewhere a step
-    out in front of anything at least ``walker.min_lag`` away, each half at
-    once where a refuge splits the road.
+    out in front of anything at least ``walker.min_lag`` away, or closer if
+    parked cars hide it (the careless sight from the kerb edge), each half
+    at once where a refuge splits the road.
     """
     blind = Judgement(need=walker.min_lag, sigma=0.0, min_lag=walker.min_lag)
     sig = road.signal
@@ -375,9 +376,10 @@ def careless(road: Road, walker: Walker, walked: Outcome, risk: Risk) -> Encount
     lanes = road.lane_order()
     halves = ([x for x in lanes if x[0] == road.near], [x for x in lanes if x[0] != road.near])
     parts = halves if road.refuge else (lanes,)
+    stepping = replace(walker, inattentive=True)  # from behind any parked cars: it sees little
     harm = NO_HARM
-    for part in parts:
-        harm = harm + _harm(road, part, walked.start, walker, blind, risk, from_kerb=False)
+    for k, part in enumerate(parts):
+        harm = harm + _harm(road, part, walked.start, stepping, blind, risk, from_kerb=k == 0)
     return _with(NO_ENCOUNTER, harm)
 
 
@@ -450,7 +452,9 @@ def _signalised(road: Road, walker: Walker, t0: float, risk: Risk, both: tuple[i
                                            deadline=math.nextafter(run_out, math.inf))
         if how != Mode.DEADLINE:
             return Outcome(t0, start, end, Mode.RED, end - start - walker.step_off, lag, enc)
-        return replace(_lane_by_lane(road, walker, t0, run_out, risk), mode=Mode.RED)
+        rolled = _lane_by_lane(road, walker, t0, run_out, risk)
+        if rolled.start < green:  # the first lane opened before the green man: across against the red
+            return replace(rolled, mode=Mode.RED)
     enc = _on_green(road, walker, green, green + sig.green, risk, blind=blind)
     return Outcome(t0, green, green + cross_time, Mode.GREEN, cross_time - walker.step_off, math.inf, enc)
 
