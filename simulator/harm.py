@@ -73,7 +73,8 @@ class Judgement:
             need: float | np.ndarray = self.need
         else:
             need = self.need * np.clip((self.ref_speed / v) ** (1.0 - self.time_weight), lo, hi)
-        z = np.log(np.maximum(s, 1e-9) / need) / max(self.sigma, 1e-9)
+        ratio = np.maximum(s, 1e-9) / np.maximum(need, 1e-9)  # an infinite need accepts nothing
+        z = np.log(np.maximum(ratio, 1e-300)) / max(self.sigma, 1e-9)
         return np.interp(z, _Z, _PHI)
 
 

@@ -32,10 +32,11 @@ TABLE = default_parameters()
 READ_ELSEWHERE = {
     "cost.": "saferoute recommend measures (costs of measures)",
     "hcm.": "saferoute validate (the HCM closed forms)",
+    "calibration.severe_per_100k_trips": "saferoute calibrate and the figures' calibration line (a target)",
+    "calibration.deaths_per_100k_trips": "saferoute calibrate (a target)",
+    "calibration.red_crossing_pct": "saferoute calibrate (a held-out behaviour target)",
 }
-NOT_YET_USED = {
-    "yield.signal_red_running": "drivers running the red: a mechanism of the credible-risk issue (13)",
-}
+NOT_YET_USED: dict[str, str] = {}
 INTERVENTIONS: list[dict[str, Any]] = [
     {"type": "speed_limit", "limit_kmh": 30, "zone": {"radius_m": 300}, "hours": "07:00-08:30"},
     {"type": "humps", "zone": {"radius_m": 150}},
