@@ -141,10 +141,13 @@ class Party(mesa.Agent):
         outcome = cross(road, self.walker, t, model.risk)
         enc = outcome.encounter
         if road.signal is None and not road.refuge and sum(road.lanes) >= p["rolling.min_lanes"]:
-            enc = blend(enc, rolling(road, self.walker, t, model.risk.expected_only).encounter, p["rolling.share"])
+            rolled = rolling(road, self.walker, t, model.risk.expected_only)
+            enc = blend(enc, rolled.encounter, p["rolling.share"])
         if self.inattentive_share > 0:
             enc = blend(enc, careless(road, self.walker, outcome, model.risk), self.inattentive_share)
-        self.crossed(cid, outcome if enc is outcome.encounter else replace(outcome, encounter=enc), guarded=False)
+        if enc is not outcome.encounter:
+            outcome = replace(outcome, encounter=enc)
+        self.crossed(cid, outcome, guarded=False)
 
     def crossed(self, crossing: str, outcome: Outcome, *, guarded: bool) -> None:
         """Record a finished crossing and walk on."""

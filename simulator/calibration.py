@@ -74,7 +74,8 @@ class Calibration:
             f"Fitted `{LINK}` = **{self.link:.4g}** (severe injuries at link 1: "
             f"{self.risk_at_unit_link:.4g} per 100,000 trips; {len(self.seeds)} seeds).",
             "",
-            "| target | observed (low – central – high) | model (95% interval) | fitted or held out | inside |",
+            "| target | observed (low – central – high) | model (95% interval) | fitted or held out "
+            "| inside |",
             "|---|---|---|---|---|",
         ]
         for t in self.targets:
@@ -84,8 +85,8 @@ class Calibration:
                 f"| {t.name} ({t.unit}) | {_g(lo)} – {_g(mid)} – {_g(hi)} | {_g(m)} ({_g(mlo)}–{_g(mhi)}) "
                 f"| {'fitted' if t.fitted else 'held out'} | {'yes' if t.inside else 'no'} |"
             )
-        lines += ["", "| way of crossing | crossings per morning | severe per 100,000 trips | share of risk |",
-                  "|---|---|---|---|"]
+        lines += ["", "| way of crossing | crossings per morning | severe per 100,000 trips "
+                  "| share of risk |", "|---|---|---|---|"]
         for mode, row in self.by_mode.iterrows():
             lines.append(f"| {mode} | {row['crossings']:.0f} | {_g(row['severe_per_100k_trips'])} "
                          f"| {100 * row['share']:.1f}% |")
@@ -117,16 +118,19 @@ def calibrate(*, seeds: Sequence[int], workers: int = 1, params: Parameters | No
     severe = mean_ci([r.summary["severe_per_100k_trips"] for r in fitted])
     deaths = mean_ci([r.summary["deaths_per_100k_trips"] for r in fitted])
     red = mean_ci([_red_share(r) for r in fitted])
+    trips = "per 100,000 walking school trips"
     targets = (
-        Target("severe_per_100k_trips", "severe injuries", "per 100,000 walking school trips",
-               _band(target), p.table["calibration.severe_per_100k_trips"].source, True, severe),
-        Target("deaths_per_100k_trips", "deaths", "per 100,000 walking school trips",
-               _band(p["calibration.deaths_per_100k_trips"]), p.table["calibration.deaths_per_100k_trips"].source,
-               True, deaths),
-        Target("red_share", "crossings against the red at signals", "%",
-               _band(p["calibration.red_crossing_pct"]), p.table["calibration.red_crossing_pct"].source, False, red),
+        _target(p, "calibration.severe_per_100k_trips", "severe injuries", trips, severe, fitted=True),
+        _target(p, "calibration.deaths_per_100k_trips", "deaths", trips, deaths, fitted=True),
+        _target(p, "calibration.red_crossing_pct", "crossings against the red at signals", "%", red,
+                fitted=False),
     )
     return Calibration(link, at_one, tuple(int(s) for s in seeds), targets, _by_mode(fitted))
+
+
+def _target(p: Parameters, key: str, name: str, unit: str, model: tuple[float, float, float], *,
+            fitted: bool) -> Target:
+    return Target(key, name, unit, _band(p[key]), p.table[key].source, fitted, model)
 
 
 def fit_link(*, severe: tuple[float, float], deaths: tuple[float, float]) -> float:

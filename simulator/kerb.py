@@ -38,7 +38,9 @@ from simulator.risk import NO_ENCOUNTER, Encounter, encounter, with_harm, worst
 from simulator.sight import LaneSight
 from simulator.traffic import Stream
 
-__all__ = ["Mode", "Outcome", "Risk", "Road", "Walker", "careless", "cross", "escort", "rolling", "sight_table"]
+__all__ = ["Mode", "Outcome", "Risk", "Road", "Walker", "careless", "cross", "escort", "rolling",
+           "sight_table"]
+
 
 def _accept(
     stream: Stream,
@@ -486,7 +488,8 @@ def _on_green(road: Road, walker: Walker, start: float, walk_end: float, risk: R
     if key not in road.harm_cache:
         # three groups of the same lanes: red runners, turning drivers, vehicles released on their green
         entry = np.tile(walker.step_off + np.arange(n) * width / pace, 3)
-        group_speed = np.concatenate([np.array(speeds), np.full(n, sig.turn_speed), np.full(n, sig.discharge_speed)])
+        group_speed = np.concatenate([np.array(speeds), np.full(n, sig.turn_speed),
+                                      np.full(n, sig.discharge_speed)])
         t_from = np.concatenate([np.full(2 * n, -math.inf), np.full(n, release)])
         road.harm_cache[key] = hit_table(entry=entry, width=width, walker_speed=pace, mean_speed=group_speed,
                                          exposure=risk.exposure, t_from=t_from)

@@ -17,7 +17,7 @@ from enum import Enum
 from functools import cache
 from importlib import resources
 from types import MappingProxyType
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 import yaml
 
@@ -61,6 +61,7 @@ UNITS: Mapping[str, Bilingual] = MappingProxyType({
     "per 100,000 trips": Bilingual("每10万人次", "per 100,000 trips"),
     "per 100 trips": Bilingual("每100人次", "per 100 trips"),
     "per trip": Bilingual("次/人次", "per trip"),
+    "per year": Bilingual("人/年", "per year"),
     "s": Bilingual("秒", "s"),
     "m": Bilingual("米", "m"),
     "%": Bilingual("%", "%"),
@@ -198,6 +199,15 @@ def labels(lang: str) -> dict[str, str]:
     return {key: m.label(lang) for key, m in METRICS.items()}
 
 
+def part_decimals(key: str) -> int:
+    """Decimals of a part of figure ``key`` (a crossing's share of the school's risk): one more.
+
+    A school's risk is spread over tens of crossings, so each crossing's part is
+    much smaller than the figure and needs one more digit to be told apart.
+    """
+    return METRICS[key].decimals + 1
+
+
 def per_100k_trips(children_per_morning: float) -> float:
     """The factor from expected casualties per morning to per 100,000 trips (a morning: a trip per child).
 
@@ -205,3 +215,101 @@ def per_100k_trips(children_per_morning: float) -> float:
     share of ``severe_per_100k_trips``: the crossings add up to the school's figure.
     """
     return 1e5 / children_per_morning
+
+
+class ParameterLookup(Protocol):
+    """A parameter table read by key: :class:`simulator.params.Parameters`, or a manifest's key -> value."""
+
+    def __getitem__(self, key: str, /) -> Any: ...
+
+
+TRIPS_PER_DAY = "calibration.trips_per_day"
+SCHOOL_DAYS = "cost.school_days"
+PER_YEAR_NOTE = Bilingual(
+    "每年预期伤亡：一个早晨全部上学出行的预期伤亡 × 每个上学日 {trips} 次出行 × 每年 {days} 个上学日"
+    "（假定放学出行与上学出行风险相同）。",
+    "Casualties a year at this school: the expected casualties of one morning's trips × {trips} trips a "
+    "school day × {days} school days a year (the afternoon trip is assumed to carry the morning's risk).",
+)
+"""How the figures per year are made (filled by :func:`per_year_note`)."""
+
+
+def trips_a_year(params: ParameterLookup) -> float:
+    """Trips a year per child that one simulated morning trip stands for.
+
+    ``calibration.trips_per_day`` (to school and home again: the afternoon trip
+    is assumed to carry the morning's risk) times ``cost.school_days``.
+    """
+    return float(params[TRIPS_PER_DAY]) * float(params[SCHOOL_DAYS])
+
+
+def per_year_note(params: ParameterLookup, lang: str) -> str:
+    """One sentence saying how the casualties a year are made from the morning's, in ``lang``."""
+    return PER_YEAR_NOTE.text(lang).format(trips=f"{float(params[TRIPS_PER_DAY]):g}",
+                                           days=f"{float(params[SCHOOL_DAYS]):g}")
+
+
+CALIBRATION_TARGET = "calibration.severe_per_100k_trips"
+"""The parameter the risk is calibrated to: [low, central, high] severe injuries per 100,000 trips."""
+DEATHS_TARGET = "calibration.deaths_per_100k_trips"
+"""The other calibration target: [low, central, high] deaths per 100,000 trips."""
+CALIBRATION_NOTE = Bilingual(
+    "风险按儿童行人伤亡数据校准：每10万人次步行上学出行重伤 {central}（范围 {low}–{high}，参数 {key}）、"
+    "死亡 {d_central}（范围 {d_low}–{d_high}）；"
+    "绝对水平的不确定性约为上下 {factor} 倍，而各情景之间的差别共用同一校准，不确定性较小。"
+    "置信区间只反映随机种子之间的波动，不含这一不确定性。",
+    "Risk is calibrated to child pedestrian casualty data: {central} severe injuries per 100,000 walking "
+    "school trips (band {low}–{high}, parameter {key}) and {d_central} deaths (band {d_low}–{d_high}); "
+    "the absolute level is uncertain by about ×{factor} either way, while differences between scenarios "
+    "share the calibration and are less uncertain. Confidence intervals show only the noise between "
+    "seeds, not this uncertainty.",
+)
+"""How the figures are calibrated and how uncertain they are (filled by :func:`calibration_note`)."""
+
+
+def calibration_band(params: ParameterLookup, key: str = CALIBRATION_TARGET) -> tuple[float, float, float]:
+    """A calibration target's (low, central, high) per 100,000 trips (severe injuries by default).
+
+    Raises
+    ------
+    ParameterError
+        If the parameter is not three positive numbers with low <= central <= high.
+    """
+    value = params[key]
+    numbers = (isinstance(value, list | tuple) and len(value) == 3
+               and all(isinstance(v, int | float) and not isinstance(v, bool) and v > 0 for v in value))
+    if not numbers or not value[0] <= value[1] <= value[2]:
+        msg = (f"{key}: {value!r} is not allowed "
+               "(allowed: [low, central, high], 0 < low <= central <= high)")
+        raise ParameterError(msg)
+    low, central, high = (float(v) for v in value)
+    return low, central, high
+
+
+def calibration_note(params: ParameterLookup, lang: str) -> str:
+    """One line (two sentences) on how the risk is calibrated and how uncertain its absolute level is.
+
+    Parameters
+    ----------
+    params
+        The parameter table the figures were computed with (or a results
+        manifest's parameters as key -> value).
+    lang
+        ``"zh"`` or ``"en"``.
+
+    Returns
+    -------
+    str
+        The calibration targets and their bands (``calibration.severe_per_100k_trips``
+        and ``calibration.deaths_per_100k_trips``), the factor by which the absolute
+        level is uncertain either way (the larger of central/low and high/central of
+        the severe band, rounded), and that confidence intervals show only the
+        noise between seeds.
+    """
+    low, central, high = calibration_band(params)
+    d_low, d_central, d_high = calibration_band(params, DEATHS_TARGET)
+    factor = max(central / low, high / central)
+    return CALIBRATION_NOTE.text(lang).format(
+        central=f"{central:g}", low=f"{low:g}", high=f"{high:g}", key=CALIBRATION_TARGET,
+        d_central=f"{d_central:g}", d_low=f"{d_low:g}", d_high=f"{d_high:g}",
+        factor=f"{factor:.0f}" if factor >= 2 else f"{factor:.1f}")

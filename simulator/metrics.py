@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from simulator.access import forced_at_grade, route_extra_s
-from simulator.metric import METRICS
+from simulator.metric import METRICS, trips_a_year
 from simulator.params import Parameters, clock_text
 from simulator.sight import design_sight, kerb_sight, reported_sight
 
@@ -269,9 +269,21 @@ def _kerbside(c, params: Parameters) -> dict[str, object]:
     }
 
 
-def run_summary(trips: pd.DataFrame, events: pd.DataFrame) -> dict[str, float]:
-    """The per-run figures of :data:`simulator.metric.METRICS`, in its order."""
+def run_summary(trips: pd.DataFrame, events: pd.DataFrame, *, params: Parameters) -> dict[str, float]:
+    """The per-run figures of :data:`simulator.metric.METRICS`, in its order.
+
+    Parameters
+    ----------
+    trips
+        The trip table (:func:`trip_table`): one row per child.
+    events
+        The event table (:func:`event_table`): one row per party per crossing.
+    params
+        The parameter table of the run: it turns the morning's expected
+        casualties into casualties a year (:func:`simulator.metric.trips_a_year`).
+    """
     n = len(trips)
+    yearly = trips_a_year(params)
     w = np.repeat(events["wait_s"].to_numpy(), events["children"].to_numpy()) if len(events) else np.zeros(1)
     crossings = max(int(events["children"].sum()), 1) if len(events) else 1
     unsafe = float((events["children"] * events["mode"].isin(UNSAFE_MODES)).sum()) if len(events) else 0.0
@@ -281,6 +293,8 @@ def run_summary(trips: pd.DataFrame, events: pd.DataFrame) -> dict[str, float]:
         "children": float(n),
         "severe_per_100k_trips": 1e5 * float(trips["p_severe"].sum()) / n,
         "deaths_per_100k_trips": 1e5 * float(trips["p_death"].sum()) / n,
+        "severe_per_year": yearly * float(trips["p_severe"].sum()),
+        "deaths_per_year": yearly * float(trips["p_death"].sum()),
         "conflicts_per_100_trips": 100.0 * float(trips["conflicts"].sum()) / n,
         "unassisted_arterial_per_trip": float(trips["unassisted_arterial"].mean()),
         "in_road_per_trip_s": float(trips["in_road_s"].mean()),

@@ -31,7 +31,7 @@ from simulator.outputs import check_folder_place
 from simulator.runs import RunResult, paired_differences, summary_table
 from simulator.setting import Setting
 
-RESULTS_FORMAT = 2  # 2: step-free and sight-distance figures
+RESULTS_FORMAT = 3  # 2: step-free and sight-distance figures; 3: casualties a year at the school
 TABLES = ("trips", "events", "crossings", "runs", "summary")
 EVENT_FORMATS = ("parquet", "csv")
 FORMAT_2_FILES = frozenset({"trips.csv", "events.csv", "events.parquet", "crossings.csv", "runs.csv",

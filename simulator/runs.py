@@ -41,7 +41,8 @@ def run_once(setting: Setting, seed: int) -> RunResult:
     events = event_table(model)
     trips = trip_table(model, events)
     crossings = crossing_table(model, events)
-    return RunResult(setting.name, seed, run_summary(trips, events), trips, events, crossings)
+    summary = run_summary(trips, events, params=setting.params)
+    return RunResult(setting.name, seed, summary, trips, events, crossings)
 
 
 def run_many(settings: Sequence[Setting], seeds: Iterable[int], *, workers: int = 1) -> list[RunResult]:

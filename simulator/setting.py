@@ -179,7 +179,8 @@ class Dropoff:
 
     def at(self, t: float) -> float:
         """The rate at one time."""
-        return self.cars * math.exp(-0.5 * ((t - self.peak) / self.sd) ** 2) / (self.sd * math.sqrt(2 * math.pi))
+        density = math.exp(-0.5 * ((t - self.peak) / self.sd) ** 2) / (self.sd * math.sqrt(2 * math.pi))
+        return self.cars * density
 
 
 @dataclass(frozen=True)

@@ -98,7 +98,8 @@ def simulate_case(case: CrossingCase, *, params: Parameters | None = None) -> Ca
         horizon = (n + 1) * spacing
         flow = Flow(rate=(constant(case.flow / 7200.0),) * 2, mean_speed=(constant(50 / 3.6),) * 2)
         stream = make_stream(
-            seed=case.seed, crossing_id=f"validation-{b}", lanes=(1, 1), rate=flow.rate, mean_speed=flow.mean_speed,
+            seed=case.seed, crossing_id=f"validation-{b}", lanes=(1, 1), rate=flow.rate,
+            mean_speed=flow.mean_speed,
             speed_cv=0.1, max_rate=max(case.flow / 7200.0, 1e-9), start=0.0, end=horizon + 10 * spacing,
         )
         road = Road(length=case.length, lanes=(1, 1), near=0, stream=stream, yield_rate=case.yield_rate,

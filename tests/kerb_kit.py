@@ -10,8 +10,6 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import numpy as np
-
 from simulator.kerb import Road, Walker
 from simulator.kerbdata import Flow
 from simulator.traffic import Stream, constant

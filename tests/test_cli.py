@@ -30,6 +30,7 @@ from simulator.errors import (
     ScenarioError,
 )
 from simulator.experiment import settings_from_scenarios
+from simulator.metric import METRICS
 from simulator.network.site import Home, School, Site
 from simulator.network.walk import coverage_warning, walk_network_from_site
 from simulator.scenario import scenario_from_mapping
@@ -39,8 +40,8 @@ SCENARIOS = REPO / "scenarios"
 CHILDREN = 200
 TABLES = ("trips.csv", "events.parquet", "crossings.csv", "runs.csv", "summary.csv", "summary.json",
           "manifest.json")
-HEADLINE_LABELS = ("severe/100k trips", "conflicts/100 trips", "wait/trip s", "p95 wait s",
-                   "late %", "unassisted arterial/trip")
+HEADLINE_LABELS = ("severe/100k trips", "deaths/100k trips", "severe/year at school", "deaths/year at school",
+                   "conflicts/100 trips", "wait/trip s", "p95 wait s", "late %", "unassisted arterial/trip")
 BASELINE_NAME = "现状 Baseline"
 GUARD_NAME = "护学岗 Guard posts"
 
@@ -101,6 +102,10 @@ def test_run_prints_the_table_and_writes_every_table(finished) -> None:
     for label in HEADLINE_LABELS:
         assert label in run.stdout
     assert not re.search(r"change [+-]\d", run.stdout)  # nothing to compare with
+    flat = " ".join(run.stdout.split())
+    assert "Casualties a year at this school: " in flat
+    assert "Risk is calibrated to child pedestrian casualty data: " in flat
+    assert "Confidence intervals show only the noise between seeds" in flat
     assert "results written to" in run.stdout
     out = folder / "out"
     assert sorted(p.name for p in out.iterdir()) == sorted(TABLES)
@@ -114,6 +119,10 @@ def test_run_prints_the_table_and_writes_every_table(finished) -> None:
     assert (runs["children"] == CHILDREN).all()
     summary = pd.read_csv(out / "summary.csv")
     assert {"scenario", "metric", "mean", "ci_low", "ci_high", "seeds"} <= set(summary.columns)
+    for key in ("severe_per_year", "deaths_per_year"):  # the casualties a year, as summary.csv has them
+        m = METRICS[key]
+        mean = float(summary.loc[summary["metric"] == key, "mean"].iloc[0])
+        assert re.search(rf"^  {re.escape(m.short)} +{mean:.{m.decimals}f} \[", run.stdout, re.M), key
     assert (summary["seeds"] == 2).all()
     assert len(pd.read_parquet(out / "events.parquet")) > 0
     crossings = pd.read_csv(out / "crossings.csv")

@@ -14,8 +14,20 @@ import pytest
 
 from simulator.cli.runs import HEADLINE, format_comparison
 from simulator.errors import ParameterError
-from simulator.metric import LANGS, METRICS, UNITS, Direction, Metric, metrics_from_entries
+from simulator.metric import (
+    CALIBRATION_TARGET,
+    DEATHS_TARGET,
+    LANGS,
+    METRICS,
+    UNITS,
+    Direction,
+    Metric,
+    calibration_note,
+    metrics_from_entries,
+    per_year_note,
+)
 from simulator.metrics import SUMMARY_FIELDS, run_summary
+from simulator.params import default_parameters
 from simulator.report import content
 from simulator.report import texts as report_texts
 from simulator.runs import RunResult, paired_differences, summary_table
@@ -25,10 +37,12 @@ from simulator.ui import texts as ui_texts
 SIMULATOR = Path(__file__).resolve().parents[1] / "simulator"
 CJK = re.compile(r"[\u4e00-\u9fff]")
 EMPTY = pd.DataFrame()
+PARAMS = default_parameters().with_overrides({"calibration.trips_per_day": 2, "cost.school_days": 100})
+"""A parameter table with round numbers of trips a year: 2 a day x 100 days."""
 
 
-def tiny_run() -> dict[str, float]:
-    """The summary of two trips (one avoiding stairs) and two crossing events."""
+def tiny_tables() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Two trips (one avoiding stairs) and two crossing events."""
     trips = pd.DataFrame({
         "p_severe": [0.001, 0.0], "p_death": [0.0001, 0.0], "conflicts": [1.0, 0.5],
         "unassisted_arterial": [1, 0], "in_road_s": [8.0, 4.0], "wait_s": [20.0, 0.0],
@@ -36,7 +50,12 @@ def tiny_run() -> dict[str, float]:
         "step_free_extra_m": [40.0, 0.0], "forced_at_grade": [1, 0]})
     events = pd.DataFrame({"wait_s": [20.0, 0.0], "children": [1, 1], "mode": ["red", "green"],
                            "short_sight": [True, False]})
-    return run_summary(trips, events)
+    return trips, events
+
+
+def tiny_run() -> dict[str, float]:
+    """The summary of :func:`tiny_tables`."""
+    return run_summary(*tiny_tables(), params=PARAMS)
 
 
 def test_every_summary_figure_has_one_complete_registry_entry() -> None:
@@ -45,7 +64,7 @@ def test_every_summary_figure_has_one_complete_registry_entry() -> None:
     for key, m in METRICS.items():
         assert isinstance(m, Metric) and m.key == key
         assert m.unit in UNITS, key
-        assert isinstance(m.decimals, int) and 0 <= m.decimals <= 3, key
+        assert isinstance(m.decimals, int) and 0 <= m.decimals <= 4, key
         assert isinstance(m.direction, Direction), key
         assert CJK.search(m.label("zh")) and not CJK.search(m.label("en")), key
         assert m.short.isascii() and len(m.short) <= 26, key
@@ -58,7 +77,8 @@ def test_every_summary_figure_has_one_complete_registry_entry() -> None:
 
 @pytest.mark.parametrize(("suffix", "unit"), [("_s", "s"), ("_m", "m"), ("_pct", "%"),
                                               ("_per_100k_trips", "per 100,000 trips"),
-                                              ("_per_100_trips", "per 100 trips"), ("_per_trip", "per trip")])
+                                              ("_per_100_trips", "per 100 trips"), ("_per_trip", "per trip"),
+                                              ("_per_year", "per year")])
 def test_a_figure_s_unit_agrees_with_its_name(suffix: str, unit: str) -> None:
     named = [m for key, m in METRICS.items() if key.endswith(suffix)]
     assert named and all(m.unit == unit for m in named)
@@ -91,10 +111,11 @@ def test_the_registry_is_read_from_metrics_yaml_in_its_order() -> None:
 
 def test_a_broken_metrics_file_gives_one_error_naming_every_problem() -> None:
     broken = entries()
-    del broken[1]["unit"]
-    broken[2]["direction"] = "sideways"
-    broken[3]["decimals"] = -1
-    broken[4]["name"] = {"zh": "只有中文"}
+    by_key = {entry["key"]: entry for entry in broken}
+    del by_key["severe_per_100k_trips"]["unit"]
+    by_key["deaths_per_100k_trips"]["direction"] = "sideways"
+    by_key["conflicts_per_100_trips"]["decimals"] = -1
+    by_key["unassisted_arterial_per_trip"]["name"] = {"zh": "只有中文"}
     broken.append(dict(broken[0]))
     with pytest.raises(ParameterError) as raised:
         metrics_from_entries(broken, origin="simulator/data/metrics.yaml")
@@ -157,7 +178,7 @@ def test_the_report_and_the_ui_show_the_registry_s_label_and_decimals(lang: str)
 
 def test_the_command_line_table_shows_the_registry_s_short_label_and_decimals() -> None:
     comp = compared()
-    lines = format_comparison(comp.summary(), comp.differences()).splitlines()
+    lines = format_comparison(comp.summary(), comp.differences(), params=PARAMS).splitlines()
     for key in HEADLINE:
         m = METRICS[key]
         line = next(line for line in lines if line.startswith(f"  {m.short} "))
@@ -200,3 +221,71 @@ def test_nothing_else_defines_metric_labels_or_decimals() -> None:
                      if isinstance(node, ast.Constant) and node.value in texts]
     assert not problems, ("metric labels and decimals belong in simulator/data/metrics.yaml:\n"
                           + "\n".join(problems))
+
+
+# --- what the numbers mean: casualties a year, calibration -----------------------------------------
+
+
+def test_casualties_a_year_are_the_morning_s_times_the_trips_a_year() -> None:
+    summary = tiny_run()  # p_severe 0.001 + 0, p_death 0.0001 + 0; 2 trips a day x 100 school days
+    assert summary["severe_per_year"] == pytest.approx(0.001 * 2 * 100)
+    assert summary["deaths_per_year"] == pytest.approx(0.0001 * 2 * 100)
+    # the same risk in the two units: per 100,000 trips x trips a year x children / 100,000
+    assert summary["severe_per_year"] == pytest.approx(summary["severe_per_100k_trips"] * 200 * 2 / 1e5)
+    longer = PARAMS.with_overrides({"cost.school_days": 200})
+    doubled = run_summary(*tiny_tables(), params=longer)
+    assert doubled["severe_per_year"] == pytest.approx(2 * summary["severe_per_year"])
+    assert doubled["severe_per_100k_trips"] == summary["severe_per_100k_trips"]
+
+
+def test_the_per_year_figures_say_the_afternoon_trip_carries_the_morning_s_risk() -> None:
+    for key in ("severe_per_year", "deaths_per_year"):
+        m = METRICS[key]
+        assert m.unit == "per year" and m.direction is Direction.LOWER
+        assert "afternoon trip is assumed to carry the morning's risk" in m.definition.en
+        assert "假定放学出行与上学出行风险相同" in m.definition.zh
+    assert METRICS["severe_per_year"].label("zh") == "本校预期重伤（人/年）"
+    assert METRICS["deaths_per_year"].label("en") == "expected deaths at this school (per year)"
+    # readable at the calibrated level: about 0.07 severe and 0.007 deaths per 100,000 trips
+    assert METRICS["severe_per_100k_trips"].decimals >= 3 and METRICS["deaths_per_100k_trips"].decimals >= 4
+    assert METRICS["severe_per_year"].decimals >= 2 and METRICS["deaths_per_year"].decimals >= 3
+    assert per_year_note(PARAMS, "en").count("× 2 trips a school day × 100 school days") == 1
+    assert "每个上学日 2 次出行 × 每年 100 个上学日" in per_year_note(PARAMS, "zh")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_calibration_line_is_built_from_the_parameter_table(lang: str) -> None:
+    table = default_parameters()
+    low, central, high = table[CALIBRATION_TARGET]
+    line = calibration_note(table, lang)
+    for value in (low, central, high):
+        assert f"{value:g}" in line
+    assert CALIBRATION_TARGET in line
+    factor = round(max(central / low, high / central))
+    assert (f"×{factor} " if lang == "en" else f"上下 {factor} 倍") in line
+    sentences = line.count(". ") + line.endswith(".") if lang == "en" else line.count("。")
+    assert sentences == 2
+    other = table.with_overrides({CALIBRATION_TARGET: [0.02, 0.1, 0.3]})
+    changed = calibration_note(other, lang)
+    assert changed != line and "0.1" in changed and "0.02–0.3" in changed
+    assert ("×5 " if lang == "en" else "上下 5 倍") in changed  # max(0.1/0.02, 0.3/0.1) = 5
+    deaths = table[DEATHS_TARGET]
+    assert all(f"{value:g}" in line for value in deaths)  # the deaths' band is said too
+    manifest = {CALIBRATION_TARGET: [0.08, 0.1, 0.15], DEATHS_TARGET: deaths}  # a manifest's key -> value
+    narrow = calibration_note(manifest, lang)
+    assert ("×1.5 " if lang == "en" else "上下 1.5 倍") in narrow
+
+
+@pytest.mark.parametrize("bad", [[0.1, 0.05, 0.3], [0.0, 0.1, 0.3], [0.1, 0.3], "0.1", [0.1, True, 0.3]])
+def test_a_calibration_target_that_is_not_a_band_is_one_error(bad: object) -> None:
+    with pytest.raises(ParameterError, match=rf"^{re.escape(CALIBRATION_TARGET)}: .* is not allowed"):
+        calibration_note({CALIBRATION_TARGET: bad, DEATHS_TARGET: [0.002, 0.007, 0.027]}, "en")
+
+
+def test_the_command_line_table_shows_the_casualties_a_year_and_the_calibration_line() -> None:
+    comp = compared()
+    text = format_comparison(comp.summary(), comp.differences(), params=PARAMS)
+    for key in ("severe_per_100k_trips", "deaths_per_100k_trips", "severe_per_year", "deaths_per_year"):
+        assert sum(line.startswith(f"  {METRICS[key].short} ") for line in text.splitlines()) == 2, key
+    flat = " ".join(text.split())
+    assert calibration_note(PARAMS, "en") in flat and per_year_note(PARAMS, "en") in flat

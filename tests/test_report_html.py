@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import html
 import json
 import re
@@ -15,10 +16,13 @@ from report_support import (
     ZH_TITLES,
     baseline_only_results,
     district_results,
+    numbers,
     report,
     report_html,
 )
 
+from simulator.metric import CALIBRATION_TARGET, METRICS, calibration_note, per_year_note
+from simulator.report import content
 from simulator.report.results import load_results
 from simulator.report.site import rebuild_site
 
@@ -155,3 +159,41 @@ def test_a_baseline_alone_gives_a_report_without_comparisons() -> None:
     for name in SECTIONS:
         section(page, name)
     assert "各措施的效果" not in page
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_page_one_gives_the_casualties_a_year_and_how_the_risk_is_calibrated(lang: str) -> None:
+    folder = district_results()
+    summary = section(report_html(folder, lang), "summary")
+    shown = {(n["metric"], n["decimals"]) for n in numbers(summary)
+             if n.get("src") == "summary.csv" and n["scenario"] == "现状 Baseline" and n["col"] == "mean"}
+    for key in ("severe_per_year", "deaths_per_year", "deaths_per_100k_trips"):
+        # with the figure's decimals; the values are checked against summary.csv in test_report_numbers
+        assert (key, str(METRICS[key].decimals)) in shown, key
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    params = {p["key"]: p["value"] for p in manifest["parameters"]}
+    per_year = re.search(r'<p data-value="per-year">(.*?)</p>', summary, re.S)
+    assert per_year and per_year_note(params, lang) in html.unescape(per_year.group(1))
+    assert ("现状每年预期重伤" if lang == "zh" else "expected severe injuries and") in per_year.group(1)
+    calibration = re.search(r'<p class="note" data-value="calibration">(.*?)</p>', summary, re.S)
+    assert calibration and html.unescape(calibration.group(1)) == calibration_note(params, lang)
+    assert 'data-keyfig="severe-per-year"' in summary
+
+
+def test_the_report_s_calibration_line_follows_the_results_parameters() -> None:
+    results = load_results(district_results())
+    before = content.risk_notes(results, "en")
+    rows = [dict(p, value=[0.02, 0.1, 0.3]) if p["key"] == CALIBRATION_TARGET else p
+            for p in results.manifest["parameters"]]
+    other = dataclasses.replace(results, manifest={**results.manifest, "parameters": rows})
+    changed = content.risk_notes(other, "en")
+    assert changed["per_year"] == before["per_year"]
+    assert changed["calibration"] != before["calibration"] and "0.1 severe injuries" in changed["calibration"]
+    assert "band 0.02–0.3" in changed["calibration"] and "×5 either way" in changed["calibration"]
+
+
+def test_risk_is_per_100000_trips_throughout_the_report() -> None:
+    for lang, morning in (("zh", "预期重伤（每早）"), ("en", "severe injuries per morning")):
+        page = report_html(district_results(), lang)
+        assert morning not in page
+        assert "thousand" not in page and "千次" not in page

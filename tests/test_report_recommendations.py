@@ -10,7 +10,9 @@ import pytest
 from report_support import baseline_only_results, workspace
 
 from simulator.errors import ResultsError
+from simulator.metric import METRICS
 from simulator.report.build import make_report
+from simulator.report.format import RATIO_DECIMALS
 from simulator.report.html import render_html
 
 GUARDS = pd.DataFrame(
@@ -55,7 +57,9 @@ def _with_guards(name: str) -> Path:
 def test_the_guard_recommendations_are_shown_with_their_numbers() -> None:
     page = render_html(make_report(_with_guards("with-guards"), lang="zh"))
     section = page[page.index('data-section="recommendations"') : page.index('data-section="crossings"')]
-    for text in ("x24-23", "07:40-08:10", "-2.50 [-4.00, -1.00]", "-3.75", "5.00", "护学岗"):
+    nd = METRICS["severe_per_100k_trips"].decimals  # risk changes, per 100,000 trips
+    change = f"{-2.5:.{nd}f} [{-4.0:.{nd}f}, {-1.0:.{nd}f}]"
+    for text in ("x24-23", "07:40-08:10", change, f"{-3.75:.{nd}f}", f"{5.0:.{RATIO_DECIMALS}f}", "护学岗"):
         assert text in section.replace("−", "-")
     assert "saferoute recommend routes" in section and "saferoute recommend measures" in section
 

@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from simulator.errors import NetworkError, SaferouteError, ScenarioError
+from simulator.metric import METRICS, calibration_note, part_decimals, per_year_note
 from simulator.runs import run_once
 from simulator.scenario import load_scenario, scenario_from_mapping, scenario_from_yaml
 from simulator.ui import charts, jobs, mapdata, state, texts, uploads
@@ -333,8 +334,11 @@ def test_a_stepped_run_equals_run_once_and_streams_keyframes(base: Prepared) -> 
     props = mapdata.trajectory_props(trajectories(model), frame=base.frame, run=7, final=True)
     assert props["run"] == 7 and props["final"] and len(props["party"]) == 200
     assert len(props["t"]) == len(props["x"]) == len(props["s"]) == props["start"][-1]
-    stats = mapdata.crossing_stats(result.crossings)
+    stats = mapdata.crossing_stats(result.crossings, children=result.summary["children"])
     assert set(stats) == set(result.crossings["crossing"]) and all(len(v) == 5 for v in stats.values())
+    # risk per 100,000 trips, the school figure's unit: the crossings add up to it (3 significant digits each)
+    for column, key in ((3, "severe_per_100k_trips"), (4, "deaths_per_100k_trips")):
+        assert sum(v[column] for v in stats.values()) == pytest.approx(result.summary[key], rel=0.01)
 
 
 def test_the_map_gets_the_first_slice_at_once_and_the_rest_when_due(base: Prepared) -> None:
@@ -347,6 +351,25 @@ def test_the_map_gets_the_first_slice_at_once_and_the_rest_when_due(base: Prepar
     assert sparse[0]["summary"] is None and sparse[-1]["summary"] == every[-1]["summary"]
     assert sparse[0]["traj"]["known"] < sparse[-1]["traj"]["end"]
     assert sparse[-1]["traj"]["t"] == every[-1]["traj"]["t"]
+
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_run_s_summary_gives_the_casualties_a_year_and_the_calibration_line(base: Prepared,
+                                                                              lang: str) -> None:
+    from simulator.ui.mappage import SHOWN, run_frames, summary_rows
+
+    last = list(run_frames(base, 2, 1, every=1e9))[-1]
+    rows = dict(summary_rows(last["summary"], lang=lang))
+    names = texts.metric_names(lang)
+    assert list(rows) == [names[k] for k in SHOWN]
+    for key in ("severe_per_100k_trips", "deaths_per_100k_trips", "severe_per_year", "deaths_per_year"):
+        m = METRICS[key]
+        assert rows[m.label(lang)] == f"{last['summary'][key]:.{m.decimals}f}", key
+    params = base.setting.params
+    notes = texts.risk_notes(last["params"], lang)
+    assert notes == [per_year_note(params, lang), calibration_note(params, lang)]
+    assert texts.risk_notes(params.with_overrides({"cost.school_days": 100}), lang)[0] != notes[0]
 
 
 # --- comparisons ---------------------------------------------------------------------------------
@@ -394,6 +417,27 @@ def test_comparison_figures_and_tables(comparison: jobs.Comparison, lang: str) -
     assert len(statements) == 1 and statements[0].startswith(alt)
     hot = charts.hotspot_rows(comparison, lang=lang)
     assert hot and t["crossing"] in hot[0]
+    risk = next(k for k in hot[0] if k.endswith(t["risk"]))
+    assert "10万人次" in risk if lang == "zh" else "per 100,000 trips" in risk
+    assert len(hot[0][risk].partition(".")[2]) == part_decimals("severe_per_100k_trips")
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_comparison_shows_the_casualties_a_year_and_how_the_risk_is_calibrated(
+        comparison: jobs.Comparison, lang: str) -> None:
+    rows = charts.change_rows(comparison, lang=lang)
+    column = texts.texts(lang)["metric"]
+    labels = [r[column] for r in rows]
+    for key in ("severe_per_100k_trips", "deaths_per_100k_trips", "severe_per_year", "deaths_per_year"):
+        assert METRICS[key].label(lang) in labels, key
+    summary = comparison.summary().set_index(["scenario", "metric"])
+    m = METRICS["deaths_per_year"]
+    row = rows[labels.index(m.label(lang))]
+    mean = summary.loc[(comparison.baseline, m.key), "mean"]
+    assert row[comparison.baseline].startswith(f"{mean:.{m.decimals}f} [")
+    params = comparison.settings[0].params
+    assert charts.comparison_notes(comparison, lang=lang) == [per_year_note(params, lang),
+                                                              calibration_note(params, lang)]
 
 
 def test_the_report_button_writes_results_in_the_folder_and_builds_the_report(

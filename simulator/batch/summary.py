@@ -7,9 +7,9 @@ baseline on the same network and seeds (common random numbers;
 significant (the CI excludes zero).
 
 ``schools``: one row per network, ranked by the baseline's expected severe
-injuries per 100,000 trips (rank 1 = the highest child risk), with the measure
-that reduces it most among those whose reduction is significant (empty when
-none is).
+injuries per 100,000 trips (rank 1 = the highest child risk), with its expected
+severe injuries and deaths a year at the school and the measure that reduces
+the risk most among those whose reduction is significant (empty when none is).
 """
 
 from __future__ import annotations
@@ -63,8 +63,9 @@ def summary_tables(runs: pd.DataFrame, *, baseline: str, networks: list[str]) ->
 
 _SCHOOL_COLUMNS = ["network", "school", "map", "baseline", "baseline_seeds", "baseline_severe_per_100k_trips",
                    "baseline_ci_low", "baseline_ci_high", "baseline_deaths_per_100k_trips",
-                   "baseline_conflicts_per_100_trips", "best_measure", "best_diff", "best_diff_ci_low",
-                   "best_diff_ci_high", "best_pct", "measures_significant"]
+                   "baseline_severe_per_year", "baseline_deaths_per_year", "baseline_conflicts_per_100_trips",
+                   "best_measure", "best_diff", "best_diff_ci_low", "best_diff_ci_high", "best_pct",
+                   "measures_significant"]
 
 
 def _school_row(network: str, runs: pd.DataFrame, summary: pd.DataFrame, baseline: str) -> dict[str, object]:
@@ -78,6 +79,8 @@ def _school_row(network: str, runs: pd.DataFrame, summary: pd.DataFrame, baselin
         "baseline_severe_per_100k_trips": base(RISK), "baseline_ci_low": base(RISK, "ci_low"),
         "baseline_ci_high": base(RISK, "ci_high"),
         "baseline_deaths_per_100k_trips": base("deaths_per_100k_trips"),
+        "baseline_severe_per_year": base("severe_per_year"),
+        "baseline_deaths_per_year": base("deaths_per_year"),
         "baseline_conflicts_per_100_trips": base("conflicts_per_100_trips"),
         "best_measure": "", "best_diff": math.nan, "best_diff_ci_low": math.nan,
         "best_diff_ci_high": math.nan, "best_pct": math.nan, "measures_significant": 0,

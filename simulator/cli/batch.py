@@ -16,13 +16,20 @@ import logging
 import os
 import signal
 import sys
+import textwrap
 from types import FrameType
+from typing import TYPE_CHECKING
 
 from simulator.batch.cluster import NO_WORKERS_TIMEOUT_S, StalledError
 from simulator.batch.progress import LOG_EVERY_S
 from simulator.cli.common import number, whole
+from simulator.cli.runs import NOTE_WIDTH
 from simulator.errors import SweepError
 from simulator.limits import MAX_RUNS, machine_cores
+
+if TYPE_CHECKING:
+    from simulator.batch.plan import Plan
+    from simulator.params import Parameters
 
 EXIT_FAILED_RUNS = 1
 EXIT_INTERRUPTED = 130
@@ -81,7 +88,7 @@ def _batch(args: argparse.Namespace) -> int:
     finally:
         signal.signal(signal.SIGTERM, previous)
         batch.close()
-    _report(batch.out, counts)
+    _report(batch.out, counts, params=_baseline_parameters(batch.plan))
     return EXIT_FAILED_RUNS if counts["failed"] else 0
 
 
@@ -103,20 +110,38 @@ def _interrupt(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
 
-def _report(out: os.PathLike[str] | str, counts: dict[str, int]) -> None:
+def _baseline_parameters(plan: Plan) -> Parameters:
+    """The parameter table of the sweep's baseline (the packaged one with the baseline's overrides)."""
+    from simulator.params import default_parameters
+
+    base = next((v for v in plan.variants if v.name == plan.baseline), None)
+    overrides = (base.data.get("parameters") if base is not None else None) or {}
+    return default_parameters().with_overrides(overrides) if overrides else default_parameters()
+
+
+def _report(out: os.PathLike[str] | str, counts: dict[str, int], *, params: Parameters) -> None:
     import pandas as pd
+
+    from simulator.metric import METRICS, calibration_note, per_year_note
 
     schools = pd.read_parquet(os.path.join(out, "schools.parquet"))
     if len(schools):
-        print("Schools by child risk (baseline expected severe injuries per 100,000 trips [95% CI]) and the "
-              "measure that lowers it most (significant only):")
+        nd, sd, dd = (METRICS[k].decimals for k in ("severe_per_100k_trips", "severe_per_year",
+                                                     "deaths_per_year"))
+        print("Schools by child risk (baseline expected severe injuries per 100,000 trips [95% CI]; expected "
+              "severe injuries and deaths a year at the school) and the measure that lowers the risk most "
+              "(significant only):")
         for r in schools.head(TOP_SCHOOLS).to_dict(orient="records"):
-            best = (f"{r['best_measure']}: {r['best_diff']:+.2f} ({r['best_pct']:+.0f}%)" if r["best_measure"]
-                    else "no significant reduction")
-            print(f"  {r['rank']:>3}. {r['network']}  {r['baseline_severe_per_100k_trips']:.2f} "
-                  f"[{r['baseline_ci_low']:.2f}, {r['baseline_ci_high']:.2f}]  -> {best}")
+            best = (f"{r['best_measure']}: {r['best_diff']:+.{nd}f} ({r['best_pct']:+.0f}%)"
+                    if r["best_measure"] else "no significant reduction")
+            print(f"  {r['rank']:>3}. {r['network']}  {r['baseline_severe_per_100k_trips']:.{nd}f} "
+                  f"[{r['baseline_ci_low']:.{nd}f}, {r['baseline_ci_high']:.{nd}f}]  "
+                  f"{r['baseline_severe_per_year']:.{sd}f} severe/year, "
+                  f"{r['baseline_deaths_per_year']:.{dd}f} deaths/year  -> {best}")
         if len(schools) > TOP_SCHOOLS:
             print(f"  ... {len(schools) - TOP_SCHOOLS} more in schools.csv")
+        for note in (per_year_note, calibration_note):
+            print(textwrap.fill(note(params, "en"), width=NOTE_WIDTH))
     failed = f", {counts['failed']} failed (see index.csv; rerun the same command to retry)" \
         if counts["failed"] else ""
     print(f"\n{counts['done']} runs done{failed}; tables in {out}: trips, events, crossings, runs, summary, "

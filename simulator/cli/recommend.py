@@ -8,7 +8,7 @@ from pathlib import Path
 
 from simulator.cli.common import add_work_options, check_work, number, whole
 from simulator.cli.runs import site_override
-from simulator.metric import METRICS
+from simulator.metric import METRICS, part_decimals
 
 RISK = "severe_per_100k_trips"
 """The figure every recommendation's risk change is in."""
@@ -84,7 +84,7 @@ def _guards(args: argparse.Namespace) -> int:
         print(
             f"{k:>2} {p.crossing:<14} {p.hours:<12} {p.change:+8.{nd}f} "
             f"[{p.ci_low:+.{nd}f}, {p.ci_high:+.{nd}f}]"
-            f"{'':<6} {p.cumulative:>+10.{nd}f} {p.per_staff_hour:>11.2f}  {p.road}"
+            f"{'':<6} {p.cumulative:>+10.{nd}f} {p.per_staff_hour:>11.{part_decimals(RISK)}f}  {p.road}"
         )
     if len(picks) < args.staff:
         print(f"no further post lowered the risk measurably: {args.staff - len(picks)} guard(s) not placed")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import textwrap
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -11,11 +12,14 @@ from typing import Any
 
 from simulator.cli.common import add_work_options, check_work
 from simulator.limits import MAX_RUNS, check_count
-from simulator.metric import METRICS
+from simulator.metric import METRICS, ParameterLookup, calibration_note, per_year_note
 
-HEADLINE = ("severe_per_100k_trips", "conflicts_per_100_trips", "wait_per_trip_s", "wait_p95_s", "late_pct",
+HEADLINE = ("severe_per_100k_trips", "deaths_per_100k_trips", "severe_per_year", "deaths_per_year",
+            "conflicts_per_100_trips", "wait_per_trip_s", "wait_p95_s", "late_pct",
             "unassisted_arterial_per_trip")
 """The figures of the comparison table (each line: the figure's short label and decimals)."""
+NOTE_WIDTH = 100
+"""Characters per line of the notes below the table."""
 WHEN_PRESENT = {
     "forced_at_grade_per_no_stairs_trip": "no_stairs_trips_pct",
     "short_sight_crossings_pct": "short_sight_crossings_pct",
@@ -94,7 +98,8 @@ def _execute(prepare, args: argparse.Namespace, *, out: str) -> int:
     results = run_many(settings, seeds, workers=args.workers)
     folder = write_results(results, out, settings=settings, seeds=seeds, scenarios=scenarios,
                            events="csv" if args.csv else "parquet")
-    print(format_comparison(summary_table(results), paired_differences(results, baseline=settings[0].name)))
+    print(format_comparison(summary_table(results), paired_differences(results, baseline=settings[0].name),
+                            params=settings[0].params))
     print(f"\nresults written to {folder} ({time.perf_counter() - started:.1f} s)")
     return 0
 
@@ -133,8 +138,12 @@ def _compare(args: argparse.Namespace) -> int:
     return _files(paths, args, out=args.out or f"results/{Path(args.baseline).stem}-compare")
 
 
-def format_comparison(summary, diffs) -> str:
-    """A plain-text table: each scenario's figures (mean [95% CI]) and the change from the baseline."""
+def format_comparison(summary, diffs, *, params: ParameterLookup) -> str:
+    """A plain-text table: each scenario's figures (mean [95% CI]) and the change from the baseline.
+
+    Below it: how the casualties a year are made and how the risk is
+    calibrated and how uncertain it is (from ``params``, the baseline's parameter table).
+    """
     lines = ["Scenario means over seeds, [95% CI]; change vs baseline (paired, common random numbers)"]
     present = summary.groupby("metric")["mean"].max()
     shown = [*HEADLINE, *(key for key, when in WHEN_PRESENT.items()
@@ -152,4 +161,7 @@ def format_comparison(summary, diffs) -> str:
                 text += (f"   change {r['diff']:+.{nd}f} [{r['ci_low']:+.{nd}f}, {r['ci_high']:+.{nd}f}]"
                          f"{verdict}")
             lines.append(text)
+    lines.append("")
+    lines += [textwrap.fill(note(params, "en"), width=NOTE_WIDTH)
+              for note in (per_year_note, calibration_note)]
     return "\n".join(lines)

@@ -15,8 +15,8 @@ import pandas as pd
 from markupsafe import Markup
 
 from simulator.crossing import formal_id, informal_id
-from simulator.metric import METRICS, per_100k_trips
-from simulator.report.format import ci, num
+from simulator.metric import METRICS, calibration_note, per_100k_trips, per_year_note
+from simulator.report.format import CROSSING_DECIMALS, RATIO_DECIMALS, ci, num
 from simulator.report.results import Results
 from simulator.report.site import SiteView
 from simulator.report.tables import (
@@ -91,12 +91,24 @@ def headline(results: Results, lang: str) -> dict[str, Any]:
         "arterial": summary_cell(results, base, "unassisted_arterial_per_trip"),
         "severe": summary_cell(results, base, "severe_per_100k_trips"),
         "deaths": summary_cell(results, base, "deaths_per_100k_trips"),
+        "severe_year": summary_cell(results, base, "severe_per_year"),
+        "deaths_year": summary_cell(results, base, "deaths_per_year"),
         "conflicts": summary_cell(results, base, "conflicts_per_100_trips"),
         "wait": summary_cell(results, base, "wait_per_trip_s"),
         "trip": summary_cell(results, base, "trip_time_mean_s"),
         "late": summary_cell(results, base, "late_pct"),
         "seeds": len(results.seeds),
     }
+
+
+def risk_notes(results: Results, lang: str) -> dict[str, str]:
+    """How the casualties a year are made and how the risk is calibrated and how uncertain it is.
+
+    Both sentences are built from the parameter table the baseline ran with
+    (``manifest.json``), as on the command line and in the web page.
+    """
+    params = {p["key"]: p["value"] for p in results.manifest["parameters"]}
+    return {"per_year": per_year_note(params, lang), "calibration": calibration_note(params, lang)}
 
 
 def risk_scale(results: Results) -> float:
@@ -128,7 +140,7 @@ def crossing_cells(stats: pd.DataFrame, cid: str, scenario: str, lang: str, *,
         "wait_p95": num(row["wait_p95_s"], 1, col="wait_p95_s", **keys),
         "los": row["los"],
         "conflicts": num(row["conflicts"], 2, col="conflicts", **keys),
-        "severe": num(row["severe"], 2, col="severe", scale=scale, **keys),
+        "severe": num(row["severe"], CROSSING_DECIMALS, col="severe", scale=scale, **keys),
     }
 
 
@@ -158,14 +170,14 @@ def measure_rows(results: Results, found: list[Measure], codes: Codes, lang: str
         elif m.per_delay_s is None:
             per_delay = w["no_delay"]
         else:
-            per_delay = num(m.per_delay_s, 3, derived="per_delay_s", scenario=name)
+            per_delay = num(m.per_delay_s, RATIO_DECIMALS, derived="per_delay_s", scenario=name)
         rows.append({
             "code": codes.code[name],
             "name": scenario_label(name, lang),
             "changes": {metric: change_cell(results, name, metric) for metric in CHANGE_COLUMNS.values()},
             "staff_hours": num(m.staff_hours, 1, derived="staff_hours", scenario=name) if m.staff_hours
             else w["none"],
-            "per_staff_hour": num(m.per_staff_hour, 3, derived="per_staff_hour", scenario=name)
+            "per_staff_hour": num(m.per_staff_hour, RATIO_DECIMALS, derived="per_staff_hour", scenario=name)
             if m.per_staff_hour is not None else w["none"],
             "mixed": m.per_staff_hour is not None and not m.guards_only,
             "per_delay": per_delay,
@@ -200,7 +212,7 @@ def findings(best: Best, codes: Codes, lang: str) -> list[Markup]:
                            f"injuries per 100,000 trips{noise(m)}."))
     if best.per_staff_hour is not None:
         m = best.per_staff_hour
-        value = num(m.per_staff_hour, 3, derived="per_staff_hour", scenario=m.scenario)
+        value = num(m.per_staff_hour, RATIO_DECIMALS, derived="per_staff_hour", scenario=m.scenario)
         hours = num(m.staff_hours, 1, derived="staff_hours", scenario=m.scenario)
         out.append(Markup(
             f"按护学岗人力计，效益最高的是 <b>{name(m)}</b>：每个早晨 {hours} 人时，每人时每10万人次减少重伤 "
@@ -216,7 +228,7 @@ def findings(best: Best, codes: Codes, lang: str) -> list[Markup]:
                               else f"Per unit of delay, the best is <b>{name(m)}</b>: it lowers the risk "
                                    f"{extra}{noise(m)}."))
         else:
-            value = num(m.per_delay_s, 3, derived="per_delay_s", scenario=m.scenario)
+            value = num(m.per_delay_s, RATIO_DECIMALS, derived="per_delay_s", scenario=m.scenario)
             out.append(Markup(
                 f"按延误计，最优的是 <b>{name(m)}</b>：上学时间每增加1秒，"
                 f"每10万人次减少重伤 {value}{noise(m)}。"
@@ -247,7 +259,8 @@ def comparison_rows(results: Results, view: SiteView, stats: Mapping[str, pd.Dat
             keys: dict[str, Any] = {"src": "crossings.csv", "scenario": name, "crossing": cid}
             used = cid in s.index
             cells.append({
-                "severe": num(s.loc[cid, "severe"] if used else 0.0, 2, col="severe", scale=scale, **keys),
+                "severe": num(s.loc[cid, "severe"] if used else 0.0, CROSSING_DECIMALS, col="severe",
+                              scale=scale, **keys),
                 "wait": num(s.loc[cid, "wait_mean_s"], 1, col="wait_mean_s", **keys) if used else "—",
                 "facility": facility_name(str(s.loc[cid, "facility"]), lang) if used else "",
                 "changed": (formal_id(cid) or cid) in changed[name],

@@ -14,8 +14,15 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
+from simulator.metric import part_decimals
+
 MINUS = "\u2212"
 DASH = "—"
+CROSSING_DECIMALS = part_decimals("severe_per_100k_trips")
+"""Decimals of a crossing's risk, in the school figure's unit (severe injuries per 100,000 trips): a part of
+the school's figure, so one digit more than it."""
+RATIO_DECIMALS = CROSSING_DECIMALS
+"""Decimals of a risk reduction per staff-hour, per second of delay or per 10k CNY (smaller than the risk)."""
 
 
 def number_text(value: float | None, decimals: int, *, sign: bool = False) -> str:
@@ -54,7 +61,7 @@ def num(value: float | None, decimals: int, *, src: str | None = None, sign: boo
     attrs = [f'data-src="{escape(src)}"'] if src else []
     attrs += [f'data-{k.replace("_", "-")}="{escape(str(v))}"' for k, v in keys.items()]
     if src:
-        attrs.append(f'data-scale="{scale:g}" data-decimals="{decimals}"')
+        attrs.append(f'data-scale="{scale:.15g}" data-decimals="{decimals}"')
     return Markup(f'<span class="num" {" ".join(attrs)}>{number_text(shown, decimals, sign=sign)}</span>')
 
 

@@ -17,6 +17,7 @@ from markupsafe import Markup
 from matplotlib.figure import Figure
 
 from simulator.report import content, figures, maps
+from simulator.report.format import CROSSING_DECIMALS, number_text
 from simulator.report.methods import parameter_rows, reproduce, scenario_rows
 from simulator.report.prose import METHODS
 from simulator.report.recommendations import recommendation_context
@@ -81,6 +82,7 @@ def prepare_report(results: Results, view: SiteView, *, lang: str) -> Report:
         "generated": dt.date.today().isoformat(),
         "footer_css": _css_string(f"{w['title']} · {view.school}"),
         "head": content.headline(results, lang),
+        "notes": content.risk_notes(results, lang),
         "top": content.top_crossings(results, base, lang, scale=scale),
         "measures": content.measure_rows(results, found, codes, lang),
         "findings": content.findings(best, codes, lang),
@@ -104,13 +106,17 @@ def prepare_report(results: Results, view: SiteView, *, lang: str) -> Report:
         "scenarios": scenario_rows(results, view, codes, lang),
         "repro": reproduce(results),
         "recs": recommendation_context(results.folder, lang),
-        "sight_rows": sight_hot_spots(results, codes.code),
+        "sight_rows": sight_hot_spots(results, codes.code, scale=scale),
     }
     return Report(lang, figs, context)
 
 
-def sight_hot_spots(results: Results, code: Mapping[str, str]) -> list[dict[str, str]]:
-    """Crossings where parked cars cut the sight below stopping distance, per scenario (means over seeds)."""
+def sight_hot_spots(results: Results, code: Mapping[str, str], *, scale: float) -> list[dict[str, str]]:
+    """Crossings where parked cars cut the sight below stopping distance, per scenario (means over seeds).
+
+    Each crossing's risk is in the school figure's unit: expected severe injuries
+    per 100,000 trips (the mean per morning times ``scale``, :func:`content.risk_scale`).
+    """
     table = results.crossings
     if "short_sight" not in table or not len(table):
         return []
@@ -122,7 +128,7 @@ def sight_hot_spots(results: Results, code: Mapping[str, str]) -> list[dict[str,
                      "road": str(group["road"].iloc[0]), "sight": f"{group['sight_m'].mean():.0f}",
                      "design": f"{group['design_sight_m'].mean():.0f}",
                      "uses": f"{group['uses'].sum() / seeds:.0f}",
-                     "risk": f"{group['p_severe_sum'].sum() / seeds:.4f}"}
+                     "risk": number_text(group["p_severe_sum"].sum() / seeds * scale, CROSSING_DECIMALS)}
         rows.append((float(group["p_severe_sum"].sum()), row))
     rows.sort(key=lambda r: -r[0])
     return [r for _, r in rows[:15]]

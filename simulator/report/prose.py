@@ -44,8 +44,9 @@ osén & Sander (2009) 曲线求死亡概率、按 Tefft (2013) 曲线求重伤�
 对计算（同样的儿童、住址、出发时间和车流），95%置信区间由配对差值按 t 分布求得。置信区间包含
  0 的变化标为“在随机误差内”：用现有的重复次数无法确定其方向，应增加种子数后再作决定。
 
-过街点的数字是各种子的平均值：使用人次、冲突和预期重伤为每个早晨的平均值（某个种子无人使用计为 0
-），平均等待按使用人次加权，95%位等待为各早晨95%位数的平均，服务水平由平均等待得出。
+过街点的数字是各种子的平均值：使用人次和冲突为每个早晨的平均值；该处预期重伤为每个早晨的平均值折算
+为每10万人次（乘以 100,000 ÷ 儿童人数，与全校数值同一单位，各过街点之和即全校数值）；某个种子无人
+使用计为 0。平均等待按使用人次加权，95%位等待为各早晨95%位数的平均，服务水平由平均等待得出。
 
 “每人时降低的风险”= 重伤风险的减少（每10万人次）÷ 每个早晨护学岗的人时（人数 × 在岗小时 × 岗位数
 ）。“每秒延误降低的风险”= 重伤风险的减少 ÷ 平均上学时间的增加（秒，含等待、绕行和上下天桥）；上
@@ -105,10 +106,11 @@ and vehicles), and the 95% confidence interval comes from the paired differences
 distribution). A change whose interval includes 0 is marked “within noise”: with these
 replications its direction is not known; run more seeds before deciding on it.
 
-Crossing figures average the seeds: uses, conflicts and expected severe injuries per morning (a
-seed in which nobody used a crossing counts as 0), the mean wait weighted by uses, the
-95th-percentile wait as the mean of each morning's 95th percentile, and the level of service
-from the mean wait.
+Crossing figures average the seeds: uses and conflicts per morning; expected severe injuries
+here per 100,000 trips, the school figure's unit (the mean per morning × 100,000 / children, so
+the crossings add up to the school's figure); a seed in which nobody used a crossing counts as
+0. The mean wait is weighted by uses, the 95th-percentile wait is the mean of each morning's
+95th percentile, and the level of service comes from the mean wait.
 
 “Risk reduction per staff-hour” = the fall in severe risk (per 100,000 trips) / guard
 staff-hours per morning (staff × hours on duty × posts). “Per second of delay” = the fall in

@@ -14,6 +14,7 @@ import pandas as pd
 
 from simulator.errors import ResultsError
 from simulator.metric import METRICS
+from simulator.report.format import RATIO_DECIMALS
 
 KINDS = ("guards", "routes", "measures")
 FILES = {"guards": ("guards.csv",), "routes": ("routes.csv", "changes.csv"),
@@ -67,7 +68,7 @@ def recommendation_context(folder: Path, lang: str) -> dict[str, Any]:
     guards = [
         {"crossing": r.crossing, "road": r.road, "hours": r.hours, "change": f"{r.change:+.{nd}f}",
          "ci": f"[{r.ci_low:+.{nd}f}, {r.ci_high:+.{nd}f}]", "cumulative": f"{r.cumulative:+.{nd}f}",
-         "per_hour": f"{r.per_staff_hour:.2f}"}
+         "per_hour": f"{r.per_staff_hour:.{RATIO_DECIMALS}f}"}
         for r in recs.get("guards", {}).get("guards.csv", pd.DataFrame()).itertuples()
     ]
     routes: dict[str, Any] = {}
@@ -82,7 +83,7 @@ def recommendation_context(folder: Path, lang: str) -> dict[str, Any]:
     measures = [
         {"measure": r.measure, "cost": f"{r.cost:.2f}", "risk": f"{r.risk_change:+.{nd}f}",
          "ci": f"[{r.risk_ci_low:+.{nd}f}, {r.risk_ci_high:+.{nd}f}]", "wait": f"{r.wait_change_s:+.{wd}f}",
-         "ratio": f"{r.risk_reduction_per_cost:.3f}"}
+         "ratio": f"{r.risk_reduction_per_cost:.{RATIO_DECIMALS}f}"}
         for r in recs.get("measures", {}).get("measures.csv", pd.DataFrame()).itertuples()
     ][:12]
     best = ""

@@ -16,13 +16,14 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from simulator.figures import draw_site_map, figure_style
-from simulator.metric import METRICS, per_100k_trips
+from simulator.metric import METRICS, part_decimals, per_100k_trips
 from simulator.ui.jobs import Comparison
-from simulator.ui.texts import facility_names, metric_names, texts
+from simulator.ui.texts import facility_names, metric_names, risk_notes, texts
 
 COLOURS = ("#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3", "#937860")
-HEADLINE = ("severe_per_100k_trips", "conflicts_per_100_trips", "wait_per_trip_s", "wait_p95_s",
-            "late_pct", "unassisted_arterial_per_trip", "deaths_per_100k_trips", "trip_time_mean_s")
+HEADLINE = ("severe_per_100k_trips", "deaths_per_100k_trips", "severe_per_year", "deaths_per_year",
+            "conflicts_per_100_trips", "wait_per_trip_s", "wait_p95_s", "late_pct",
+            "unassisted_arterial_per_trip", "trip_time_mean_s")
 """The figures of the comparison table (labels and decimals from :mod:`simulator.metric`)."""
 
 
@@ -173,8 +174,14 @@ def _num(x: float, nd: int, *, sign: bool = False) -> str:
     return f"{x:+.{nd}f}" if sign else f"{x:.{nd}f}"
 
 
+def comparison_notes(comp: Comparison, *, lang: str) -> list[str]:
+    """How the casualties a year are made and how the risk is calibrated (the baseline's parameter table)."""
+    return risk_notes(comp.settings[0].params, lang)
+
+
 def hotspot_rows(comp: Comparison, *, lang: str, top: int = 12) -> list[dict[str, str]]:
-    """The riskiest crossings (mean over seeds) with each scenario's risk, conflicts and wait."""
+    """The riskiest crossings with each scenario's risk (per 100,000 trips, the school figure's unit),
+    conflicts and wait (means over seeds)."""
     t = texts(lang)
     fac = facility_names(lang)
     frames = [r.crossings.assign(scenario=r.scenario) for r in comp.results if len(r.crossings)]
@@ -187,6 +194,7 @@ def hotspot_rows(comp: Comparison, *, lang: str, top: int = 12) -> list[dict[str
     base = comp.baseline
     children = [r.summary["children"] for r in comp.results if r.scenario == base]
     per_100k = per_100k_trips(sum(children) / len(children)) if children else 0.0
+    nd = part_decimals("severe_per_100k_trips")  # a crossing's part of the school's figure
     ranked = (sums.loc[base].sort_values("p_severe_sum", ascending=False).index[:top]
               if base in sums.index.get_level_values(0) else [])
     info = every.drop_duplicates(["scenario", "crossing"]).set_index(["scenario", "crossing"])
@@ -198,7 +206,7 @@ def hotspot_rows(comp: Comparison, *, lang: str, top: int = 12) -> list[dict[str
             short = _short(name, 12)
             if key in sums.index:
                 row[f"{short} · {t['facility']}"] = fac.get(str(info.loc[key, "facility"]), "")
-                row[f"{short} · {t['risk_per_100k']}"] = f"{sums.loc[key, 'p_severe_sum'] * per_100k:.2f}"
+                row[f"{short} · {t['risk']}"] = f"{sums.loc[key, 'p_severe_sum'] * per_100k:.{nd}f}"
                 row[f"{short} · {t['conflicts']}"] = f"{sums.loc[key, 'conflicts']:.1f}"
                 row[f"{short} · {t['mean_wait']}"] = f"{waits.loc[key]:.0f} s"
             else:

@@ -114,6 +114,9 @@ def Results(session: Session, comp: jobs.Comparison) -> solara.Element:
             for line in charts.noise_statements(comp, lang=lang):
                 solara.Text(line)
             solara.Text(t["noise_note"], style={"color": "#607d8b", "font-size": "12px"})
+        with solara.Column(gap="2px", classes=["sr-risk-notes"]):
+            for line in charts.comparison_notes(comp, lang=lang):
+                solara.Text(line, style={"color": "#607d8b", "font-size": "12px"})
         with solara.Div(classes=["sr-figure", "sr-figure-risk"]):
             solara.Image(figures["risk"], format="png")
         with solara.Div(classes=["sr-figure", "sr-figure-delay"]):

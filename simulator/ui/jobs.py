@@ -36,7 +36,8 @@ def result_of(model: SchoolRouteModel) -> RunResult:
     events = event_table(model)
     trips = trip_table(model, events)
     crossings = crossing_table(model, events)
-    return RunResult(model.setting.name, model.seed, run_summary(trips, events), trips, events, crossings)
+    summary = run_summary(trips, events, params=model.setting.params)
+    return RunResult(model.setting.name, model.seed, summary, trips, events, crossings)
 
 
 def stepped_run(

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from simulator.metric import per_100k_trips
 from simulator.network.site import street_edge_id
 from simulator.network.walk import WalkNetwork
 from simulator.setting import Setting
@@ -122,13 +123,20 @@ def crossing_list(setting: Setting, *, frame: Frame) -> list[dict[str, Any]]:
     return sorted(out, key=lambda c: c["id"])
 
 
-def crossing_stats(crossings: pd.DataFrame) -> dict[str, list[float]]:
-    """Per crossing of a run: uses, mean wait (s), conflicts, expected severe injuries and deaths."""
+def crossing_stats(crossings: pd.DataFrame, *, children: float) -> dict[str, list[float]]:
+    """Per crossing of a run: uses, mean wait (s), conflicts, expected severe injuries and deaths.
+
+    The injuries are per 100,000 trips, the unit of the school's figures (the
+    crossings add up to them), to 3 significant digits (a crossing's share can be
+    far below the school's figure; the map colours crossings by it); ``children``
+    is the run's number of children (one trip each).
+    """
     if not len(crossings):
         return {}
+    scale = per_100k_trips(children)
     return {
         str(r.crossing): [int(r.uses), round(float(r.wait_mean_s), 1), int(r.conflicts),
-                          float(f"{r.p_severe_sum:.3g}"), float(f"{r.p_death_sum:.3g}")]
+                          float(f"{r.p_severe_sum * scale:.3g}"), float(f"{r.p_death_sum * scale:.3g}")]
         for r in crossings.itertuples()
     }
 

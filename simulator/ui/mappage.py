@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import html
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import solara
 import solara.lab
 
-from simulator.metrics import SUMMARY_FIELDS
+from simulator.metric import METRICS
 from simulator.trajectory import trajectories
 from simulator.ui import mapdata
 from simulator.ui.context import Session
@@ -17,11 +18,13 @@ from simulator.ui.editor import CrossingEditor, StreetEditor, ZoneEditor
 from simulator.ui.jobs import stepped_run
 from simulator.ui.session import Prepared, facility_labels, map_layers, palette, site_key
 from simulator.ui.sidebar import Sidebar
-from simulator.ui.texts import metric_names
+from simulator.ui.texts import metric_names, risk_notes
 from simulator.ui.widgets import MapCanvas
 
 PUSH_EVERY_S = 1.5
-SHOWN = ("severe_per_100k_trips", "conflicts_per_100_trips", "wait_per_trip_s", "late_pct")
+SHOWN = ("severe_per_100k_trips", "deaths_per_100k_trips", "severe_per_year", "deaths_per_year",
+         "conflicts_per_100_trips", "wait_per_trip_s", "late_pct")
+"""The figures of a single run's summary (labels and decimals from :mod:`simulator.metric`)."""
 
 
 def run_frames(p: Prepared, seed: int, run: int, *, every: float = PUSH_EVERY_S) -> Iterator[dict[str, Any]]:
@@ -39,21 +42,34 @@ def run_frames(p: Prepared, seed: int, run: int, *, every: float = PUSH_EVERY_S)
         traj = trajectories(model)
         yield {
             "traj": mapdata.trajectory_props(traj, frame=p.frame, run=run, final=result is not None),
-            "stats": mapdata.crossing_stats(result.crossings) if result is not None else {},
+            "stats": (mapdata.crossing_stats(result.crossings, children=result.summary["children"])
+                      if result is not None else {}),
             "summary": dict(result.summary) if result is not None else None,
+            "params": p.setting.params,
             "scenario": p.scenario.name,
             "site": site_key(p),
         }
 
 
+def summary_rows(summary: Mapping[str, float], *, lang: str) -> list[tuple[str, str]]:
+    """(label with unit, value) of the single run's headline figures, each with its own decimals."""
+    names = metric_names(lang)
+    return [(names[k], f"{summary[k]:.{METRICS[k].decimals}f}") for k in SHOWN if k in summary]
+
+
 @solara.component
 def RunSummary(session: Session, value: dict[str, Any]) -> solara.Element:
-    """The single run's headline figures (one seed: see the compare page for intervals)."""
-    names = metric_names(session.lang.value)
-    summary = value["summary"]
-    rows = "".join(f"<tr><td>{names[k]}</td><td class='sr-num'>{summary[k]:.2f}</td></tr>" for k in SHOWN
-                   if k in SUMMARY_FIELDS)
-    return solara.HTML(tag="table", unsafe_innerHTML=rows, classes=["sr-run-summary", "sr-facts"])
+    """The single run's headline figures (one seed: see the compare page for intervals), how the
+    casualties a year are made and how the risk is calibrated."""
+    lang = session.lang.value
+    rows = "".join(f"<tr><td>{html.escape(k)}</td><td class='sr-num'>{html.escape(v)}</td></tr>"
+                   for k, v in summary_rows(value["summary"], lang=lang))
+    with solara.Column(gap="2px") as col:
+        solara.HTML(tag="table", unsafe_innerHTML=rows, classes=["sr-run-summary", "sr-facts"])
+        with solara.Column(gap="2px", classes=["sr-risk-notes"]):
+            for line in risk_notes(value["params"], lang):
+                solara.Text(line, style={"color": "#607d8b", "font-size": "12px"})
+    return col
 
 
 @solara.component

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from simulator.metric import LANGS, labels
+from simulator.metric import LANGS, ParameterLookup, calibration_note, labels, per_year_note
 
 _TEXTS: dict[str, tuple[str, str]] = {
     # key: (简体中文, English)
@@ -56,9 +56,8 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "uses": ("使用人次", "Uses"),
     "mean_wait": ("平均等待", "Mean wait"),
     "conflicts": ("冲突", "Conflicts"),
-    "risk": ("重伤风险", "Severe-injury risk"),
-    "risk_per_100k": ("该处期望重伤（每10万人次）", "exp. severe injuries here per 100k trips"),
-    "deaths": ("死亡风险", "Fatality risk"),
+    "risk": ("该处预期重伤（每10万人次）", "Expected severe injuries here (per 100,000 trips)"),
+    "deaths": ("该处预期死亡（每10万人次）", "Expected deaths here (per 100,000 trips)"),
     "no_run": ("（运行后显示）", "(after a run)"),
     # editing
     "edit_crossing": ("修改过街处", "Edit crossing"),
@@ -182,3 +181,14 @@ def enforcement_names(lang: str) -> dict[str, str]:
 def metric_names(lang: str) -> dict[str, str]:
     """Every run figure's label with its unit in ``lang`` (from :mod:`simulator.metric`, as in the report)."""
     return labels(lang if lang in LANGS else LANGS[0])
+
+
+def risk_notes(params: ParameterLookup, lang: str) -> list[str]:
+    """How the casualties a year are made, and how the risk is calibrated and how uncertain it is.
+
+    The sentences of :func:`simulator.metric.per_year_note` and
+    :func:`simulator.metric.calibration_note` (as on the command line and in the
+    report), from the parameter table the figures were computed with.
+    """
+    lang = lang if lang in LANGS else LANGS[0]
+    return [per_year_note(params, lang), calibration_note(params, lang)]
