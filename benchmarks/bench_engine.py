@@ -52,6 +52,7 @@ SCALE_BASE = 1500
 TARGET_BASELINE_S = 2.0
 TARGET_DEMO_S = 60.0
 TARGET_DEMO_MEMORY_MB = 1024.0
+TARGET_CI_HALF_PCT = 10.0  # issue 13: the baseline's severe-risk 95% CI half-width at 10 seeds
 TARGET_LINEAR_RATIO = 1.25  # time per child at the largest N / at 1,500 children
 BUSY_LOAD = 0.5  # 1-minute load average above which other processes compete for the cores
 
@@ -405,7 +406,28 @@ def bench_demo(args: argparse.Namespace) -> dict[str, Any]:
     )
     if pss:
         print(f"   peak PSS of the tree {pss:.0f} MiB (sampled every 2 s; shared pages counted once)")
+    out |= demo_noise(results, settings[0].name)
     return out
+
+
+def demo_noise(results: list[Any], baseline: str) -> dict[str, Any]:
+    """The baseline's severe-risk 95% CI half-width over the seeds, and which measures separate from it."""
+    from simulator.runs import mean_ci, paired_differences
+
+    key = "severe_per_100k_trips"
+    mean, low, high = mean_ci([r.summary[key] for r in results if r.scenario == baseline])
+    half = 100.0 * (high - low) / 2 / mean if mean else math.inf
+    ok = half <= TARGET_CI_HALF_PCT
+    print(f"   baseline severe risk {mean:.4f} per 100,000 trips, 95% CI [{low:.4f}, {high:.4f}]:"
+          f" half-width {half:.1f}% of the mean (target <= {TARGET_CI_HALF_PCT:.0f}%: {verdict(ok)})")
+    diffs = paired_differences(results, baseline=baseline)
+    apart = 0
+    for _, row in diffs[diffs["metric"] == key].iterrows():
+        apart += bool(row["significant"])
+        print(f"     {row['scenario']:<28} {row['pct']:+7.1f}%  [{row['ci_low']:+.4f}, {row['ci_high']:+.4f}]"
+              f"  {'apart from noise' if row['significant'] else 'within noise'}")
+    return {"baseline_severe": mean, "ci_half_pct": half, "pass_ci": ok, "measures_apart": apart,
+            "measures": int((diffs["metric"] == key).sum())}
 
 
 SECTIONS: dict[str, Callable[[argparse.Namespace], dict[str, Any]]] = {
@@ -467,6 +489,7 @@ def main(argv: list[str] | None = None) -> int:
         checks += [
             ("demo time", figures["demo"]["pass_time"]),
             ("demo memory", figures["demo"]["pass_memory"]),
+            ("baseline risk CI", figures["demo"]["pass_ci"]),
         ]
     figures["machine"]["loadavg_end"] = os.getloadavg()[0]
     print(f"\nat end: {load_note()}")

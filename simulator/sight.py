@@ -36,12 +36,17 @@ limit sight to it (straight streets offer more); a crossing whose sight from
 the kerb to its nearest lane is shorter is a sight-distance hot spot (a driver
 at the design speed cannot stop for a child stepping off the kerb there).
 
-Calibration check (not a fit): with the defaults, cars parked up to the gate
-crossings of the default district (``scenarios/parking-baseline.yaml``) raise
-their expected severe injuries per use about 7-8-fold, the order of the only
+Check against observation (not a fit): with the defaults, cars parked up to
+the gate crossings of the default district (``scenarios/parking-baseline.yaml``)
+raise their expected severe injuries by only about 8%, far below the only
 figure found: Roberts et al. 1995 (BMJ 310:91, Auckland case-control), high
-density of kerb parking OR 8.12 (95% CI 3.32-19.90). The result is very
-sensitive to ``sight.eye_inset`` and ``sight.kerb_eye_offset`` (U): vary them.
+density of kerb parking OR 8.12 (95% CI 3.32-19.90). Parked cars act here only
+on what the walker sees (a careful child looks from the cars' edge and sees far;
+a careless one steps out blind anyway); drivers detect a walker once it is in
+their lane with or without parked cars, and no driver's anticipation of a child
+seen at the kerb is modelled, so the model under-states parking (see
+``docs/validation.md``). The result is sensitive to ``sight.eye_inset`` and
+``sight.kerb_eye_offset`` (U): vary them.
 """
 
 from __future__ import annotations
