@@ -51,7 +51,7 @@ class Event(NamedTuple):
     wait_s: float
     in_road_s: float
     lag_s: float
-    conflicts: float  # expected count (an inattentive branch is blended in)
+    conflicts: float  # sampled count of the crossing walked (branches not walked add risk only)
     min_ttc_s: float
     min_pet_s: float
     max_drac_ms2: float
@@ -167,7 +167,7 @@ def trip_table(model: SchoolRouteModel, events: pd.DataFrame) -> pd.DataFrame:
         "p_death": 0.0,
         "p_severe": 0.0,
     }
-    # conflicts stay fractional: an event's count is an expected value (blended inattentive branch)
+    # conflicts are counts of the crossings walked
     trips = trips.fillna(fill).astype({"crossings": int, "unassisted_arterial": int})
     for name, column in pd.DataFrame(needs, columns=StepFree._fields).items():
         trips[name] = column.to_numpy()

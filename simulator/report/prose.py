@@ -31,9 +31,11 @@ _s，HCM 2010）；司机礼让率取决于设施、车速和执法强度；信�
 红灯；无信号路口等待过久时可能逐车道穿行（“中国式过马路”）；护学岗在岗时集合儿童、拦停车辆并护送
 过街。
 
-伤害风险：对于在儿童占用车道时到达的车辆，按司机反应时间和减速度的分布积分，得到撞击速度，再按 R
-osén & Sander (2009) 曲线求死亡概率、按 Tefft (2013) 曲线求重伤（AIS 4+）概率。记录的是每次过街
-的期望风险（概率），而不是随机抽取的事故，因此较少的重复次数即可比较情景。
+伤害风险：每种与车辆相遇的过街方式都有期望风险，按每条车道的泊松车流积分，而不是随机抽取的事故：
+判断间隙的儿童会因判断误差接受过短的间隙；司机在儿童进入本车道后才发现，经反应、制动得到撞击速度；
+儿童可能继续走、跑或后退；绿灯过街时会遇到闯红灯和转弯不让行的车辆；护学岗处有不服从指挥的司机和
+不等待的儿童。撞击速度按同一来源 Tefft (2013) 的曲线求重伤（AIS 4+）和死亡概率。唯一按伤亡数据校准
+的参数是 calibration.link；各项措施带来的变化是模型预测，而非拟合结果。
 
 交通冲突：TTC < 1.5 秒、PET < 1 秒或所需减速度 DRAC > 3.4 米/秒²。服务水平：按 HCM 2010 行人延误
 分级（无信号 A ≤ 5 秒 … F > 45 秒；信号 A ≤ 10 秒 … F > 60 秒）。
@@ -88,11 +90,13 @@ and enforcement; at signals children cross on green and may cross on red after t
 runs out; at unsignalised roads an impatient child may cross lane by lane; a 护学岗 guard on
 duty gathers children, stops traffic and escorts them across.
 
-Injury risk: for every vehicle that reaches the child's lane while the child is in it, reaction
-times and decelerations are integrated over to give the impact speed, turned into the
-probability of death (Rosén & Sander 2009) and of severe injury, AIS 4+ (Tefft 2013). Each
-crossing records its expected risk (a probability), not a sampled crash, so scenarios can be
-compared with few replications.
+Injury risk: every way of crossing that meets vehicles carries an expected risk, integrated over
+each lane's Poisson traffic rather than sampled: a child who judges gaps sometimes accepts one too
+short (judgement error); a driver detects the child once it is in that lane, reacts and brakes;
+the child walks on, runs or steps back; on the green man red-running and turning drivers remain;
+at a 护学岗 some drivers ignore the guard and some children do not wait. The impact speed gives
+the probability of severe injury (AIS 4+) and of death by the two curves of one source (Tefft
+2013). Only calibration.link is fitted to casualty data; measures' effects are predictions.
 
 Conflicts: TTC < 1.5 s, PET < 1 s or a deceleration needed (DRAC) > 3.4 m/s². Level of service:
 HCM 2010 pedestrian delay bands (unsignalised A ≤ 5 s … F > 45 s; signalised A ≤ 10 s … F > 60
