@@ -64,18 +64,25 @@ class Judgement:
     ratio_limits: tuple[float, float] = (0.25, 3.0)
     min_lag: float | None = None
 
-    def accept(self, s: np.ndarray, v: np.ndarray) -> np.ndarray:
-        """Probability the walker steps out with a vehicle of speed ``v`` arriving at ``s``."""
+    def accept(self, s: np.ndarray, v: np.ndarray, *, log_s: np.ndarray | None = None,
+               log_v: np.ndarray | None = None) -> np.ndarray:
+        """Probability the walker steps out with a vehicle of speed ``v`` arriving at ``s``.
+
+        ``log_s`` and ``log_v``: ln(max(s, 1e-9)) and ln(v), if already known.
+        """
         if self.min_lag is not None:
             return (s >= self.min_lag).astype(float)
-        lo, hi = self.ratio_limits
-        if self.time_weight >= 1.0:
-            need: float | np.ndarray = self.need
-        else:
-            need = self.need * np.clip((self.ref_speed / v) ** (1.0 - self.time_weight), lo, hi)
-        ratio = np.maximum(s, 1e-9) / np.maximum(need, 1e-9)  # an infinite need accepts nothing
-        z = np.log(np.maximum(ratio, 1e-300)) / max(self.sigma, 1e-9)
-        return np.interp(z, _Z, _PHI)
+        if log_s is None:
+            log_s = np.log(np.maximum(s, 1e-9))
+        # ln need, at least ln 1e-9; an infinite need accepts nothing
+        log_need = math.log(max(self.need, 1e-9)) if math.isfinite(self.need) else math.inf
+        z = log_s - log_need
+        if self.time_weight < 1.0:  # the distance rule: need x (ref / v)^(1 - w), within the limits
+            lo, hi = self.ratio_limits
+            ln_v = np.log(v) if log_v is None else log_v
+            log_ratio = (math.log(self.ref_speed) - ln_v) * (1.0 - self.time_weight)
+            z = z - np.clip(log_ratio, math.log(lo), math.log(hi))
+        return np.interp(z / max(self.sigma, 1e-9), _Z, _PHI)
 
 
 _Z = np.linspace(-8.0, 8.0, 3201)
@@ -121,11 +128,13 @@ NO_HARM = Harm()
 class HitTable:
     """Would-be impacts over the lanes of one stage, before the walker's judgement and the flow.
 
-    Per lane (axis 0), arrival-time node (axis 1) and speed node (axis 2):
-    ``s`` and ``v`` the nodes, ``hidden`` whether parked cars hide the vehicle
-    from the walker, and the expected impacts, severe injuries and deaths
-    per vehicle there, over braking nodes and the walker's responses.
-    ``weight``: seconds of arrival time each node stands for, per lane.
+    Per row (axis 0: a lane and one of the walker's responses, the lane in
+    ``lane_of``), arrival-time node (axis 1) and speed node (axis 2): ``s``
+    and ``v`` the nodes, ``hidden`` whether parked cars hide the vehicle from
+    the walker, and the expected impacts, severe injuries and deaths per
+    vehicle there, over braking nodes, weighted by the response's share.
+    ``weight``: seconds of arrival time each node stands for, per row (each
+    response integrates over its own time in the vehicle's path).
     """
 
     s: np.ndarray
@@ -133,6 +142,14 @@ class HitTable:
     hidden: np.ndarray
     outcomes: np.ndarray  # impact, severe, death stacked on a leading axis
     weight: np.ndarray
+    lane_of: np.ndarray  # the lane of each row (one row per lane and response)
+
+    def __post_init__(self) -> None:
+        # the per-call work is one acceptance array and one matrix product
+        object.__setattr__(self, "_flat", self.outcomes.reshape(3, -1))
+        object.__setattr__(self, "_any_hidden", bool(self.hidden.any()))
+        object.__setattr__(self, "_log_s", np.log(np.maximum(self.s, 1e-9)))
+        object.__setattr__(self, "_log_v", np.log(self.v))
 
     def harm(self, rate: np.ndarray, judgement: Judgement, link: float, *,
              judged_from: np.ndarray | None = None) -> Harm:
@@ -142,12 +159,15 @@ class HitTable:
         that lane's vehicles (a walker on the green man looks lane by lane);
         None: all at the decision.
         """
-        s = self.s if judged_from is None else self.s - judged_from[:, None, None]
-        accept = judgement.accept(s, self.v)
-        if self.hidden.any():
+        if judged_from is None:
+            accept = judgement.accept(self.s, self.v, log_s=self._log_s, log_v=self._log_v)  # type: ignore[attr-defined]
+        else:
+            accept = judgement.accept(self.s - judged_from[self.lane_of][:, None, None], self.v,
+                                      log_v=self._log_v)  # type: ignore[attr-defined]
+        if self._any_hidden:  # type: ignore[attr-defined]
             accept = np.where(self.hidden, 1.0, accept)
-        per_node = (link * rate * self.weight)[:, None, None] * accept
-        impact, severe, death = (self.outcomes * per_node[None]).sum(axis=(1, 2, 3))
+        per_node = (link * rate[self.lane_of] * self.weight)[:, None, None] * accept
+        impact, severe, death = self._flat @ per_node.ravel()  # type: ignore[attr-defined]
         return Harm(float(impact), float(severe), float(death))
 
 
@@ -185,37 +205,39 @@ def hit_table(
     path = min(exposure.path_width, width)
     a = entry + 0.5 * (width - path) / walker_speed  # the walker reaches the vehicle's path
     lo = np.maximum(a, t_from)
-    span = np.maximum(a + path / walker_speed - lo, 0.0)
-    if not (span > 0).any():
-        return None
     frac = (np.arange(S_NODES) + 0.5) / S_NODES
-    # axes: lane, s node, speed node, braking node
-    s = (lo[:, None] + span[:, None] * frac[None, :])[:, :, None, None]
     v = _speeds(mean_speed, exposure.speed_cv)[:, None, :, None]
     tr = exposure.braking.reaction[None, None, None, :]
     dec = exposure.braking.decel[None, None, None, :]
     t_seen = entry[:, None, None, None]  # the driver detects the walker once it is in that lane
-    d_brake = v * (s - t_seen) - v * tr
-    v2 = v**2 - 2.0 * dec * np.maximum(d_brake, 0.0)
-    v_hit = np.sqrt(np.maximum(v2, 0.0))
-    t_hit = np.where(d_brake <= 0, s, t_seen + tr + (v - v_hit) / dec)
-    arrives = v2 > 0
-    hit = np.zeros(t_hit.shape)
-    a4 = a[:, None, None, None]
-    for share, speed_factor, longest in exposure.responses:
-        leave = a4 + min(path / (walker_speed * speed_factor), longest)
-        hit += share * (arrives & (t_hit <= leave))
-    kmh = v_hit * 3.6
     n = exposure.braking.reaction.size
     shape = (entry.size, S_NODES, SPEED_NODES.size)
-    s3, v3 = np.broadcast_to(s[..., 0], shape), np.broadcast_to(v[..., 0], shape)
-    hidden = np.zeros(shape, bool) if sight is None else v3 * s3 > sight[:, None, None]
-    return HitTable(
-        s=s3, v=v3, hidden=hidden,
-        outcomes=np.stack([hit.sum(axis=3), (hit * exposure.injury.severe(kmh)).sum(axis=3),
-                           (hit * exposure.injury.death(kmh)).sum(axis=3)]) / n,
-        weight=span / S_NODES / SPEED_NODES.size,
-    )
+    parts: list[tuple[np.ndarray, ...]] = []
+    # each response (walk on, run, step back) has its own window in the path, with its own nodes
+    for share, speed_factor, longest in exposure.responses:
+        leave = a + min(path / (walker_speed * speed_factor), longest)
+        span = np.maximum(leave - lo, 0.0)
+        # axes: lane, s node, speed node, braking node
+        s = (lo[:, None] + span[:, None] * frac[None, :])[:, :, None, None]
+        d_brake = v * (s - t_seen) - v * tr
+        v2 = v**2 - 2.0 * dec * np.maximum(d_brake, 0.0)
+        v_hit = np.sqrt(np.maximum(v2, 0.0))
+        t_hit = np.where(d_brake <= 0, s, t_seen + tr + (v - v_hit) / dec)
+        hit = share * ((v2 > 0) & (t_hit <= leave[:, None, None, None]))
+        kmh = v_hit * 3.6
+        outcomes = np.stack([hit.sum(axis=3), (hit * exposure.injury.severe(kmh)).sum(axis=3),
+                             (hit * exposure.injury.death(kmh)).sum(axis=3)]) / n
+        parts.append((np.broadcast_to(s[..., 0], shape), outcomes, span / S_NODES / SPEED_NODES.size))
+    weight = np.concatenate([w for _, _, w in parts])
+    if not (weight > 0).any():
+        return None
+    s3 = np.concatenate([x for x, _, _ in parts])
+    v3 = np.broadcast_to(v[..., 0], shape)
+    v3 = np.concatenate([v3] * len(parts))
+    hidden = (np.zeros(s3.shape, bool) if sight is None
+              else v3 * s3 > np.tile(sight, len(parts))[:, None, None])
+    return HitTable(s=s3, v=v3, hidden=hidden, outcomes=np.concatenate([o for _, o, _ in parts], axis=1),
+                    weight=weight, lane_of=np.tile(np.arange(entry.size), len(parts)))
 
 
 def line_harm(*, mean_speed: np.ndarray, width: float, exposure: Exposure) -> np.ndarray:

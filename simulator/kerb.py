@@ -28,11 +28,12 @@ clear (parking limits only the first decision, at the kerb).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import replace
 
 import numpy as np
 
-from simulator.harm import NO_HARM, Harm, Judgement, hit_table, line_harm
+from simulator.harm import NO_HARM, Harm, HitTable, Judgement, hit_table, line_harm
 from simulator.kerbdata import Mode, Outcome, Risk, Road, Walker, sight_table
 from simulator.risk import NO_ENCOUNTER, Encounter, encounter, with_harm, worst
 from simulator.sight import LaneSight
@@ -182,18 +183,19 @@ def _nearby(
     hi = int(np.searchsorted(s.t, step_in + length / walker.speed + risk.pet + 1.0))
     if hi <= lo:
         return None
-    idx = np.arange(lo, hi)
-    dirs, lanes = s.direction[idx], s.lane[idx]
-    keep = np.ones(dirs.size, bool) if len(directions) == 2 or only_lane else dirs == directions[0]
+    near = slice(lo, hi)  # views, not copies, for the common case of nothing to drop
+    dirs, lanes, t_vehicle, speed = s.direction[near], s.lane[near], s.t[near], s.speed[near]
+    keep = None if len(directions) == 2 or only_lane else dirs == directions[0]
     if held:
         code = dirs.astype(np.int64) * 256 + lanes
-        stopped = np.isin(code, [a * 256 + b for a, b in held])
-        keep &= ~stopped | (s.t[idx] < start)
-    idx, dirs, lanes = idx[keep], dirs[keep], lanes[keep]
-    if idx.size == 0:
+        free = ~np.isin(code, [a * 256 + b for a, b in held]) | (t_vehicle < start)
+        keep = free if keep is None else keep & free
+    if keep is not None:
+        dirs, lanes, t_vehicle, speed = dirs[keep], lanes[keep], t_vehicle[keep], speed[keep]
+    if dirs.size == 0:
         return None
     # position of each lane on the walker's path, counted from the near kerb
-    pos = np.zeros(idx.size)
+    pos = np.zeros(dirs.size)
     if only_lane is None:
         offset = 0
         for x in directions:
@@ -202,8 +204,7 @@ def _nearby(
             offset += n
     t_in = step_in + pos * width / walker.speed
     t_out = t_in + width / walker.speed
-    t_vehicle, speed = s.t[idx], s.speed[idx]
-    t_seen = np.full(idx.size, step_in)
+    t_seen = np.full(dirs.size, step_in)
     sight = road.sight_for(walker) if from_kerb else None
     if sight is not None:
         t_seen = np.maximum(step_in, t_vehicle - sight_table(sight)[dirs, lanes] / speed)
@@ -274,24 +275,60 @@ def _harm(road: Road, lanes: list[tuple[int, int]], t: float, walker: Walker, ju
     if speed is not None:
         mean = np.full(len(lanes), speed)
     sight = road.sight_for(walker) if from_kerb else None
-    pace = max(round(walker.speed * 20.0) / 20.0, 0.05)
+    pace = _pace(walker)
+    width = road.length / max(sum(road.lanes), 1)
+    speeds = _plain(mean)
+    row = None if sight is None else _plain(_sight_row(sight, lanes))
     release = round(t_from * 2.0) / 2.0 if math.isfinite(t_from) else t_from
-    key = (tuple(lanes), pace, tuple(round(x, 2) for x in mean.tolist()), sight, walker.step_off, release)
-    if key not in road.harm_cache:
-        width = road.length / max(sum(road.lanes), 1)
-        row = None
-        if sight is not None:
-            table = sight_table(sight)
-            row = np.array([table[d, k] for d, k in lanes])
-        road.harm_cache[key] = hit_table(
-            entry=walker.step_off + np.arange(len(lanes)) * width / pace, width=width, walker_speed=pace,
-            mean_speed=np.round(mean, 2), exposure=risk.exposure, sight=row, t_from=release)
-    table = road.harm_cache[key]
+    key = ("stage", width, pace, speeds, row, walker.step_off, release)
+    table = _table(risk, key, lambda: hit_table(
+        entry=walker.step_off + np.arange(len(speeds)) * width / pace, width=width, walker_speed=pace,
+        mean_speed=np.array(speeds), exposure=risk.exposure, sight=None if row is None else np.array(row),
+        t_from=release))
     if table is None:
         return NO_HARM
-    width = road.length / max(sum(road.lanes), 1)
     judged_from = np.arange(len(lanes)) * width / pace if lane_by_lane else None
     return table.harm(rate * share, judgement, risk.exposure.link, judged_from=judged_from)
+
+
+def _pace(walker: Walker) -> float:
+    """The walker's speed to 0.05 m/s: walkers who differ by less share their tables."""
+    return max(round(walker.speed * 20.0) / 20.0, 0.05)
+
+
+def _sight_row(sight: LaneSight, lanes: list[tuple[int, int]]) -> np.ndarray:
+    table = sight_table(sight)
+    return np.array([table[d, k] for d, k in lanes])
+
+
+def _table(risk: Risk, key: tuple, build: Callable[[], HitTable | None]) -> HitTable | None:
+    """A would-be-impact table (:func:`simulator.harm.hit_table`), kept with the risk for the whole run.
+
+    ``key`` names what the table depends on, from plain numbers: the walker's
+    speed to 0.05 m/s (:func:`_pace`), the lanes' mean speeds and sight
+    distances, release times to 0.5 s, so lanes alike share one table,
+    whichever crossing they are at.
+    """
+    table = risk.tables.get(key, _MISSING)
+    if table is _MISSING:
+        table = risk.tables[key] = build()
+    return table
+
+
+_MISSING = object()
+
+
+def _plain(values: np.ndarray) -> tuple[float, ...]:
+    """Mean speeds as a key: they take few values (a class's limit, a calmed limit), kept exact."""
+    return tuple(values.tolist())
+
+
+def _line_table(risk: Risk, *, width: float, speeds: tuple[float, ...]) -> np.ndarray:
+    """:func:`simulator.harm.line_harm`, kept with the risk like :func:`_table`."""
+    key = ("line", width, speeds)
+    if key not in risk.tables:
+        risk.tables[key] = line_harm(mean_speed=np.array(speeds), width=width, exposure=risk.exposure)
+    return risk.tables[key]
 
 
 def _rolling_harm(road: Road, lanes: list[tuple[int, int]], t: float, waits: np.ndarray, walker: Walker,
@@ -308,21 +345,17 @@ def _rolling_harm(road: Road, lanes: list[tuple[int, int]], t: float, waits: np.
         return NO_HARM
     rate, mean = road.flow.at(lanes, t)
     width = road.length / len(lanes)
-    pace = max(round(walker.speed * 20.0) / 20.0, 0.05)
     sight = road.sight_for(walker)
-    speeds = tuple(round(x, 2) for x in mean.tolist())
-    key = ("rolling", tuple(lanes), pace, speeds, sight, walker.step_off)
-    if key not in road.harm_cache:
-        row = None
-        if sight is not None:
-            row = np.full(len(lanes), np.inf)
-            row[0] = sight_table(sight)[lanes[0]]
-        road.harm_cache[key] = (
-            hit_table(entry=np.full(len(lanes), walker.step_off), width=width, walker_speed=pace,
-                      mean_speed=np.array(speeds), exposure=risk.exposure, sight=row),
-            line_harm(mean_speed=np.array(speeds), width=width, exposure=risk.exposure),
-        )
-    table, per_vehicle = road.harm_cache[key]
+    first = None if sight is None else float(sight_table(sight)[lanes[0]])
+    pace, speeds = _pace(walker), _plain(mean)
+
+    def build() -> HitTable | None:
+        row = None if first is None else np.array([first] + [math.inf] * (len(lanes) - 1))
+        return hit_table(entry=np.full(len(lanes), walker.step_off), width=width, walker_speed=pace,
+                         mean_speed=np.array(speeds), exposure=risk.exposure, sight=row)
+
+    table = _table(risk, ("rolling", width, pace, speeds, first, walker.step_off), build)
+    per_vehicle = _line_table(risk, width=width, speeds=speeds)
     judgement = walker.judgement(_need(walker, width, impatient=False))
     harm = NO_HARM if table is None else table.harm(rate * share, judgement, risk.exposure.link)
     beside = np.zeros(len(lanes))
@@ -480,20 +513,20 @@ def _on_green(road: Road, walker: Walker, start: float, walk_end: float, risk: R
     released = walk_end + road.length / sig.clearance_speed - start
     rate, mean = road.flow.at(lanes, start)
     n = len(lanes)
-    pace = max(round(walker.speed * 20.0) / 20.0, 0.05)
-    speeds = tuple(round(x, 2) for x in mean.tolist())
+    pace = _pace(walker)
     # released after the walker has crossed: no such vehicle meets it (most walkers share the table)
-    release = round(released * 2.0) / 2.0 if released < walker.step_off + road.length / pace else math.inf
-    key = ("green", tuple(lanes), pace, speeds, walker.step_off, release, sig)
-    if key not in road.harm_cache:
-        # three groups of the same lanes: red runners, turning drivers, vehicles released on their green
-        entry = np.tile(walker.step_off + np.arange(n) * width / pace, 3)
-        group_speed = np.concatenate([np.array(speeds), np.full(n, sig.turn_speed),
-                                      np.full(n, sig.discharge_speed)])
-        t_from = np.concatenate([np.full(2 * n, -math.inf), np.full(n, release)])
-        road.harm_cache[key] = hit_table(entry=entry, width=width, walker_speed=pace, mean_speed=group_speed,
-                                         exposure=risk.exposure, t_from=t_from)
-    table = road.harm_cache[key]
+    release = released if released < walker.step_off + road.length / pace else math.inf
+    # three groups of the same lanes: red runners, turning drivers, vehicles released on their green
+    release = round(release * 2.0) / 2.0 if math.isfinite(release) else release
+    speeds = _plain(mean)
+
+    def build() -> HitTable | None:
+        return hit_table(
+            entry=np.tile(walker.step_off + np.arange(n) * width / pace, 3), width=width, walker_speed=pace,
+            mean_speed=np.concatenate([speeds, np.full(n, sig.turn_speed), np.full(n, sig.discharge_speed)]),
+            exposure=risk.exposure, t_from=np.concatenate([np.full(2 * n, -math.inf), np.full(n, release)]))
+
+    table = _table(risk, ("green", width, pace, speeds, walker.step_off, release, sig), build)
     if table is None:
         return NO_ENCOUNTER
     hazard = np.concatenate([rate * sig.red_running, rate * sig.turning, rate])

@@ -88,9 +88,8 @@ class Flow:
 
     def at(self, lanes: list[tuple[int, int]], t: float) -> tuple[np.ndarray, np.ndarray]:
         """Per lane (direction, number): rate and mean speed at time ``t``."""
-        dirs = {d for d, _ in lanes}
-        rate = {d: _value(self.rate[d], t) for d in dirs}
-        speed = {d: _value(self.mean_speed[d], t) for d in dirs}
+        rate = (_value(self.rate[0], t), _value(self.rate[1], t))
+        speed = (_value(self.mean_speed[0], t), _value(self.mean_speed[1], t))
         return np.array([rate[d] for d, _ in lanes]), np.array([speed[d] for d, _ in lanes])
 
 
@@ -123,7 +122,6 @@ class Road:
     flow: Flow
     sight: LaneSight | None = None
     careless_sight: LaneSight | None = None
-    harm_cache: dict = field(default_factory=dict, compare=False, repr=False)
 
     def sight_for(self, walker: Walker) -> LaneSight | None:
         """The sight distances from the kerb for this walker."""
@@ -168,6 +166,8 @@ class Risk:
     exposure: Exposure
     signal: SignalHazards
     surrogates: bool = True
+    tables: dict = field(default_factory=dict, compare=False, repr=False)
+    """Would-be-impact tables computed so far (:func:`simulator.kerb._table`), shared by every crossing."""
 
     @cached_property
     def expected_only(self) -> Risk:

@@ -135,9 +135,7 @@ def encounter(
         conflicts=int(conflict.sum()),
         min_ttc=float(ttc.min()),
         min_pet=float(pet[~inside].min()) if (~inside).any() else np.inf,
-        max_drac=float(drac[np.isfinite(drac)].max())
-        if np.isfinite(drac).any()
-        else (np.inf if inside.any() else 0.0),
+        max_drac=float(drac.max()),  # inf where some driver can no longer stop
         p_impact=0.0,
         p_death=0.0,
         p_severe=0.0,

@@ -187,8 +187,6 @@ def test_two_vehicles_count_twice():
     assert both.min_ttc == pytest.approx(1.0) and no_expected_injury(both)
 
 
-@pytest.mark.xfail(strict=True, reason="suspected bug: encounter() drops an infinite DRAC when another "
-                   "vehicle's DRAC is finite (max over finite values only)")
 def test_max_drac_is_the_worst_vehicles():
     """A vehicle that cannot stop (DRAC inf) stays the worst when a second, stoppable one is added."""
     v = 50 / 3.6
