@@ -216,14 +216,15 @@ def hit_table(
     # each response (walk on, run, step back) has its own window in the path, with its own nodes
     for share, speed_factor, longest in exposure.responses:
         leave = a + min(path / (walker_speed * speed_factor), longest)
-        span = np.maximum(leave - lo, 0.0)
+        start = np.minimum(lo, leave)  # a lane whose vehicles come too late has an empty (finite) window
+        span = leave - start
         # axes: lane, s node, speed node, braking node
-        s = (lo[:, None] + span[:, None] * frac[None, :])[:, :, None, None]
+        s = (start[:, None] + span[:, None] * frac[None, :])[:, :, None, None]
         d_brake = v * (s - t_seen) - v * tr
         v2 = v**2 - 2.0 * dec * np.maximum(d_brake, 0.0)
         v_hit = np.sqrt(np.maximum(v2, 0.0))
         t_hit = np.where(d_brake <= 0, s, t_seen + tr + (v - v_hit) / dec)
-        hit = share * ((v2 > 0) & (t_hit <= leave[:, None, None, None]))
+        hit = share * ((v2 > 0) & (t_hit <= leave[:, None, None, None]) & (span > 0)[:, None, None, None])
         kmh = v_hit * 3.6
         outcomes = np.stack([hit.sum(axis=3), (hit * exposure.injury.severe(kmh)).sum(axis=3),
                              (hit * exposure.injury.death(kmh)).sum(axis=3)]) / n

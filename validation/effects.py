@@ -4,6 +4,7 @@ Run from the repository root (about 4 minutes on 2 cores)::
 
     .venv/bin/python validation/effects.py            # 10 seeds, 2 workers
     .venv/bin/python validation/effects.py --seeds 20
+    .venv/bin/python validation/effects.py --set child.judgement_sd=0.4   # a sensitivity run
 
 For each measure: the ratio of the default district's expected severe
 injuries with the measure to without (mean over seeds, with a 95% interval
@@ -19,6 +20,7 @@ import math
 from pathlib import Path
 
 import numpy as np
+import yaml
 
 from simulator.experiment import settings_from_scenarios
 from simulator.runs import run_many
@@ -36,6 +38,13 @@ def facility_scenario(facility: str):
         "name": f"{facility} at the collector zebras", "site": {"synthetic": {"seed": 1}},
         "interventions": [{"type": "facility", "crossings": COLLECTOR_CROSSINGS, "facility": facility}],
     }, origin="validation/effects.py")
+
+
+def with_parameters(scenario, overrides: dict):
+    """The scenario with these parameter overrides added (validated like a file's ``parameters``)."""
+    data = scenario.model_dump(mode="json", exclude_none=True)
+    data["parameters"] = {**data.get("parameters", {}), **overrides}
+    return scenario_from_mapping(data, origin="validation/effects.py --set")
 
 
 def treated(setting, base) -> set[str]:
@@ -66,12 +75,17 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     ap.add_argument("--seeds", type=int, default=10)
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                    help="override a parameter in every scenario (repeatable), e.g. child.judgement_sd=0.4")
     args = ap.parse_args()
+    overrides = {key: yaml.safe_load(value) for key, value in (item.split("=", 1) for item in args.set)}
     pairs = [(str(SCENARIOS / "baseline.yaml"), load_scenario(SCENARIOS / "baseline.yaml"))]
     pairs += [(str(SCENARIOS / f"{n}.yaml"), load_scenario(SCENARIOS / f"{n}.yaml")) for n in MEASURES]
     parking = SCENARIOS / "parking-baseline.yaml"
     pairs.append((str(parking), load_scenario(parking)))
     pairs += [("validation/effects.py", facility_scenario(f)) for f in ("raised", "refuge")]
+    if overrides:
+        pairs = [(origin, with_parameters(scenario, overrides)) for origin, scenario in pairs]
     settings, _ = settings_from_scenarios(pairs)
     results = run_many(settings, range(1, args.seeds + 1), workers=args.workers)
     by: dict[str, list] = {}
