@@ -294,9 +294,9 @@ def _crossing_traffic(
     cls = c.highway if c.highway in params["traffic.mean_speed_factor"] else "residential"
     factor = params["traffic.mean_speed_factor"][cls]
     cv = params["traffic.speed_cv"]
-    cap = (
-        params["traffic.hump_p85"] / (1 + Z85 * cv) if calming.humps or c.facility == "raised" else math.inf
-    )
+    cap = params["traffic.hump_p85"] / (1 + Z85 * cv) if calming.humps else math.inf
+    if c.facility == "raised":  # vehicles cross a raised table at its own, observed speed
+        cap = min(cap, params["traffic.raised_crossing_mean"])
     base_mean = min(factor * c.speed_limit, cap)
     calmed_mean = base_mean
     if calming.limit is not None and calming.limit < c.speed_limit:

@@ -67,3 +67,16 @@ def test_full_size_effects_are_significant(small_setting, alternative):
                    "unsafe_crossings_pct"):
         assert diff.loc[metric, "diff"] < 0, metric
         assert diff.loc[metric, "significant"], metric
+
+
+def test_a_raised_crossing_slows_traffic_to_its_observed_speed(small_setting):
+    """Mechanism, not multiplier: a raised table caps the mean speed at the crossing, nothing else."""
+    base = small_setting("baseline", children=50)
+    raised = small_setting("baseline", children=50, interventions=[
+        {"type": "facility", "crossings": ["x24-116"], "facility": "raised"}])
+    cap = base.params["traffic.raised_crossing_mean"] / 3.6
+    before, after = base.traffic["x24-116"], raised.traffic["x24-116"]
+    assert before.mean_speed[0].calmed > cap
+    assert after.mean_speed[0].calmed == pytest.approx(cap)
+    # the other crossings keep their speeds
+    assert raised.traffic["x24-23"].mean_speed == base.traffic["x24-23"].mean_speed
