@@ -10,9 +10,10 @@ kerb at t0 and crosses at the first moment one of these opens:
   can still stop comfortably; a yielding vehicle also holds the vehicles
   behind it in its lane;
 * the walk phase of a signal; past the walker's patience, a red-light crossing
-  through a gap;
-* past the walker's patience at an unsignalised road, a rolling two-stage
-  crossing (stop on the centre line), as at a refuge island.
+  through a gap or lane by lane;
+* past the walker's patience at an unsignalised road, and at a red man once
+  no gap across it all is open, a rolling crossing lane by lane (standing on
+  the lane lines); a refuge island splits the road into two stages.
 
 The vehicles' times come from :class:`simulator.traffic.Stream` and are shared
 by every walker at the crossing.
@@ -20,22 +21,24 @@ by every walker at the crossing.
 Where parked cars limit the sight distance at the kerb (``Road.sight``, see
 :mod:`simulator.sight`), a vehicle farther away than the sight distance to its
 lane is not seen: the walker neither waits for it nor sees it yield, and may
-step out in front of it; its driver sees the walker only once within the
-sight distance, and brakes later. The view from a refuge or a lane line is
-clear (parking limits only the first decision, at the kerb).
+step out in front of it. The view from a refuge or a lane line is clear
+(parking limits only the first decision, at the kerb).
+
+Each outcome carries the surrogate measures of the vehicles actually sampled
+around it (TTC, PET, DRAC, conflicts) and the expected harm of that way of
+crossing, integrated over the traffic (:mod:`simulator.kerbharm`).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import replace
 
 import numpy as np
 
-from simulator.harm import NO_HARM, Harm, HitTable, Judgement, hit_table, line_harm
 from simulator.kerbdata import Mode, Outcome, Risk, Road, Walker, sight_table
-from simulator.risk import NO_ENCOUNTER, Encounter, encounter, with_harm, worst
+from simulator.kerbharm import careless, critical_gap, expected, on_green, rolling_harm, stage_harm
+from simulator.risk import NO_ENCOUNTER, Encounter, encounter, worst
 from simulator.sight import LaneSight
 from simulator.traffic import Stream
 
@@ -239,130 +242,10 @@ def _stage(
         return start, start, how, lag, NO_ENCOUNTER
     end = start + walker.step_off + length / walker.speed
     enc = _exposure(road, directions, start, walker, length, held, risk, from_kerb=from_kerb)
-    need = _need(walker, length, impatient=start - t0 >= walker.patience)
+    need = critical_gap(walker, length, impatient=start - t0 >= walker.patience)
     lanes = [x for x in road.lane_order() if x[0] in directions]
-    harm = _harm(road, lanes, start, walker, walker.judgement(need), risk, from_kerb=from_kerb)
-    return start, end, how, lag, _with(enc, harm)
-
-
-def _need(walker: Walker, length: float, *, impatient: bool) -> float:
-    """The critical gap (s) the walker waits for over ``length`` m (as :func:`_accept`)."""
-    if walker.inattentive:
-        return walker.min_lag
-    tc = (length / walker.speed + walker.startup) * walker.gap_factor
-    return tc * (walker.impatient_factor if impatient else 1.0)
-
-
-def _with(enc: Encounter, harm: Harm) -> Encounter:
-    return with_harm(enc, *harm.probabilities())
-
-
-def _harm(road: Road, lanes: list[tuple[int, int]], t: float, walker: Walker, judgement: Judgement,
-          risk: Risk, *, from_kerb: bool, share: float = 1.0, speed: float | None = None,
-          t_from: float = -math.inf, flow: tuple[np.ndarray, np.ndarray] | None = None,
-          lane_by_lane: bool = False) -> Harm:
-    """Expected harm over ``lanes`` crossed in one go from time ``t`` (see :mod:`simulator.harm`).
-
-    The would-be impacts (:func:`simulator.harm.hit_table`) are computed for
-    the walker's speed to 0.05 m/s (and a release time to 0.5 s) and kept on
-    the road, so walkers who differ by less share them; the flow at ``t`` and
-    the walker's own judgement are applied exactly. ``lane_by_lane``: the
-    walker judges each lane as it reaches it (on the green man).
-    """
-    if share <= 0 or not lanes:
-        return NO_HARM
-    rate, mean = flow if flow is not None else road.flow.at(lanes, t)
-    if speed is not None:
-        mean = np.full(len(lanes), speed)
-    sight = road.sight_for(walker) if from_kerb else None
-    pace = _pace(walker)
-    width = road.length / max(sum(road.lanes), 1)
-    speeds = _plain(mean)
-    row = None if sight is None else _plain(_sight_row(sight, lanes))
-    release = round(t_from * 2.0) / 2.0 if math.isfinite(t_from) else t_from
-    key = ("stage", width, pace, speeds, row, walker.step_off, release)
-    table = _table(risk, key, lambda: hit_table(
-        entry=walker.step_off + np.arange(len(speeds)) * width / pace, width=width, walker_speed=pace,
-        mean_speed=np.array(speeds), exposure=risk.exposure, sight=None if row is None else np.array(row),
-        t_from=release))
-    if table is None:
-        return NO_HARM
-    judged_from = np.arange(len(lanes)) * width / pace if lane_by_lane else None
-    return table.harm(rate * share, judgement, risk.exposure.link, judged_from=judged_from)
-
-
-def _pace(walker: Walker) -> float:
-    """The walker's speed to 0.05 m/s: walkers who differ by less share their tables."""
-    return max(round(walker.speed * 20.0) / 20.0, 0.05)
-
-
-def _sight_row(sight: LaneSight, lanes: list[tuple[int, int]]) -> np.ndarray:
-    table = sight_table(sight)
-    return np.array([table[d, k] for d, k in lanes])
-
-
-def _table(risk: Risk, key: tuple, build: Callable[[], HitTable | None]) -> HitTable | None:
-    """A would-be-impact table (:func:`simulator.harm.hit_table`), kept with the risk for the whole run.
-
-    ``key`` names what the table depends on, from plain numbers: the walker's
-    speed to 0.05 m/s (:func:`_pace`), the lanes' mean speeds and sight
-    distances, release times to 0.5 s, so lanes alike share one table,
-    whichever crossing they are at.
-    """
-    table = risk.tables.get(key, _MISSING)
-    if table is _MISSING:
-        table = risk.tables[key] = build()
-    return table
-
-
-_MISSING = object()
-
-
-def _plain(values: np.ndarray) -> tuple[float, ...]:
-    """Mean speeds as a key: they take few values (a class's limit, a calmed limit), kept exact."""
-    return tuple(values.tolist())
-
-
-def _line_table(risk: Risk, *, width: float, speeds: tuple[float, ...]) -> np.ndarray:
-    """:func:`simulator.harm.line_harm`, kept with the risk like :func:`_table`."""
-    key = ("line", width, speeds)
-    if key not in risk.tables:
-        risk.tables[key] = line_harm(mean_speed=np.array(speeds), width=width, exposure=risk.exposure)
-    return risk.tables[key]
-
-
-def _rolling_harm(road: Road, lanes: list[tuple[int, int]], t: float, waits: np.ndarray, walker: Walker,
-                  risk: Risk, *, share: float) -> Harm:
-    """Expected harm of a crossing lane by lane from ``t`` with ``waits`` (s) on the lines between lanes.
-
-    Each lane is judged on its own when the walker reaches it, so in time
-    counted from that decision every lane's would-be impacts look alike: one
-    table for the whole crossing (the first lane seen past any parked cars),
-    with the flow at ``t``. Standing on a line, the walker is passed on both
-    sides (:func:`simulator.harm.line_harm`).
-    """
-    if share <= 0:
-        return NO_HARM
-    rate, mean = road.flow.at(lanes, t)
-    width = road.length / len(lanes)
-    sight = road.sight_for(walker)
-    first = None if sight is None else float(sight_table(sight)[lanes[0]])
-    pace, speeds = _pace(walker), _plain(mean)
-
-    def build() -> HitTable | None:
-        row = None if first is None else np.array([first] + [math.inf] * (len(lanes) - 1))
-        return hit_table(entry=np.full(len(lanes), walker.step_off), width=width, walker_speed=pace,
-                         mean_speed=np.array(speeds), exposure=risk.exposure, sight=row)
-
-    table = _table(risk, ("rolling", width, pace, speeds, first, walker.step_off), build)
-    per_vehicle = _line_table(risk, width=width, speeds=speeds)
-    judgement = walker.judgement(_need(walker, width, impatient=False))
-    harm = NO_HARM if table is None else table.harm(rate * share, judgement, risk.exposure.link)
-    beside = np.zeros(len(lanes))
-    beside[:-1] += waits
-    beside[1:] += waits
-    passing = per_vehicle @ (beside * rate * share)
-    return harm + Harm(*(float(x) for x in passing))
+    harm = stage_harm(road, lanes, start, walker, walker.judgement(need), risk, from_kerb=from_kerb)
+    return start, end, how, lag, expected(enc, harm)
 
 
 def cross(road: Road, walker: Walker, t0: float, risk: Risk) -> Outcome:
@@ -390,32 +273,6 @@ def _two_stage(road: Road, walker: Walker, t0: float, not_before: float, risk: R
     _s2, e2, _, lag2, enc2 = _stage(road, (1 - road.near,), t0, e1, walker, half, risk, from_kerb=False)
     in_road = e2 - s1 - walker.step_off
     return Outcome(t0, s1, e2, mode, in_road, min(lag1, lag2), worst(enc1, enc2))
-
-
-def careless(road: Road, walker: Walker, walked: Outcome, risk: Risk) -> Encounter:
-    """The expected harm had the walker not looked this time (the inattentive branch).
-
-    At the walked outcome's times: at a signal the green man crossed
-    without looking (a red crossing is judged either way); elsewhere a step
-    out in front of anything at least ``walker.min_lag`` away, or closer if
-    parked cars hide it (the careless sight from the kerb edge), each half
-    at once where a refuge splits the road.
-    """
-    blind = Judgement(need=walker.min_lag, sigma=0.0, min_lag=walker.min_lag)
-    sig = road.signal
-    if sig is not None:
-        if walked.mode != Mode.GREEN:
-            return walked.encounter
-        phase = (walked.start - sig.offset) % sig.cycle
-        return _on_green(road, walker, walked.start, walked.start + sig.green - phase, risk, blind=True)
-    lanes = road.lane_order()
-    halves = ([x for x in lanes if x[0] == road.near], [x for x in lanes if x[0] != road.near])
-    parts = halves if road.refuge else (lanes,)
-    stepping = replace(walker, inattentive=True)  # from behind any parked cars: it sees little
-    harm = NO_HARM
-    for k, part in enumerate(parts):
-        harm = harm + _harm(road, part, walked.start, stepping, blind, risk, from_kerb=k == 0)
-    return _with(NO_ENCOUNTER, harm)
 
 
 def rolling(road: Road, walker: Walker, t0: float, risk: Risk) -> Outcome:
@@ -463,9 +320,9 @@ def _lane_by_lane(road: Road, walker: Walker, t0: float, not_before: float, risk
             near.append(part)
         lag = min(lag, lag_k)
         t = start + walker.step_off + width / walker.speed
-    harm = _rolling_harm(road, lanes, first, np.array(waits), per_lane, risk, share=share)
+    harm = rolling_harm(road, lanes, first, np.array(waits), per_lane, risk, share=share)
     enc = _surrogates(near, risk)
-    return Outcome(t0, first, t, Mode.STAGED, t - first - walker.step_off, lag, _with(enc, harm))
+    return Outcome(t0, first, t, Mode.STAGED, t - first - walker.step_off, lag, expected(enc, harm))
 
 
 def _signalised(road: Road, walker: Walker, t0: float, risk: Risk, both: tuple[int, ...]) -> Outcome:
@@ -477,7 +334,7 @@ def _signalised(road: Road, walker: Walker, t0: float, risk: Risk, both: tuple[i
     phase = (t0 - sig.offset) % sig.cycle
     cross_time = walker.step_off + road.length / walker.speed
     if phase < sig.green:
-        enc = _on_green(road, walker, t0, t0 + sig.green - phase, risk, blind=blind)
+        enc = on_green(road, walker, t0, t0 + sig.green - phase, risk, blind=blind)
         return Outcome(t0, t0, t0 + cross_time, Mode.GREEN, cross_time - walker.step_off, math.inf, enc)
     green = t0 + sig.cycle - phase
     run_out = t0 + walker.patience
@@ -490,46 +347,5 @@ def _signalised(road: Road, walker: Walker, t0: float, risk: Risk, both: tuple[i
         rolled = _lane_by_lane(road, walker, t0, run_out, risk)
         if rolled.start < green:  # the first lane opened before the green man: across against the red
             return replace(rolled, mode=Mode.RED)
-    enc = _on_green(road, walker, green, green + sig.green, risk, blind=blind)
+    enc = on_green(road, walker, green, green + sig.green, risk, blind=blind)
     return Outcome(t0, green, green + cross_time, Mode.GREEN, cross_time - walker.step_off, math.inf, enc)
-
-
-def _on_green(road: Road, walker: Walker, start: float, walk_end: float, risk: Risk, *,
-              blind: bool) -> Encounter:
-    """Expected harm of crossing on the green man from ``start`` (the walk phase ends at ``walk_end``).
-
-    It meets drivers who run the red, turning drivers who do not yield (at
-    turning speed), and, if still crossing once the clearance interval (timed
-    for the HCM walking speed) is over, vehicles starting on their green. The
-    walker looks at each lane as it reaches it and judges the vehicles coming
-    as a walker crossing lane by lane does, with the same error; a ``blind``
-    walker (the inattentive branch) does not look.
-    """
-    lanes, sig = road.lane_order(), risk.signal
-    width = road.length / len(lanes)
-    looks = replace(walker, startup=walker.step_off + walker.lane_margin)
-    judged = (Judgement(need=0.0, sigma=0.0, min_lag=0.0) if blind
-              else looks.judgement(_need(looks, width, impatient=False)))
-    released = walk_end + road.length / sig.clearance_speed - start
-    rate, mean = road.flow.at(lanes, start)
-    n = len(lanes)
-    pace = _pace(walker)
-    # released after the walker has crossed: no such vehicle meets it (most walkers share the table)
-    release = released if released < walker.step_off + road.length / pace else math.inf
-    # three groups of the same lanes: red runners, turning drivers, vehicles released on their green
-    release = round(release * 2.0) / 2.0 if math.isfinite(release) else release
-    speeds = _plain(mean)
-
-    def build() -> HitTable | None:
-        return hit_table(
-            entry=np.tile(walker.step_off + np.arange(n) * width / pace, 3), width=width, walker_speed=pace,
-            mean_speed=np.concatenate([speeds, np.full(n, sig.turn_speed), np.full(n, sig.discharge_speed)]),
-            exposure=risk.exposure, t_from=np.concatenate([np.full(2 * n, -math.inf), np.full(n, release)]))
-
-    table = _table(risk, ("green", width, pace, speeds, walker.step_off, release, sig), build)
-    if table is None:
-        return NO_ENCOUNTER
-    hazard = np.concatenate([rate * sig.red_running, rate * sig.turning, rate])
-    judged_from = np.tile(np.arange(n) * width / pace, 3)
-    harm = table.harm(hazard, judged, risk.exposure.link, judged_from=judged_from)
-    return _with(NO_ENCOUNTER, harm)
