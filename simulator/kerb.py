@@ -133,22 +133,6 @@ Nearby = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 """Per sampled vehicle near a stage: t_in, t_out (the walker in its lane), t_seen, t_vehicle, speed."""
 
 
-def _exposure(
-    road: Road,
-    directions: tuple[int, ...],
-    start: float,
-    walker: Walker,
-    length: float,
-    held: frozenset[tuple[int, int]],
-    risk: Risk,
-    *,
-    from_kerb: bool = True,
-) -> Encounter:
-    """Sampled surrogates for the vehicles of ``directions`` for a stage starting at ``start``."""
-    near = _nearby(road, directions, start, walker, length, held, risk, from_kerb=from_kerb)
-    return NO_ENCOUNTER if near is None else _surrogates([near], risk)
-
-
 def _surrogates(parts: list[Nearby], risk: Risk) -> Encounter:
     """One encounter over the vehicles of several stages or lanes (their conflicts add up)."""
     if not parts:
@@ -241,7 +225,8 @@ def _stage(
     if how == Mode.DEADLINE:
         return start, start, how, lag, NO_ENCOUNTER
     end = start + walker.step_off + length / walker.speed
-    enc = _exposure(road, directions, start, walker, length, held, risk, from_kerb=from_kerb)
+    near = _nearby(road, directions, start, walker, length, held, risk, from_kerb=from_kerb)
+    enc = _surrogates([] if near is None else [near], risk)
     need = critical_gap(walker, length, impatient=start - t0 >= walker.patience)
     lanes = [x for x in road.lane_order() if x[0] in directions]
     harm = stage_harm(road, lanes, start, walker, walker.judgement(need), risk, from_kerb=from_kerb)

@@ -167,7 +167,7 @@ class Risk:
     signal: SignalHazards
     surrogates: bool = True
     tables: dict = field(default_factory=dict, compare=False, repr=False)
-    """Would-be-impact tables computed so far (:func:`simulator.kerbharm._table`), shared by all crossings."""
+    """Would-be-impact tables computed so far (:func:`simulator.kerbharm._kept`), shared by all crossings."""
 
     @cached_property
     def expected_only(self) -> Risk:

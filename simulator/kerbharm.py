@@ -56,7 +56,7 @@ def stage_harm(road: Road, lanes: list[tuple[int, int]], t: float, walker: Walke
     speeds = _plain(mean)
     row = None if sight is None else _plain(_sight_row(sight, lanes))
     key = ("stage", width, pace, speeds, row, walker.step_off)
-    table = _table(risk, key, lambda: hit_table(
+    table = _kept(risk, key, lambda: hit_table(
         entry=walker.step_off + np.arange(len(speeds)) * width / pace, width=width, walker_speed=pace,
         mean_speed=np.array(speeds), exposure=risk.exposure, sight=None if row is None else np.array(row)))
     if table is None:
@@ -74,21 +74,17 @@ def _sight_row(sight: LaneSight, lanes: list[tuple[int, int]]) -> np.ndarray:
     return np.array([table[d, k] for d, k in lanes])
 
 
-def _table(risk: Risk, key: tuple, build: Callable[[], HitTable | None]) -> HitTable | None:
-    """A would-be-impact table (:func:`simulator.harm.hit_table`), kept with the risk for the whole run.
+def _kept[T](risk: Risk, key: tuple, build: Callable[[], T]) -> T:
+    """A table built once per run and kept with the risk (:func:`simulator.harm.hit_table`, ``line_harm``).
 
     ``key`` names what the table depends on, from plain numbers: the walker's
     speed to 0.05 m/s (:func:`_pace`), the lanes' mean speeds and sight
     distances, release times to 0.5 s, so lanes alike share one table,
     whichever crossing they are at.
     """
-    table = risk.tables.get(key, _MISSING)
-    if table is _MISSING:
-        table = risk.tables[key] = build()
-    return table
-
-
-_MISSING = object()
+    if key not in risk.tables:
+        risk.tables[key] = build()
+    return risk.tables[key]
 
 
 def _plain(values: np.ndarray) -> tuple[float, ...]:
@@ -96,16 +92,8 @@ def _plain(values: np.ndarray) -> tuple[float, ...]:
     return tuple(values.tolist())
 
 
-def _line_table(risk: Risk, *, width: float, speeds: tuple[float, ...]) -> np.ndarray:
-    """:func:`simulator.harm.line_harm`, kept with the risk like :func:`_table`."""
-    key = ("line", width, speeds)
-    if key not in risk.tables:
-        risk.tables[key] = line_harm(mean_speed=np.array(speeds), width=width, exposure=risk.exposure)
-    return risk.tables[key]
-
-
 def rolling_harm(road: Road, lanes: list[tuple[int, int]], t: float, waits: np.ndarray, walker: Walker,
-                  risk: Risk, *, share: float) -> Harm:
+                 risk: Risk, *, share: float) -> Harm:
     """Expected harm of a crossing lane by lane from ``t`` with ``waits`` (s) on the lines between lanes.
 
     Each lane is judged on its own when the walker reaches it, so in time
@@ -127,8 +115,9 @@ def rolling_harm(road: Road, lanes: list[tuple[int, int]], t: float, waits: np.n
         return hit_table(entry=np.full(len(lanes), walker.step_off), width=width, walker_speed=pace,
                          mean_speed=np.array(speeds), exposure=risk.exposure, sight=row)
 
-    table = _table(risk, ("rolling", width, pace, speeds, first, walker.step_off), build)
-    per_vehicle = _line_table(risk, width=width, speeds=speeds)
+    table = _kept(risk, ("rolling", width, pace, speeds, first, walker.step_off), build)
+    per_vehicle = _kept(risk, ("line", width, speeds),
+                        lambda: line_harm(mean_speed=np.array(speeds), width=width, exposure=risk.exposure))
     judgement = walker.judgement(critical_gap(walker, width, impatient=False))
     harm = NO_HARM if table is None else table.harm(rate * share, judgement, risk.exposure.link)
     beside = np.zeros(len(lanes))
@@ -165,7 +154,7 @@ def careless(road: Road, walker: Walker, walked: Outcome, risk: Risk) -> Encount
 
 
 def on_green(road: Road, walker: Walker, start: float, walk_end: float, risk: Risk, *,
-              blind: bool) -> Encounter:
+             blind: bool) -> Encounter:
     """Expected harm of crossing on the green man from ``start`` (the walk phase ends at ``walk_end``).
 
     It meets drivers who run the red, turning drivers who do not yield (at
@@ -185,18 +174,17 @@ def on_green(road: Road, walker: Walker, start: float, walk_end: float, risk: Ri
     n = len(lanes)
     pace = _pace(walker)
     # released after the walker has crossed: no such vehicle meets it (most walkers share the table)
-    release = released if released < walker.step_off + road.length / pace else math.inf
-    # three groups of the same lanes: red runners, turning drivers, vehicles released on their green
-    release = round(release * 2.0) / 2.0 if math.isfinite(release) else release
+    release = round(released * 2.0) / 2.0 if released < walker.step_off + road.length / pace else math.inf
     speeds = _plain(mean)
 
+    # three groups of the same lanes: red runners, turning drivers, vehicles released on their green
     def build() -> HitTable | None:
         return hit_table(
             entry=np.tile(walker.step_off + np.arange(n) * width / pace, 3), width=width, walker_speed=pace,
             mean_speed=np.concatenate([speeds, np.full(n, sig.turn_speed), np.full(n, sig.discharge_speed)]),
             exposure=risk.exposure, t_from=np.concatenate([np.full(2 * n, -math.inf), np.full(n, release)]))
 
-    table = _table(risk, ("green", width, pace, speeds, walker.step_off, release, sig), build)
+    table = _kept(risk, ("green", width, pace, speeds, walker.step_off, release, sig), build)
     if table is None:
         return NO_ENCOUNTER
     hazard = np.concatenate([rate * sig.red_running, rate * sig.turning, rate])
