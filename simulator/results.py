@@ -25,6 +25,7 @@ import pandas as pd
 
 from simulator import __version__
 from simulator.errors import ResultsError
+from simulator.guesses import guesses_of
 from simulator.metrics import SUMMARY_FIELDS
 from simulator.network.walk import coverage_warning
 from simulator.outputs import check_folder_place
@@ -274,6 +275,8 @@ def _write_tables(tmp: Path, results: Sequence[RunResult], *, settings: Sequence
         json.dumps(payload, ensure_ascii=False, indent=1, default=float), encoding="utf-8"
     )
     record = manifest(settings, seeds, scenarios=scenarios)
+    baseline_events = table[table["scenario"] == settings[0].name] if "scenario" in table else table
+    record["site"]["guessed"] = guesses_of(settings[0].network, events=baseline_events).as_dict()
     record["files"] = [*sorted(p.name for p in tmp.iterdir()), "manifest.json"]
     (tmp / "manifest.json").write_text(
         json.dumps(record, ensure_ascii=False, indent=1, default=str), encoding="utf-8")

@@ -44,10 +44,14 @@ def _evaluator(args: argparse.Namespace):
     from simulator.recommend.base import Evaluator, base_scenario
 
     check_work(args)
+    from simulator.guesses import guesses_of
+
     base = base_scenario(args.scenario, site=site_override(args))
-    return Evaluator(
+    ev = Evaluator(
         base, seeds=tuple(range(1, args.seeds + 1)), workers=args.workers, origin=args.scenario or "recommend"
     )
+    print(guesses_of(ev.setting(ev.variant(ev.base.name, [])).network).line("en"))
+    return ev
 
 
 def _out(args: argparse.Namespace, name: str) -> Path:

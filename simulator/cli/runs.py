@@ -98,6 +98,12 @@ def _execute(prepare, args: argparse.Namespace, *, out: str) -> int:
     results = run_many(settings, seeds, workers=args.workers)
     folder = write_results(results, out, settings=settings, seeds=seeds, scenarios=scenarios,
                            events="csv" if args.csv else "parquet")
+    import pandas as pd
+
+    from simulator.guesses import guesses_of
+
+    baseline = [r.events for r in results if r.scenario == settings[0].name]
+    print(guesses_of(settings[0].network, events=pd.concat(baseline)).line("en"))
     print(format_comparison(summary_table(results), paired_differences(results, baseline=settings[0].name),
                             params=settings[0].params))
     print(f"\nresults written to {folder} ({time.perf_counter() - started:.1f} s)")

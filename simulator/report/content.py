@@ -15,6 +15,7 @@ import pandas as pd
 from markupsafe import Markup
 
 from simulator.crossing import formal_id, informal_id
+from simulator.guesses import Guesses
 from simulator.metric import METRICS, calibration_note, per_100k_trips, per_year_note
 from simulator.report.format import CROSSING_DECIMALS, RATIO_DECIMALS, ci, num
 from simulator.report.results import Results
@@ -102,13 +103,16 @@ def headline(results: Results, lang: str) -> dict[str, Any]:
 
 
 def risk_notes(results: Results, lang: str) -> dict[str, str]:
-    """How the casualties a year are made and how the risk is calibrated and how uncertain it is.
+    """How casualties a year are made, how the risk is calibrated and how uncertain, what was guessed.
 
-    Both sentences are built from the parameter table the baseline ran with
-    (``manifest.json``), as on the command line and in the web page.
+    The sentences are built from the parameter table the baseline ran with and
+    the site's counts of guesses (``manifest.json``), as on the command line.
     """
     params = {p["key"]: p["value"] for p in results.manifest["parameters"]}
-    return {"per_year": per_year_note(params, lang), "calibration": calibration_note(params, lang)}
+    notes = {"per_year": per_year_note(params, lang), "calibration": calibration_note(params, lang)}
+    guessed = results.manifest["site"].get("guessed")
+    notes["guessed"] = Guesses.from_dict(guessed).line(lang) if guessed else ""
+    return notes
 
 
 def risk_scale(results: Results) -> float:

@@ -1,0 +1,115 @@
+"""What a site guessed rather than read from its map: inferred crossings, defaulted roads, homes.
+
+A real map rarely says everything the model needs. The walk network infers
+an unmarked crossing wherever a footway meets a road the map gives no
+crossing for; roads without ``lanes`` or ``maxspeed`` take their class's
+default; traffic volumes always come from the class table unless a scenario
+gives counts; homes come from residential buildings, from residential areas
+without buildings, or — with neither — from points along residential
+streets. :func:`guesses_of` counts each, and :meth:`Guesses.line` says it in
+one line (zh or en) for the command line, the manifest and the report.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from simulator.network.walk import WalkNetwork
+
+HOME_SOURCES = {"b": "buildings", "l": "areas", "s": "streets", "h": "compounds"}
+"""Home id prefix -> where the home came from (:mod:`simulator.network.schools`, the district)."""
+
+
+@dataclass(frozen=True)
+class Guesses:
+    """Counts of what was guessed on one site (and, with results, how much the children used it)."""
+
+    crossings: int
+    inferred: int
+    street_edges: int
+    defaulted: Mapping[str, int]
+    homes: Mapping[str, int]
+    inferred_use_pct: float | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        """The counts as plain data (for ``manifest.json``)."""
+        return {"crossings": self.crossings, "inferred_crossings": self.inferred,
+                "street_edges": self.street_edges, "defaulted_street_edges": dict(self.defaulted),
+                "volumes": "default table by road class unless a scenario counts them",
+                "homes": dict(self.homes), "crossings_used_inferred_pct": self.inferred_use_pct}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, object]) -> Guesses:
+        """The counts as :meth:`as_dict` wrote them (a results folder's ``manifest.json``)."""
+        use = data.get("crossings_used_inferred_pct")
+        return cls(crossings=int(data["crossings"]), inferred=int(data["inferred_crossings"]),  # type: ignore[call-overload]
+                   street_edges=int(data["street_edges"]),  # type: ignore[call-overload]
+                   defaulted=dict(data.get("defaulted_street_edges") or {}),  # type: ignore[call-overload]
+                   homes=dict(data.get("homes") or {}),  # type: ignore[call-overload]
+                   inferred_use_pct=None if use is None else float(use))  # type: ignore[arg-type]
+
+    def line(self, lang: str = "en") -> str:
+        """One line saying what was guessed, in ``lang`` ("zh" or "en")."""
+        lanes, speed = self.defaulted.get("lanes", 0), self.defaulted.get("maxspeed", 0)
+        joint = "、" if lang == "zh" else ", "
+        homes = joint.join(HOME_COUNT[lang].format(n=n, what=HOME_WORDS[lang][k])
+                           for k, n in self.homes.items() if n)
+        use = ("" if self.inferred_use_pct is None
+               else USE_WORDS[lang].format(pct=f"{self.inferred_use_pct:.0f}"))
+        return LINE[lang].format(inferred=self.inferred, crossings=self.crossings, use=use, lanes=lanes,
+                                 speed=speed, edges=self.street_edges, homes=homes or "—")
+
+
+LINE = {
+    "en": ("Guessed, not mapped: {inferred} of {crossings} at-grade crossings inferred{use}; lanes defaulted "
+           "on {lanes} and speed limits on {speed} of {edges} street edges; traffic volumes from the "
+           "class table; homes from {homes}."),
+    "zh": ("推断而非地图所载：{crossings} 处平面过街中 {inferred} 处为推断{use}；"
+           "{edges} 条街道边中 {lanes} 条的车道数、{speed} 条的限速取默认值；"
+           "交通量取道路等级默认值；住址来自 {homes}。"),
+}
+HOME_COUNT = {"en": "{n} {what}", "zh": "{n} 个{what}"}
+USE_WORDS = {"en": " ({pct}% of children's crossings use them)", "zh": "（儿童过街中 {pct}% 使用推断过街）"}
+HOME_WORDS = {
+    "en": {"buildings": "residential buildings", "areas": "residential areas without buildings",
+           "streets": "points along streets", "compounds": "compound gates (synthetic district)"},
+    "zh": {"buildings": "住宅建筑", "areas": "无建筑的居住用地", "streets": "街道上的点",
+           "compounds": "小区大门（合成街区）"},
+}
+
+
+def guesses_of(network: WalkNetwork, *, events: pd.DataFrame | None = None) -> Guesses:
+    """What ``network``'s site guessed; with a run's ``events``, the share of crossings on inferred ones.
+
+    Parameters
+    ----------
+    network
+        The site's walk network.
+    events
+        Events of one or more runs on it (``crossing`` and ``children`` columns), or None.
+    """
+    at_grade = [c for c in network.crossings.values() if not c.grade_separated]
+    inferred = {c.id for c in at_grade if c.inferred}
+    street = network.street.graph
+    edges = street.get("street_edges")
+    if edges is None:  # a graph without the OSM reader's count (the district): its carriageway edges
+        edges = sum(1 for *_, d in network.street.edges(data=True) if d.get("lanes", 0)) // 2
+    sources = Counter(HOME_SOURCES.get(str(h)[:1], "streets") for h in network.home_nodes)
+    use = None
+    if events is not None and len(events):
+        children = events["children"].astype(float)
+        on = children[events["crossing"].isin(inferred)].sum()
+        use = 100.0 * float(on) / float(children.sum()) if children.sum() else None
+    return Guesses(
+        crossings=len(at_grade), inferred=len(inferred),
+        street_edges=int(edges),
+        defaulted={k: int(v) for k, v in dict(street.get("defaulted", {})).items()},
+        homes={k: sources.get(k, 0) for k in HOME_SOURCES.values()},
+        inferred_use_pct=use,
+    )
