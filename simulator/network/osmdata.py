@@ -345,6 +345,181 @@ def areas(data: OsmData, wanted: dict[str, set[str] | None]
                 yield f"r{ref}", tags, shape
 
 
+@dataclass(frozen=True)
+class Outline:
+    """The lon/lat shape of one element, as far as the file holds it.
+
+    An export cut at a box (or a clipped extract) leaves out the nodes of a
+    way, or the member ways of a relation, that lie beyond its edge. The
+    outline is then drawn through what is there: the rings that close, and the
+    open pieces joined end to nearest end and closed across the gap.
+
+    Attributes
+    ----------
+    shape
+        Polygon or MultiPolygon; a Point (the centroid of the nodes present)
+        for a node or when the nodes present enclose no area.
+    nodes
+        Distinct nodes of the element's ways (of its member ways present, for a relation).
+    nodes_missing
+        Of these, how many the file does not hold.
+    ways
+        Member ways of a relation (0 for a node or a way).
+    ways_missing
+        Of these, how many the file does not hold.
+    closed
+        Whether the nodes and ways present close their rings by themselves.
+    """
+
+    shape: BaseGeometry
+    nodes: int = 0
+    nodes_missing: int = 0
+    ways: int = 0
+    ways_missing: int = 0
+    closed: bool = True
+
+    @property
+    def complete(self) -> bool:
+        """Whether nothing is missing and every ring closes."""
+        return self.closed and not self.nodes_missing and not self.ways_missing
+
+    def gaps(self) -> str:
+        """What the outline lacks, in words (empty when complete)."""
+        said = []
+        if self.ways_missing:
+            said.append(f"{self.ways_missing} of {self.ways} member ways")
+        if self.nodes_missing:
+            said.append(f"{self.nodes_missing} of {self.nodes} nodes")
+        if said:
+            return " and ".join(said) + " missing from the file"
+        return "" if self.closed else "its rings do not close"
+
+
+def way_outline(data: OsmData, way: int) -> Outline | None:
+    """Outline of a way tagged as an area, or None if the file holds none of its nodes.
+
+    A closed way with every node is its polygon (as :func:`way_area`); a way
+    with nodes missing, or one that does not close, is drawn through the nodes
+    present, closed across the gap.
+    """
+    refs, _ = data.ways[way]
+    distinct = set(refs)
+    missing = sum(r not in data.coords for r in distinct)
+    closed = len(refs) >= 4 and refs[0] == refs[-1]
+    shape = way_area(data, way) if not missing else None
+    if shape is not None:
+        return Outline(shape, nodes=len(distinct))
+    pts = [data.coords[r] for r in refs if r in data.coords]
+    if not pts:
+        return None
+    return Outline(_enclose([pts], []), nodes=len(distinct), nodes_missing=missing, closed=closed)
+
+
+def relation_outline(data: OsmData, rel: int) -> Outline | None:
+    """Outline of a multipolygon relation, or None if it is not one or the file holds none of it.
+
+    The outer rings may be split over several ways (role ``outer``, or no
+    role). Member ways missing from the file, or ways missing nodes, leave
+    open pieces: they are joined end to nearest end and closed across the
+    gap. Inner rings are cut out where they close.
+    """
+    members, tags = data.relations[rel]
+    if tags.get("type") != "multipolygon":
+        return None
+    refs = [(ref, role) for kind, ref, role in members if kind == "way"]
+    present = [(ref, role) for ref, role in refs if ref in data.ways]
+    nodes = {r for ref, _ in present for r in data.ways[ref][0]}
+    missing = sum(r not in data.coords for r in nodes)
+    counts = {"nodes": len(nodes), "nodes_missing": missing, "ways": len(refs),
+              "ways_missing": len(refs) - len(present)}
+    if not missing and counts["ways_missing"] == 0:
+        shape = relation_area(data, rel)
+        if shape is not None:
+            outers = [shapely.LineString(line) for ref, role in present if role != "inner"
+                      and (line := way_line(data, ref)) is not None and len(line) >= 2]
+            merged = shapely.get_parts(linemerge(outers)) if outers else []
+            return Outline(shape, closed=all(part.is_ring for part in merged), **counts)
+    rings: dict[str, list[BaseGeometry]] = {"outer": [], "inner": []}
+    pieces: list[list[tuple[float, float]]] = []
+    for ref, role in present:
+        side = "inner" if role == "inner" else "outer"
+        line = way_line(data, ref)
+        if line is not None and len(line) >= 2:
+            rings[side].append(shapely.LineString(line))
+            continue
+        there = [data.coords[r] for r in data.ways[ref][0] if r in data.coords]
+        if side == "outer" and there:
+            pieces.append(there)  # a way cut by the edge: the nodes it has, joined below
+    closed_rings: list[list[tuple[float, float]]] = []
+    if rings["outer"]:
+        for part in shapely.get_parts(linemerge(rings["outer"])):
+            target = closed_rings if part.is_ring else pieces
+            target.append(list(part.coords))
+    if not closed_rings and not pieces:
+        return None
+    holes = [list(p.coords) for p in shapely.get_parts(linemerge(rings["inner"])) if p.is_ring] \
+        if rings["inner"] else []
+    shape = _enclose(pieces, closed_rings, holes=holes)
+    return Outline(shape, closed=not pieces, **counts)
+
+
+def _enclose(pieces: list[list[tuple[float, float]]], rings: list[list[tuple[float, float]]], *,
+             holes: list[list[tuple[float, float]]] | None = None) -> BaseGeometry:
+    """The area of closed rings and of open pieces joined into one more ring, less the holes.
+
+    The pieces are chained from the first, each next the one whose end lies
+    nearest to the chain's end, and the chain is closed across the last gap.
+    With no area (fewer than three distinct points, or all on a line) the
+    centroid of the distinct points is returned.
+    """
+    polygons = [shapely.make_valid(Polygon(r)) for r in rings if len(set(r)) >= 3]
+    if pieces:
+        rest = [list(p) for p in pieces]
+        chain = rest.pop(0)
+        while rest:
+            end = chain[-1]
+            best = min(range(len(rest)), key=lambda i: min(math.dist(end, rest[i][0]),
+                                                           math.dist(end, rest[i][-1])))
+            piece = rest.pop(best)
+            if math.dist(end, piece[-1]) < math.dist(end, piece[0]):
+                piece.reverse()
+            chain.extend(piece)
+        if len(set(chain)) >= 3:
+            polygons.append(shapely.make_valid(Polygon(chain)))
+    area = unary_union([part for g in polygons for part in shapely.get_parts(g)
+                        if part.geom_type in ("Polygon", "MultiPolygon") and not part.is_empty])
+    if not area.is_empty and holes:
+        cut = area.difference(unary_union(list(polygonize([shapely.LineString(h) for h in holes]))))
+        area = cut if not cut.is_empty else area
+    if area.is_empty or area.area == 0:
+        points = list(dict.fromkeys(pt for p in (*pieces, *rings) for pt in p))
+        return shapely.MultiPoint(points).centroid
+    return area
+
+
+def outlines(data: OsmData, wanted: dict[str, set[str] | None]
+             ) -> Iterator[tuple[str, Tags, Outline]]:
+    """``(id, tags, outline)`` of nodes, ways and multipolygons with wanted tags, however complete.
+
+    As :func:`areas`, but a way or relation cut by the extract's edge (nodes
+    or member ways missing) or whose rings do not close is kept, drawn through
+    what the file holds and marked incomplete; only an element the file holds
+    no node of is left out.
+    """
+    def match(tags: Tags) -> bool:
+        return any(k in tags and (v is None or tags[k] in v) for k, v in wanted.items())
+
+    for ref, tags in data.node_tags.items():
+        if match(tags):
+            yield f"n{ref}", tags, Outline(Point(data.coords[ref]), nodes=1)
+    for ref, (_, tags) in data.ways.items():
+        if match(tags) and (outline := way_outline(data, ref)) is not None:
+            yield f"w{ref}", tags, outline
+    for ref, (_, tags) in data.relations.items():
+        if match(tags) and (outline := relation_outline(data, ref)) is not None:
+            yield f"r{ref}", tags, outline
+
+
 def touches_bounds(data: OsmData, geometry: BaseGeometry) -> bool:
     """True when a lon/lat geometry lies at least partly inside the extract's bounds."""
     if data.bounds is None:

@@ -1,9 +1,24 @@
 """Schools and homes on an OpenStreetMap extract, and the site of one school.
 
 **Schools** are ``amenity=school|kindergarten`` nodes, closed ways and
-multipolygons at least partly inside the extract's bounds (an export holds every
-way that touches its box, so an area school may reach past it). Name:
-``name:zh``, else ``name``; id ``n…``/``w…``/``r…``.
+multipolygon relations (outer rings may be split over several ways) at least
+partly inside the extract's bounds (an export holds every way that touches its
+box, so an area school may reach past it). Name: ``name:zh``, else ``name``;
+id ``n…``/``w…``/``r…``.
+
+*Cut outlines.* A way or relation whose outline is cut by the extract's edge
+(node refs or member ways missing from the file), or does not close, is kept:
+its outline is drawn through the nodes that are there, closed across the gap
+(:func:`simulator.network.osmdata.outlines`; a point at their centroid when
+they enclose no area), and the school is marked *outline incomplete*.
+
+*One school, one entry.* A school element lying inside the area of another of
+the same kind (a node, or an area's inner point, within it) is part of that
+school when either is unnamed or when a name of the inner one equals, or is
+part of, a name of the outer one: the school keeps the outer area's id and
+shape, takes the inner one's name if it has none, and is also found by the
+inner one's id and names. ``building=school`` without ``amenity`` is a
+school's building, never a school of its own.
 
 **Gate.** A point school's gate is the point. An area school's gate is the
 point of its boundary nearest to a walkable street of the largest walkable
@@ -35,6 +50,7 @@ Nothing inside the school's own area is a home.
 from __future__ import annotations
 
 import difflib
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,7 +68,10 @@ from simulator.network.osm import graph_from_osm
 from simulator.network.osmdata import (
     ATTRIBUTION,
     OsmData,
+    Outline,
+    Tags,
     areas,
+    outlines,
     project,
     projector,
     read_osm,
@@ -94,6 +113,15 @@ class SchoolInfo:
         Every name tag's value, for matching.
     shape
         The area, projected (None for a point).
+    complete
+        False when the outline is cut by the extract's edge (nodes or member
+        ways missing from the file) or does not close: position and shape come
+        from the nodes that are there.
+    gaps
+        What the outline lacks, in words (empty when complete).
+    parts
+        Ids of other elements of the same school merged into this one (a
+        school building or point inside the school's area).
     """
 
     name: str
@@ -105,6 +133,18 @@ class SchoolInfo:
     y: float
     names: tuple[str, ...] = ()
     shape: BaseGeometry | None = field(default=None, repr=False, compare=False)
+    complete: bool = True
+    gaps: str = ""
+    parts: tuple[str, ...] = ()
+
+    def remarks(self) -> tuple[str, ...]:
+        """Remarks for a listing (English, Chinese glossed): an incomplete outline, merged parts."""
+        said = []
+        if not self.complete:
+            said.append("outline incomplete (轮廓不完整)" + (f": {self.gaps}" if self.gaps else ""))
+        if self.parts:
+            said.append("includes " + ", ".join(self.parts))
+        return tuple(said)
 
 
 def schools_from_file(path: str | Path) -> list[SchoolInfo]:
@@ -113,21 +153,86 @@ def schools_from_file(path: str | Path) -> list[SchoolInfo]:
 
 
 def schools_of(data: OsmData, transformer: Transformer | None = None) -> list[SchoolInfo]:
-    """Schools of OSM data already read (projected to the extract's UTM zone by default)."""
+    """Schools of OSM data already read (projected to the extract's UTM zone by default).
+
+    Cut and unclosed outlines are kept and marked incomplete; elements of one
+    school (a building or point inside its area) are merged (see the module's notes).
+    """
     transformer = transformer or projector(utm_crs(data))
+    found = [(ident, tags, outline) for ident, tags, outline in outlines(data, {"amenity": SCHOOL_KINDS})
+             if touches_bounds(data, outline.shape)]
     out = []
-    for ident, tags, shape in areas(data, {"amenity": SCHOOL_KINDS}):
-        if not touches_bounds(data, shape):
-            continue
-        names = tuple(dict.fromkeys(tags[k] for k in NAME_KEYS if tags.get(k)))
+    for main, parts in _one_entry_per_school(found):
+        ident, tags, outline = found[main]
+        shape = outline.shape
+        names = tuple(dict.fromkeys([*_names(tags), *(n for i in parts for n in _names(found[i][1]))]))
         centre = shape.centroid
         projected = project(shape, transformer)
         x, y = projected.centroid.x, projected.centroid.y
         name = names[0] if names else f"unnamed {tags['amenity']} {ident}"
         out.append(SchoolInfo(name, ident, tags["amenity"], float(centre.x), float(centre.y),
                               float(x), float(y), names,
-                              None if shape.geom_type == "Point" else projected))
+                              None if shape.geom_type == "Point" else projected,
+                              complete=outline.complete, gaps=outline.gaps(),
+                              parts=tuple(found[i][0] for i in parts)))
     return sorted(out, key=lambda s: (s.name, s.id))
+
+
+def _names(tags: Tags) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(tags[k] for k in NAME_KEYS if tags.get(k)))
+
+
+def _same_name(inner: Iterable[str], outer: Iterable[str]) -> bool:
+    """Whether a name of the inner element equals or is part of a name of the outer one.
+
+    Names are compared in Unicode NFKC form (full- and half-width brackets
+    alike), case-folded and without spaces; no names on either side also matches.
+    """
+    def plain(names: Iterable[str]) -> set[str]:
+        return {"".join(unicodedata.normalize("NFKC", n).casefold().split()) for n in names} - {""}
+
+    a, b = plain(inner), plain(outer)
+    return not a or not b or any(x in y for x in a for y in b)
+
+
+def _one_entry_per_school(found: list[tuple[str, Tags, Outline]]) -> list[tuple[int, list[int]]]:
+    """``(main, parts)`` indices: each school element with the elements merged into it.
+
+    An element goes into the smallest area of the same kind that holds its
+    point (a node) or inner point (an area), if their names agree
+    (:func:`_same_name`, against the names the area has gathered so far).
+    Elements are taken from the smallest up, so a building merges into its
+    campus before the campus merges into anything; equal areas merge into the
+    relation, then the lower id.
+    """
+    def order(i: int) -> tuple[float, int, int]:
+        ident = found[i][0]
+        return (-found[i][2].shape.area, "rwn".index(ident[0]), int(ident[1:]))
+
+    ranked = sorted(range(len(found)), key=order)  # largest first
+    rank = {i: r for r, i in enumerate(ranked)}
+    areas_at = [i for i in ranked if found[i][2].shape.geom_type != "Point"]
+    if not areas_at:
+        return [(i, []) for i in ranked]
+    tree = shapely.STRtree([found[i][2].shape for i in areas_at])
+    names = {i: set(_names(found[i][1])) for i in ranked}
+    merged: dict[int, list[int]] = {i: [] for i in ranked}
+    into: dict[int, int] = {}
+    for i in reversed(ranked):  # smallest first
+        _, tags, outline = found[i]
+        spot = outline.shape if outline.shape.geom_type == "Point" else \
+            outline.shape.representative_point()
+        holders = [areas_at[j] for j in tree.query(spot, predicate="within")]
+        holders = [h for h in holders if rank[h] < rank[i] and found[h][1]["amenity"] == tags["amenity"]]
+        if not holders:
+            continue
+        outer = max(holders, key=lambda h: rank[h])  # the smallest area that holds it
+        if not _same_name(names[i], names[outer]):
+            continue
+        into[i] = outer
+        names[outer] |= names[i]
+        merged[outer] += [i, *merged.pop(i)]
+    return [(i, sorted(merged[i], key=order)) for i in ranked if i not in into]
 
 
 def site_from_file(path: str | Path, *, school: str | None = None, catchment_m: float = 1000.0,
@@ -164,7 +269,9 @@ def site_from_file(path: str | Path, *, school: str | None = None, catchment_m: 
     defaulted = ", ".join(f"{k} {v}" for k, v in graph.graph["defaulted"].items())
     notes = (
         f"OpenStreetMap file {data.path.name}; {ATTRIBUTION}",
-        f"school {info.name} ({info.id}, {info.kind}): {note}",
+        f"school {info.name} ({info.id}, {info.kind}): "
+        + ("" if info.complete else f"outline incomplete ({info.gaps}), position from the nodes "
+           "that are there; ") + note,
         home_note,
         f"mapped crossings: {graph.graph['mapped_crossings']} ({facilities}); the walk network "
         "infers the others",
@@ -176,7 +283,10 @@ def site_from_file(path: str | Path, *, school: str | None = None, catchment_m: 
 
 def find_school(schools: list[SchoolInfo], query: str | None, *, where: object = "the map"
                 ) -> SchoolInfo:
-    """The school a name, a unique part of a name, or an id designates."""
+    """The school a name, a unique part of a name, or an id designates.
+
+    The id of an element merged into a school (its building, say) designates that school too.
+    """
     listing = "; ".join(f"{s.name} ({s.id})" for s in schools[:12]) + (
         "; ..." if len(schools) > 12 else "")
     if not schools:
@@ -189,7 +299,8 @@ def find_school(schools: list[SchoolInfo], query: str | None, *, where: object =
         raise NetworkError(msg)
     for found in ([s for s in schools if query in s.names],
                   [s for s in schools if any(query.casefold() in n.casefold() for n in s.names)],
-                  [s for s in schools if query in (s.id, s.id[1:])]):
+                  [s for s in schools if query in (s.id, s.id[1:])],
+                  [s for s in schools if any(query in (p, p[1:]) for p in s.parts)]):
         if len(found) == 1:
             return found[0]
         if found:
