@@ -90,3 +90,27 @@ def test_every_axis_has_a_label_with_units() -> None:
                                           ax is fig.axes[0] else [])
             for label in labels:
                 assert "（" in label and "）" in label, (name, label)  # the unit, in brackets
+
+
+@pytest.mark.parametrize(("folder", "street"), [(district_results, "学府路"), (map_results, "学清路")])
+def test_report_maps_read_as_maps(folder, street: str) -> None:
+    from simulator.figures.compass import NORTH_GID, SCALE_GID
+    from simulator.figures.streets import STREET_GID
+
+    made = report(folder(), "zh")
+    for name in ("catchment", "measures"):
+        fig = made.figures.get(name)
+        if fig is None:
+            continue
+        fig.canvas.draw()
+        ax = fig.axes[0]
+        words = [t.get_text() for t in texts(fig)]
+        assert not [w for w in words if "·" in w], name  # ranks are ①②, never "4·6"
+        assert [a for a in ax.artists if a.get_gid() == SCALE_GID], name
+        assert "N" in [t.get_text() for t in ax.texts if t.get_gid() == NORTH_GID], name
+        ticks = [float(t.get_text()) for t in ax.get_xticklabels() if t.get_text()]
+        assert 0.0 in ticks and max(map(abs, ticks)) < 5000, name  # metres from the school
+    catchment = made.figures["catchment"]
+    assert catchment is not None
+    assert street in [t.get_text() for t in texts(catchment) if t.get_gid() == STREET_GID]
+    assert "①" in "".join(t.get_text() for t in texts(catchment))

@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from simulator.cli.runs import site_override
 from simulator.errors import ScenarioError
+
+SORTS = ("id", "risk", "uses", "lanes", "speed", "volume", "class")
+SORT_WORDS = {"id": "id (numerically)", "risk": "expected severe injuries (baseline)",
+              "uses": "children per morning (baseline)", "lanes": "lanes", "speed": "speed limit",
+              "volume": "traffic volume", "class": "road class"}
+ID_TOKENS = re.compile(r"(?<!\d)-?\d+|\d+|[^\d-]+|-")
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -25,6 +33,17 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         q.add_argument("--school", default=None, help="school name or id on the map")
         q.add_argument("--catchment", type=float, default=None, help="catchment radius, m (default 1000)")
     crossings.add_argument("--csv", default=None, help="also write the table to this CSV file")
+    crossings.add_argument(
+        "--sort", choices=SORTS, default=None,
+        help="row order: id (numerical, the default without --results), risk (expected severe injuries, "
+             "the default with --results), uses (children per morning), lanes, speed, volume, class "
+             "(road class, motorway first); risk and uses need --results",
+    )
+    crossings.add_argument(
+        "--results", default=None, metavar="FOLDER",
+        help="a results folder made on this map (run/compare/demo): adds each crossing's uses and "
+             "expected severe injuries per 100,000 trips in its baseline",
+    )
     crossings.set_defaults(handler=_crossings)
     drawing.add_argument("--out", default="map.png", help="image file: .png, .svg or .pdf (default map.png)")
     drawing.add_argument("--lang", choices=("zh", "en"), default="zh", help="label language (default zh)")
@@ -59,34 +78,95 @@ def _schools(args: argparse.Namespace) -> int:
         msg = f"{args.map}: the file does not exist"
         raise ScenarioError(msg)
     found = schools_from_file(path)
-    print(f"{len(found)} school(s) on {path.name}")
+    cut = sum(not s.complete for s in found)
+    print(f"{len(found)} school(s) on {path.name}"
+          + (f"; {cut} with an incomplete outline (轮廓不完整), placed by the nodes the file has"
+             if cut else ""))
     print(f"{'id':<14} {'kind':<12} {'lat':>10} {'lon':>11}  name")
     for s in found:
-        print(f"{s.id:<14} {s.kind:<12} {s.lat:>10.5f} {s.lon:>11.5f}  {s.name or '(no name)'}")
+        remarks = "; ".join(s.remarks())
+        print(f"{s.id:<14} {s.kind:<12} {s.lat:>10.5f} {s.lon:>11.5f}  {s.name or '(no name)'}"
+              + (f"  [{remarks}]" if remarks else ""))
     return 0
 
 
-def crossing_rows(network) -> list[dict[str, Any]]:
-    """One row per crossing: what a planner needs to name it in a scenario file."""
+def parse_crossing_id(cid: str) -> tuple[tuple[int, int | str], ...]:
+    """Sort key of a crossing id by its numbers: ``x-10-268640759`` < ``x9-12`` < ``x10-3``.
+
+    A ``-`` after a letter is a minus sign (``x-10``: node -10); after a digit, a separator.
+    """
+    return tuple((0, int(tok)) if tok.lstrip("-").isdigit() else (1, tok) for tok in ID_TOKENS.findall(cid))
+
+
+def crossing_rows(network, *, sort: str = "id",
+                  use: Mapping[str, tuple[float, float]] | None = None) -> list[dict[str, Any]]:
+    """One row per crossing: what a planner needs to name it in a scenario file.
+
+    Parameters
+    ----------
+    network
+        The walk network.
+    sort
+        One of :data:`SORTS`: ``id`` by the numbers in the id; ``risk`` and
+        ``uses`` (need ``use``), ``lanes``, ``speed``, ``volume`` largest first,
+        ``class`` motorway first; ties by id.
+    use
+        Crossing id -> (children per morning, expected severe injuries per
+        100,000 trips) from a results folder; adds the columns ``uses`` and
+        ``severe_per_100k`` (0 for crossings nobody used).
+    """
+    from simulator.figures.streets import rank_road
+
+    if sort in ("risk", "uses") and use is None:
+        msg = f"--sort {sort}: needs --results FOLDER (results of run, compare or demo on this map)"
+        raise ScenarioError(msg)
     rows = []
-    for c in sorted(network.crossings.values(), key=lambda c: c.id):
-        rows.append(
-            {
-                "id": c.id,
-                "facility": c.facility,
-                "road": c.name or "-",
-                "highway": c.highway,
-                "lanes": f"{c.lanes[0]}+{c.lanes[1]}",
-                "length_m": round(c.length, 1),
-                "limit_kmh": round(c.speed_limit),
-                "volume_vph": round(sum(c.volume)),
-                "x": round(c.x, 1),
-                "y": round(c.y, 1),
-                "inferred": c.inferred,
-                "informal": c.informal,
-            }
-        )
-    return rows
+    for c in network.crossings.values():
+        row = {
+            "id": c.id,
+            "facility": c.facility,
+            "road": c.name or "-",
+            "highway": c.highway,
+            "lanes": f"{c.lanes[0]}+{c.lanes[1]}",
+            "length_m": round(c.length, 1),
+            "limit_kmh": round(c.speed_limit),
+            "volume_vph": round(sum(c.volume)),
+            "x": round(c.x, 1),
+            "y": round(c.y, 1),
+            "inferred": c.inferred,
+            "informal": c.informal,
+        }
+        if use is not None:
+            uses, severe = use.get(c.id, (0.0, 0.0))
+            row |= {"uses": round(uses, 1), "severe_per_100k": severe}
+        rows.append(row)
+    first: dict[str, Any] = {
+        "id": lambda r: 0,
+        "risk": lambda r: (-r["severe_per_100k"], -r["uses"]),
+        "uses": lambda r: (-r["uses"], -r["severe_per_100k"]),
+        "lanes": lambda r: -sum(int(n) for n in r["lanes"].split("+")),
+        "speed": lambda r: -r["limit_kmh"],
+        "volume": lambda r: -r["volume_vph"],
+        "class": lambda r: rank_road(r["highway"]),
+    }
+    return sorted(rows, key=lambda r: (first[sort](r), parse_crossing_id(r["id"])))
+
+
+def _read_crossing_use(folder: str, network) -> dict[str, tuple[float, float]]:
+    """Crossing id -> (uses per morning, expected severe injuries per 100,000 trips) in the baseline."""
+    from simulator.report.content import risk_scale
+    from simulator.report.results import load_results
+    from simulator.report.tables import crossing_stats
+
+    results = load_results(folder)
+    stats = crossing_stats(results, results.baseline)
+    foreign = [c for c in stats.index if c not in network.crossings]
+    if foreign:
+        msg = (f"--results: {folder} was made on another site: {len(foreign)} of its crossings (e.g. "
+               f"{foreign[0]}) are not on this one; give the map, --school and --catchment it was run with")
+        raise ScenarioError(msg)
+    scale = risk_scale(results)
+    return {str(c): (float(r["uses"]), float(r["severe"]) * scale) for c, r in stats.iterrows()}
 
 
 def _crossings(args: argparse.Namespace) -> int:
@@ -94,19 +174,31 @@ def _crossings(args: argparse.Namespace) -> int:
         from simulator.outputs import check_out_file
 
         check_out_file(args.csv, option="--csv", allowed="a .csv file to write", error=ScenarioError)
+    sort = args.sort or ("risk" if args.results else "id")
+    if sort in ("risk", "uses") and not args.results:
+        msg = (f"--sort {sort}: needs --results FOLDER (results of run, compare or demo on this map); "
+               "without results: id, lanes, speed, volume or class")
+        raise ScenarioError(msg)
     site, network = _built(args)
-    rows = crossing_rows(network)
+    use = _read_crossing_use(args.results, network) if args.results else None
+    rows = crossing_rows(network, sort=sort, use=use)
     mapped = sum(not r["inferred"] for r in rows)
-    print(f"{len(rows)} crossings near {site.school.name} ({mapped} mapped, {len(rows) - mapped} inferred)")
-    header = (
-        f"{'id':<16} {'facility':<10} {'lanes':>5} {'m':>5} {'km/h':>4} {'veh/h':>6} {'inferred':>8}  road"
-    )
-    print(header)
+    print(f"{len(rows)} crossings near {site.school.name} ({mapped} mapped, {len(rows) - mapped} inferred), "
+          f"sorted by {SORT_WORDS[sort]}")
+    extra = f" {'uses':>6} {'severe':>8}" if use is not None else ""
+    w = max([16, *(len(r["id"]) for r in rows)])
+    print(f"{'id':<{w}} {'facility':<10} {'lanes':>5} {'m':>5} {'km/h':>4} {'veh/h':>6} {'inferred':>8}"
+          f"{extra}  road")
     for r in rows:
+        figures = f" {r['uses']:>6.1f} {r['severe_per_100k']:>8.2g}" if use is not None else ""
+        inferred = "yes" if r["inferred"] else "no"
         print(
-            f"{r['id']:<16} {r['facility']:<10} {r['lanes']:>5} {r['length_m']:>5} {r['limit_kmh']:>4} "
-            f"{r['volume_vph']:>6} {'yes' if r['inferred'] else 'no':>8}  {r['road']} ({r['highway']})"
+            f"{r['id']:<{w}} {r['facility']:<10} {r['lanes']:>5} {r['length_m']:>5} {r['limit_kmh']:>4} "
+            f"{r['volume_vph']:>6} {inferred:>8}{figures}  {r['road']} ({r['highway']})"
         )
+    if use is not None:
+        print("uses: children per morning; severe: expected severe injuries per 100,000 trips "
+              f"(baseline of {args.results})", file=sys.stderr)
     if args.csv:
         import pandas as pd
 

@@ -1,16 +1,25 @@
-"""The printable route map (上学路线图): each home's recommended route, the school and risky crossings."""
+"""The printable route map (上学路线图): each home's recommended route, the school and risky crossings.
+
+Drawn as a map (:mod:`simulator.figures.frame`): framed on the routes, axes in
+metres from the school gate, roads, buildings and water under them, street
+names, a scale bar and a north arrow; the riskiest crossings are ranked ①②③….
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
+import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from simulator.figures.fonts import figure_style
+from simulator.crossing import Crossing
+from simulator.figures.fonts import figure_style, pin_cjk_font
+from simulator.figures.frame import collect_markers, draw_frame, fit_height, frame_view, place_street_names
+from simulator.figures.labels import cluster_labels, format_rank, join_ranks
 from simulator.network.walk import WalkNetwork
 from simulator.routing import RouteChoice
 
@@ -20,20 +29,24 @@ TEXT = {
         "route": "推荐路线 (线宽 ∝ 学生数)",
         "changed": "原路线 (已改)",
         "school": "学校",
-        "risk": "高风险过街点",
-        "x": "东向 (m)",
-        "y": "北向 (m)",
+        "risk": "高风险过街点（①=风险最高）",
+        "x": "距学校东向（米）",
+        "y": "距学校北向（米）",
     },
     "en": {
         "title": "Recommended routes to school",
         "route": "recommended route (width ∝ children)",
         "changed": "former route (changed)",
         "school": "school",
-        "risk": "risky crossing",
-        "x": "easting (m)",
-        "y": "northing (m)",
+        "risk": "risky crossing (① = riskiest)",
+        "x": "east of the school (m)",
+        "y": "north of the school (m)",
     },
 }
+WIDTH_IN = 9.0
+RISKY_SHOWN = 10
+RANK_FONT = 9
+RANK_MERGE_M = 45.0  # ranks of crossings closer than this share one label
 
 
 def draw_route_map(
@@ -45,7 +58,28 @@ def draw_route_map(
     lang: str = "zh",
     title: str | None = None,
 ) -> Figure:
-    """Recommended routes drawn by how many children use each walk edge."""
+    """Recommended routes drawn by how many children use each walk edge, framed on the routes.
+
+    Parameters
+    ----------
+    network
+        The walk network the routes run on.
+    routes
+        Home id -> its route choice (the recommended route, else the compliant one, is drawn).
+    weights
+        Home id -> children (line widths).
+    hazard
+        Crossing id -> hazard: the :data:`RISKY_SHOWN` highest are marked and ranked ①②③….
+    lang
+        ``"zh"`` or ``"en"``.
+    title
+        Title above the map; a default in ``lang`` if None.
+
+    Returns
+    -------
+    Figure
+        On an Agg canvas, its texts in the CJK font (it may be saved anywhere).
+    """
     t = TEXT[lang]
     g = network.graph
     xy = {n: (d["x"], d["y"]) for n, d in g.nodes(data=True)}
@@ -59,16 +93,22 @@ def draw_route_map(
         if rec.nodes != choice.compliant.nodes:
             for a, b in zip(choice.compliant.nodes[:-1], choice.compliant.nodes[1:], strict=True):
                 former[frozenset((a, b))] += w
+    school = xy[network.school_node]
+    risky = _pick_riskiest(network, hazard or {})
+    box = frame_view(np.array([school, *(xy[n] for e in use for n in e), *((c.x, c.y) for c in risky)]))
     with figure_style():
-        fig = Figure(figsize=(9, 9), dpi=110)
+        fig = Figure(figsize=(WIDTH_IN, fit_height(box, WIDTH_IN, extra_in=0.6, limits=(5.0, 11.0))),
+                     dpi=110, layout="constrained")
         FigureCanvasAgg(fig)
         ax = fig.add_subplot()
+        names = draw_frame(ax, network.street, box, origin=school, lang=lang, xlabel=t["x"], ylabel=t["y"],
+                           avoid=collect_markers(network))
         base = [(xy[a], xy[b]) for a, b, k in g.edges(data="kind") if k in ("sidewalk", "footway")]
-        ax.add_collection(LineCollection(base, colors="#dddddd", linewidths=0.5, zorder=1))
+        ax.add_collection(LineCollection(base, colors="#cfcfcf", linewidths=0.5, zorder=1))
         if former:
             segs = [tuple(xy[n] for n in e) for e in former if len(e) == 2]
             ax.add_collection(
-                LineCollection(segs, colors="#bbbbbb", linewidths=1.0, linestyles="--", zorder=2)
+                LineCollection(segs, colors="#9a9a9a", linewidths=1.0, linestyles="--", zorder=2)
             )
         top = max(use.values(), default=1.0)
         edges = [e for e in use if len(e) == 2]
@@ -82,24 +122,33 @@ def draw_route_map(
         )
         handles = [Line2D([], [], color="#1b9e77", linewidth=3, label=t["route"])]
         if former:
-            handles.append(Line2D([], [], color="#bbbbbb", linestyle="--", label=t["changed"]))
-        if hazard:
-            worst = sorted((h, cid) for cid, h in hazard.items() if h > 0)[-10:]
-            cs = [network.crossings[cid] for _, cid in worst]
-            ax.scatter([c.x for c in cs], [c.y for c in cs], s=60, c="#d62728", marker="X", zorder=4)
-            handles.append(Line2D([], [], color="#d62728", marker="X", linestyle="", label=t["risk"]))
-        sx, sy = xy[network.school_node]
-        ax.scatter([sx], [sy], s=240, c="#e41a1c", marker="*", edgecolors="black", zorder=5)
+            handles.append(Line2D([], [], color="#9a9a9a", linestyle="--", label=t["changed"]))
+        if risky:
+            handles += _draw_risky(ax, risky, label=t["risk"])
+        ax.scatter([school[0]], [school[1]], s=240, c="#e41a1c", marker="*", edgecolors="black", zorder=5)
         handles.append(
             Line2D([], [], color="#e41a1c", marker="*", linestyle="", markersize=12, label=t["school"])
         )
-        ax.set_aspect("equal")
-        ax.autoscale_view()
-        ax.ticklabel_format(useOffset=False, style="plain")
-        ax.tick_params(labelsize=7)
-        ax.set_xlabel(t["x"])
-        ax.set_ylabel(t["y"])
         ax.set_title(title or t["title"])
         ax.legend(handles=handles, loc="upper left", fontsize=8, framealpha=0.9)
-        fig.tight_layout()
+        place_street_names(fig, ax, names)
+        pin_cjk_font(fig)
     return fig
+
+
+def _pick_riskiest(network: WalkNetwork, hazard: Mapping[str, float]) -> list[Crossing]:
+    """The :data:`RISKY_SHOWN` crossings of highest hazard (> 0), riskiest first."""
+    worst = sorted(((h, cid) for cid, h in hazard.items() if h > 0), reverse=True)[:RISKY_SHOWN]
+    return [network.crossings[cid] for _, cid in worst]
+
+
+def _draw_risky(ax, risky: Sequence[Crossing], *, label: str) -> list[Line2D]:
+    """Crossings as red crosses ranked ①②③… (ranks of crossings close together in one label)."""
+    ax.scatter([c.x for c in risky], [c.y for c in risky], s=60, c="#d62728", marker="X", zorder=4)
+    groups = cluster_labels([(c.x, c.y) for c in risky], [format_rank(k) for k in range(1, len(risky) + 1)],
+                            within=RANK_MERGE_M)
+    for (x, y), ranks in groups:
+        ax.annotate(join_ranks(ranks), (x, y), xytext=(6, 6), textcoords="offset points",
+                    fontsize=RANK_FONT, color="#a50f15", zorder=6,
+                    bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.85})
+    return [Line2D([], [], color="#d62728", marker="X", linestyle="", label=label)]

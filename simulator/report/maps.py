@@ -2,7 +2,10 @@
 
 Figures are :class:`matplotlib.figure.Figure` objects on an Agg canvas (no
 pyplot state), drawn inside :func:`simulator.figures.figure_style` so that
-Chinese text uses a CJK font. Axes are metres east and north of the school gate.
+Chinese text uses a CJK font. They are drawn as maps
+(:mod:`simulator.figures.frame`): axes in metres east and north of the school
+gate, roads, buildings and water under the routes, street names, a scale bar and
+a north arrow; the riskiest crossings are ranked ①②③… (never "4·6").
 """
 
 from __future__ import annotations
@@ -20,9 +23,11 @@ from matplotlib.colors import Normalize, PowerNorm
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Circle
-from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from simulator.figures import figure_style
+from simulator.figures.fonts import pin_cjk_font
+from simulator.figures.frame import collect_markers, draw_frame, fit_height, frame_view, place_street_names
+from simulator.figures.labels import format_rank, join_ranks
 from simulator.figures.map import FACILITY_STYLE
 from simulator.report.site import SiteView
 from simulator.report.texts import FIGURE, STAFF, facility_name
@@ -38,6 +43,7 @@ from simulator.scenario import (
 )
 
 WIDTH_IN = 7.3
+BOX_PAD_M = 25.0
 LABEL_MERGE_M = 45.0
 MAX_LABELLED = 4  # a change on more crossings than this is shown in the legend, not labelled one by one
 GUARD = "#b2182b"
@@ -47,40 +53,37 @@ XY = tuple[float, float]
 
 
 def _figure(view: SiteView, box: np.ndarray, *, lang: str, title: str, extra_in: float):
-    """A figure sized to the map's aspect, walk network drawn, axes in metres from the school."""
-    (x0, y0), (x1, y1) = box
-    height = min(max(WIDTH_IN * (y1 - y0) / (x1 - x0) * 0.92 + extra_in, 4.5), 9.6)
-    fig = Figure(figsize=(WIDTH_IN, height), dpi=100, layout="constrained")
+    """A figure sized to the map's aspect, drawn as a map (:func:`simulator.figures.frame.draw_frame`):
+    axes in metres from the school, roads, buildings and water, scale bar, north arrow, street names.
+
+    Returns the figure, its axes, walk node -> (x, y), and the street names (for
+    :func:`simulator.figures.frame.place_street_names` once the map is done).
+    """
+    fig = Figure(figsize=(WIDTH_IN, fit_height(box, WIDTH_IN, extra_in=extra_in)), dpi=100,
+                 layout="constrained")
     FigureCanvasAgg(fig)
     ax = fig.add_subplot()
     f = FIGURE[lang]
+    names = draw_frame(ax, view.network.street, box, origin=(view.site.school.x, view.site.school.y),
+                       lang=lang, xlabel=f["east"], ylabel=f["north"], avoid=collect_markers(view.network))
     xy = {n: (d["x"], d["y"]) for n, d in view.network.graph.nodes(data=True)}
     walk = [(xy[a], xy[b]) for a, b, k in view.network.graph.edges(data="kind")
             if k in ("sidewalk", "footway", "link")]
-    ax.add_collection(LineCollection(walk, colors="#d9d9d9", linewidths=0.5, zorder=1))
-    ax.set_aspect("equal")
-    ax.set_xlim(x0, x1)
-    ax.set_ylim(y0, y1)
-    sx, sy = view.site.school.x, view.site.school.y
-    ticks = MaxNLocator(nbins=6, steps=[1, 2, 2.5, 5, 10]).tick_values(0, max(x1 - x0, y1 - y0))
-    step = float(ticks[1] - ticks[0])
-    ax.set_xticks(sx + step * np.arange(math.ceil((x0 - sx) / step), math.floor((x1 - sx) / step) + 1))
-    ax.set_yticks(sy + step * np.arange(math.ceil((y0 - sy) / step), math.floor((y1 - sy) / step) + 1))
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v - sx:.0f}"))
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v - sy:.0f}"))
-    ax.set_xlabel(f["east"], fontsize=8)
-    ax.set_ylabel(f["north"], fontsize=8)
-    ax.tick_params(labelsize=7)
+    ax.add_collection(LineCollection(walk, colors="#cfcfcf", linewidths=0.5, zorder=1))
     ax.set_title(title, fontsize=10)
-    return fig, ax, xy
+    return fig, ax, xy, names
+
+
+def _finish_map(fig: Figure, ax, names: list) -> Figure:
+    """Street names that would cover a label or the legend go; every text gets the CJK font by name."""
+    place_street_names(fig, ax, names)
+    pin_cjk_font(fig)
+    return fig
 
 
 def _box(points: np.ndarray, *, min_size: float = 0.0, pad_frac: float = 0.05) -> np.ndarray:
     """The bounding box ((x0, y0), (x1, y1)) of ``points``, at least ``min_size`` wide, padded."""
-    lo, hi = points.min(axis=0), points.max(axis=0)
-    centre, half = (lo + hi) / 2, np.maximum((hi - lo) / 2, min_size / 2)
-    pad = 2 * pad_frac * float(max(half)) + 25.0
-    return np.array([centre - half - pad, centre + half + pad])
+    return frame_view(points, min_size=min_size, pad_frac=pad_frac, pad_m=BOX_PAD_M)
 
 
 def _school_and_homes(ax, view: SiteView, xy: Mapping[Hashable, XY], lang: str) -> list:
@@ -109,7 +112,7 @@ def catchment_map(view: SiteView, crossings: pd.DataFrame, *, top: Sequence[str]
         Baseline per-crossing figures (:func:`simulator.report.tables.crossing_stats`),
         indexed by crossing id, with ``uses`` and ``severe`` (per morning).
     top
-        Crossing ids to label with their risk rank (1, 2, ...).
+        Crossing ids to label with their risk rank (①, ②, …; "#11" beyond ten).
     lang
         ``"zh"`` or ``"en"``.
     guards
@@ -128,7 +131,7 @@ def catchment_map(view: SiteView, crossings: pd.DataFrame, *, top: Sequence[str]
               *(node_xy[n] for e in use for n in e)]
     with figure_style():
         box = _box(np.array(points))
-        fig, ax, xy = _figure(view, box, lang=lang, title=title or f["catchment_title"], extra_in=1.4)
+        fig, ax, xy, names = _figure(view, box, lang=lang, title=title or f["catchment_title"], extra_in=1.4)
         most = max(use.values(), default=1.0)
         edges = sorted(use, key=lambda e: use[e])
         values = np.array([use[e] for e in edges])
@@ -156,13 +159,16 @@ def catchment_map(view: SiteView, crossings: pd.DataFrame, *, top: Sequence[str]
                        norm=risk_norm, s=50, marker=marker, edgecolors="#333333", linewidths=0.5, zorder=4)
             handles.append(Line2D([], [], color="#fdae61", marker=marker, markeredgecolor="#333333",
                                   linestyle="", label=facility_name(facility, lang)))
-        ranks = _clusters(view, {cid: str(rank) for rank, cid in enumerate(top, start=1)})
+        ranks = _clusters(view, {cid: format_rank(rank) for rank, cid in enumerate(top, start=1)})
         for cid, texts in ranks.items():
             c = view.network.crossings[cid]
-            ax.annotate("·".join(texts), (c.x, c.y), xytext=(9, 9), textcoords="offset points", fontsize=8,
+            ax.annotate(join_ranks(texts), (c.x, c.y), xytext=(9, 9), textcoords="offset points", fontsize=9,
                         zorder=9, color="#67001f",
                         bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "#67001f", "lw": 0.8},
                         arrowprops={"arrowstyle": "-", "color": "#67001f", "lw": 0.6})
+        if ranks:
+            first = join_ranks([format_rank(1), format_rank(2)])
+            handles.append(Line2D([], [], linestyle="", label=f"{first}… {f['top']}"))
         _draw_guards(ax, view, guards or {}, lang=lang, handles=handles)
         ax.legend(handles=handles, loc="upper left", fontsize=7, framealpha=0.92, ncols=2)
         for norm, cmap, label in ((risk_norm, "YlOrRd", f["risk"]), (route_norm, "Blues", f["route_use"])):
@@ -170,7 +176,7 @@ def catchment_map(view: SiteView, crossings: pd.DataFrame, *, top: Sequence[str]
                                fraction=0.03, aspect=45, pad=0.01)
             bar.set_label(label, fontsize=8)
             bar.ax.tick_params(labelsize=7)
-    return fig
+        return _finish_map(fig, ax, names)
 
 
 def _draw_published(ax, xy: Mapping[Hashable, XY], use: Mapping[tuple, float], *, handles: list,
@@ -266,7 +272,7 @@ def measures_map(view: SiteView, scenarios: Mapping[str, Scenario], codes: Mappi
         spots += [(centre[0] - radius, centre[1] - radius), (centre[0] + radius, centre[1] + radius)]
     box = _box(np.array(spots), min_size=500.0, pad_frac=0.2)
     with figure_style():
-        fig, ax, xy = _figure(view, box, lang=lang, title=f["measures_title"], extra_in=0.8)
+        fig, ax, xy, names = _figure(view, box, lang=lang, title=f["measures_title"], extra_in=0.8)
         use = view.edge_use
         most = max(use.values(), default=1.0)
         ax.add_collection(LineCollection([(xy[a], xy[b]) for a, b in use], colors="#c6dbef",
@@ -300,7 +306,7 @@ def measures_map(view: SiteView, scenarios: Mapping[str, Scenario], codes: Mappi
 
         _draw_guards(ax, view, guards, lang=lang, handles=handles, place=below_or_above)
         ax.legend(handles=handles, loc="upper left", fontsize=7, framealpha=0.92)
-    return fig
+        return _finish_map(fig, ax, names)
 
 
 def _label_facilities(ax, view: SiteView, marks: Mapping[tuple[str, str], list[str]], away, *, lang: str,
