@@ -36,13 +36,18 @@ class Guesses:
     defaulted: Mapping[str, int]
     homes: Mapping[str, int]
     inferred_use_pct: float | None = None
+    bridges: int = 0
+    access_guessed: int = 0
+    no_at_grade: int = 0
 
     def as_dict(self) -> dict[str, object]:
         """The counts as plain data (for ``manifest.json``)."""
         return {"crossings": self.crossings, "inferred_crossings": self.inferred,
                 "street_edges": self.street_edges, "defaulted_street_edges": dict(self.defaulted),
                 "volumes": "default table by road class unless a scenario counts them",
-                "homes": dict(self.homes), "crossings_used_inferred_pct": self.inferred_use_pct}
+                "homes": dict(self.homes), "crossings_used_inferred_pct": self.inferred_use_pct,
+                "grade_separated": self.bridges, "access_not_mapped": self.access_guessed,
+                "street_edges_without_at_grade_crossings": self.no_at_grade}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, object]) -> Guesses:
@@ -52,7 +57,10 @@ class Guesses:
                    street_edges=int(data["street_edges"]),  # type: ignore[call-overload]
                    defaulted=dict(data.get("defaulted_street_edges") or {}),  # type: ignore[call-overload]
                    homes=dict(data.get("homes") or {}),  # type: ignore[call-overload]
-                   inferred_use_pct=None if use is None else float(use))  # type: ignore[arg-type]
+                   inferred_use_pct=None if use is None else float(use),  # type: ignore[arg-type]
+                   bridges=int(data.get("grade_separated") or 0),  # type: ignore[call-overload]
+                   access_guessed=int(data.get("access_not_mapped") or 0),  # type: ignore[call-overload]
+                   no_at_grade=int(data.get("street_edges_without_at_grade_crossings") or 0))  # type: ignore[call-overload]
 
     def line(self, lang: str = "en") -> str:
         """One line saying what was guessed, in ``lang`` ("zh" or "en")."""
@@ -62,8 +70,14 @@ class Guesses:
                            for k, n in self.homes.items() if n)
         use = ("" if self.inferred_use_pct is None
                else USE_WORDS[lang].format(pct=f"{self.inferred_use_pct:.0f}"))
-        return LINE[lang].format(inferred=self.inferred, crossings=self.crossings, use=use, lanes=lanes,
+        text = LINE[lang].format(inferred=self.inferred, crossings=self.crossings, use=use, lanes=lanes,
                                  speed=speed, edges=self.street_edges, homes=homes or "—")
+        extras = []
+        if self.access_guessed:
+            extras.append(BRIDGE_WORDS[lang].format(guessed=self.access_guessed, bridges=self.bridges))
+        if self.no_at_grade:
+            extras.append(BLOCKED_WORDS[lang].format(edges=self.no_at_grade))
+        return text + "".join(extras)
 
 
 LINE = {
@@ -74,6 +88,12 @@ LINE = {
            "{edges} 条街道边中 {lanes} 条的车道数、{speed} 条的限速取默认值；"
            "交通量取道路等级默认值；住址来自 {homes}。"),
 }
+BRIDGE_WORDS = {"en": " Access (stairs, ramp, lift) not mapped for {guessed} of {bridges} footbridges and "
+                       "underpasses: stairs assumed.",
+                "zh": "{bridges} 处天桥、地下通道中 {guessed} 处未标注坡道或电梯：按仅有楼梯计。"}
+BLOCKED_WORDS = {"en": " {edges} street edges (motorways, fenced or no-crossing roads) get no inferred "
+                        "at-grade crossing.",
+                 "zh": "{edges} 条街道边（快速路、隔离栏或禁止横穿）不推断平面过街。"}
 HOME_COUNT = {"en": "{n} {what}", "zh": "{n} 个{what}"}
 USE_WORDS = {"en": " ({pct}% of children's crossings use them)", "zh": "（儿童过街中 {pct}% 使用推断过街）"}
 HOME_WORDS = {
@@ -106,8 +126,11 @@ def guesses_of(network: WalkNetwork, *, events: pd.DataFrame | None = None) -> G
         children = events["children"].astype(float)
         on = children[events["crossing"].isin(inferred)].sum()
         use = 100.0 * float(on) / float(children.sum()) if children.sum() else None
+    bridges = sum(c.grade_separated for c in network.crossings.values())
     return Guesses(
         crossings=len(at_grade), inferred=len(inferred),
+        bridges=bridges, access_guessed=int(street.get("access_defaulted", 0)),
+        no_at_grade=int(street.get("no_at_grade", 0)),
         street_edges=int(edges),
         defaulted={k: int(v) for k, v in dict(street.get("defaulted", {})).items()},
         homes={k: sources.get(k, 0) for k in HOME_SOURCES.values()},

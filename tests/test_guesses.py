@@ -45,3 +45,10 @@ def test_run_prints_it_and_the_manifest_and_report_keep_it(tmp_path, capsys):
     assert main(["report", str(out), "--lang", "zh", "--out", str(tmp_path / "r.html")]) == 0
     html = (tmp_path / "r.html").read_text(encoding="utf-8")
     assert 'data-value="guessed">推断而非地图所载' in html
+
+
+@pytest.mark.parametrize("command", [["crossings"], ["map", "--out", "MAP"]])
+def test_the_map_commands_say_it_too(command, tmp_path, capsys):
+    argv = [str(tmp_path / "m.png") if a == "MAP" else a for a in command]
+    assert main(argv) == 0
+    assert "Guessed, not mapped:" in capsys.readouterr().err

@@ -166,7 +166,7 @@ def test_crossings_are_listed_in_numerical_order(capsys: pytest.CaptureFixture[s
     assert ids == sorted(ids, key=parse_crossing_id) and ids != sorted(ids)
     assert main(["crossings", "--sort", "lanes"]) == 0
     rows = capsys.readouterr().out.splitlines()[2:]
-    lanes = [sum(int(n) for n in line.split()[2].split("+")) for line in rows]
+    lanes = [sum(int(n) for n in line.split()[3].split("+")) for line in rows]
     assert lanes == sorted(lanes, reverse=True)
 
 
@@ -184,9 +184,9 @@ def test_crossings_sort_by_risk_and_uses_from_results(tmp_path: Path,
     scenario.write_text(yaml.safe_dump({**data, "children": 200}, allow_unicode=True), encoding="utf-8")
     assert main(["run", str(scenario), "--seeds", "1", "--workers", "1", "--out", str(results)]) == 0
     capsys.readouterr()
-    for sort, column in (("risk", 8), ("uses", 7)):
+    for sort, column in (("risk", 9), ("uses", 8)):
         assert main(["crossings", "--results", str(results), "--sort", sort]) == 0
         lines = capsys.readouterr().out.splitlines()
-        assert lines[1].split()[7:9] == ["uses", "severe"]
+        assert lines[1].split()[8:10] == ["uses", "severe"]
         values = [float(line.split()[column]) for line in lines[2:]]
         assert values == sorted(values, reverse=True) and values[0] > 0

@@ -47,3 +47,13 @@ def test_a_school_that_is_not_on_the_map_lists_close_names(capsys: pytest.Captur
     assert main(["crossings", str(BEIJING), "--school", "中国农业大学附属小学"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "中国农业大学附属实验小学" in err
+
+
+def test_crossings_list_the_real_footbridges_with_their_access(capsys: pytest.CaptureFixture[str]) -> None:
+    """Beijing maps four footbridges; only 学清路's approach (steps) is mapped, the rest are guessed."""
+    assert main(["crossings", str(BEIJING), "--school", "中国农业大学附属实验小学"]) == 0
+    captured = capsys.readouterr()
+    bridges = {line.split()[0]: line.split()[2] for line in captured.out.splitlines()
+               if len(line.split()) > 2 and line.split()[1] == "footbridge"}
+    assert sorted(bridges.values()) == ["stairs", "stairs?", "stairs?", "stairs?"]
+    assert "Access (stairs, ramp, lift) not mapped for 3 of 4 footbridges" in captured.err

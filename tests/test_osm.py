@@ -590,7 +590,8 @@ def test_extract_crossing_nodes_match_the_xml(path: Path) -> None:
     others = [n for n, d in g.nodes(data=True) if "crossing" in d and n not in tagged]
     assert len(others) == g.graph["mapped_crossings"] - len(tagged)
     assert len(others) == g.graph["crossings_from_ways"] + sum(
-        x["nodes"].get(n, (0, 0, {}))[2].get("highway") == "traffic_signals" for n in others)
+        x["nodes"].get(n, (0, 0, {}))[2].get("highway") == "traffic_signals" for n in others) + sum(
+        g.nodes[n]["crossing"] in ("footbridge", "underpass") for n in others)
     assert sum(g.graph["mapped_facilities"].values()) == g.graph["mapped_crossings"]
 
 

@@ -62,12 +62,16 @@ def _site_mapping(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _built(args: argparse.Namespace):
+    """The site and walk network of ``--map``/``--school`` (the district without), saying what was guessed."""
     from simulator.experiment import built_site
+    from simulator.guesses import guesses_of
     from simulator.scenario import scenario_from_mapping
 
     origin = args.map or "synthetic district"
     scenario = scenario_from_mapping({"name": "map", "site": _site_mapping(args)}, origin=origin)
-    return built_site(scenario, origin=origin)
+    site, network = built_site(scenario, origin=origin)
+    print(guesses_of(network).line("en"), file=sys.stderr)
+    return site, network
 
 
 def _schools(args: argparse.Namespace) -> int:
@@ -135,6 +139,9 @@ def crossing_rows(network, *, sort: str = "id",
             "y": round(c.y, 1),
             "inferred": c.inferred,
             "informal": c.informal,
+            "access": c.access if c.grade_separated else "",
+            "access_guessed": bool(c.grade_separated
+                                   and network.street.nodes.get(c.node, {}).get("access_defaulted")),
         }
         if use is not None:
             uses, severe = use.get(c.id, (0.0, 0.0))
@@ -187,14 +194,15 @@ def _crossings(args: argparse.Namespace) -> int:
           f"sorted by {SORT_WORDS[sort]}")
     extra = f" {'uses':>6} {'severe':>8}" if use is not None else ""
     w = max([16, *(len(r["id"]) for r in rows)])
-    print(f"{'id':<{w}} {'facility':<10} {'lanes':>5} {'m':>5} {'km/h':>4} {'veh/h':>6} {'inferred':>8}"
-          f"{extra}  road")
+    print(f"{'id':<{w}} {'facility':<10} {'access':<8} {'lanes':>5} {'m':>5} {'km/h':>4} {'veh/h':>6} "
+          f"{'inferred':>8}{extra}  road")
     for r in rows:
         figures = f" {r['uses']:>6.1f} {r['severe_per_100k']:>8.2g}" if use is not None else ""
         inferred = "yes" if r["inferred"] else "no"
+        access = (r["access"] + ("?" if r["access_guessed"] else "")) or "-"
         print(
-            f"{r['id']:<{w}} {r['facility']:<10} {r['lanes']:>5} {r['length_m']:>5} {r['limit_kmh']:>4} "
-            f"{r['volume_vph']:>6} {inferred:>8}{figures}  {r['road']} ({r['highway']})"
+            f"{r['id']:<{w}} {r['facility']:<10} {access:<8} {r['lanes']:>5} {r['length_m']:>5} "
+            f"{r['limit_kmh']:>4} {r['volume_vph']:>6} {inferred:>8}{figures}  {r['road']} ({r['highway']})"
         )
     if use is not None:
         print("uses: children per morning; severe: expected severe injuries per 100,000 trips "

@@ -7,23 +7,39 @@ without a carriageway (footways) do not separate the corners beside them, so
 those corners are merged into one walk node. Which legs of a node get a
 crossing depends on the node's role (junction, a node inside a road, a dead
 end) and on its ``signal`` and ``crossing`` attributes.
+
+Where walkers may not cross at grade, no crossing is inferred: a node with
+``no_crossing`` gets no crossing, and a leg whose edge has ``no_at_grade``
+(motorways, fenced roads: see :mod:`.osmtags`) is crossed only at a mapped
+crossing or a signal, as a leg with a ``median_fence`` is at a junction.
+
+A footbridge or underpass node may carry ``access`` (``stairs``, ``ramp``,
+``lift``; the crossing's, default ``stairs``), ``span`` and ``span_width``
+(other carriageways under the same deck: the crossing's lanes, volume and
+length include them) and ``no_at_grade`` (no informal way across beneath it);
+a footbridge (tunnel) footway passing over (under) it is cut there and the
+crossing joins its two halves (:func:`deck_splits`).
 """
 
 from __future__ import annotations
 
 import math
 import zlib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
 import networkx as nx
+import shapely
+from shapely import LineString, Point
 
-from simulator.crossing import Crossing, Signal, crossing_id, informal_id
+from simulator.crossing import ACCESS, GRADE_SEPARATED, Crossing, Signal, crossing_id, informal_id
 from simulator.params import Parameters
 
 Node = Any
 XY = tuple[float, float]
+DECK_REACH = 0.5
+"""A footbridge (tunnel) footway within this distance (m) of a footbridge (underpass) node passes over it."""
 
 
 @dataclass(frozen=True)
@@ -272,12 +288,21 @@ def _union(parent: list[int], i: int, j: int) -> None:
 
 def _crossed_legs(street: nx.MultiDiGraph, node: Node, legs: list[Leg], roads: list[Road],
                   role: str) -> list[Leg]:
-    """The legs of a street node that get a crossing, by the node's role."""
+    """The legs of a street node that get a crossing, by the node's role.
+
+    None at a ``no_crossing`` node. Without a mapped crossing or a signal at
+    the node, a junction's legs with a median fence and the legs of a
+    junction or dead end that may not be crossed at grade (``no_at_grade``)
+    get none.
+    """
     attrs = street.nodes[node]
+    if attrs.get("no_crossing"):
+        return []
     mapped = bool(attrs.get("crossing"))
-    carriage = [leg for leg in legs if roads[leg.road].carriageway]
+    open_all = mapped or bool(attrs.get("signal"))
+    carriage = [leg for leg in legs if roads[leg.road].carriageway
+                and (open_all or not roads[leg.road].data.get("no_at_grade"))]
     if role == "junction":
-        open_all = mapped or bool(attrs.get("signal"))
         return [leg for leg in carriage
                 if open_all or not roads[leg.road].data.get("median_fence")]
     if role == "inside" and mapped:
@@ -289,8 +314,12 @@ def _crossed_legs(street: nx.MultiDiGraph, node: Node, legs: list[Leg], roads: l
 def node_crossings(
     street: nx.MultiDiGraph, node: Node, legs: list[Leg], roads: list[Road], role: str,
     flanks: Mapping[tuple[int, int], tuple[Node, Node]], graph: nx.Graph, settings: Settings,
+    deck: Deck | None = None,
 ) -> list[tuple[Crossing, Node, Node]]:
-    """Crossings at one street node, each with the two walk nodes it joins."""
+    """Crossings at one street node, each with the two walk nodes it joins.
+
+    A crossing under a ``deck`` joins the deck's two ends instead of the corners.
+    """
     attrs = street.nodes[node]
     facility = attrs.get("crossing") or ("signal" if attrs.get("signal") else "unmarked")
     inferred = not attrs.get("crossing") and not attrs.get("signal")
@@ -302,23 +331,35 @@ def node_crossings(
             continue
         mid = ((graph.nodes[cw]["x"] + graph.nodes[ccw]["x"]) / 2,
                (graph.nodes[cw]["y"] + graph.nodes[ccw]["y"]) / 2)
-        crossing = _crossing(node, leg, road, facility, inferred, mid, settings)
+        crossing = _crossing(node, leg, road, facility, inferred, mid, settings, attrs)
+        if deck is not None and crossing.grade_separated:
+            cw, ccw = deck.ends
         out.append((crossing, cw, ccw))
-        if crossing.grade_separated:
-            informal = _crossing(node, leg, road, "unmarked", True, mid, settings)
+        if crossing.grade_separated and not (road.data.get("no_at_grade")
+                                             or attrs.get("no_at_grade")):
+            informal = _crossing(node, leg, road, "unmarked", True, mid, settings, attrs)
             informal = replace(informal, id=informal_id(crossing.id), informal=True)
             out.append((informal, cw, ccw))
     return out
 
 
 def _crossing(node: Node, leg: Leg, road: Road, facility: str, inferred: bool, mid: XY,
-              settings: Settings) -> Crossing:
-    """The Crossing object of one leg at one node."""
+              settings: Settings, attrs: Mapping[str, Any]) -> Crossing:
+    """The Crossing object of one leg at one node (``attrs``: the node's attributes)."""
     other = road.other(leg.end)
     lanes = lane_count(road.data)
     per_dir = (lanes, 0) if road.data.get("oneway") else (math.ceil(lanes / 2), lanes // 2)
     highway = str(road.data.get("highway") or "")
     per_lane = settings.volume_per_lane.get(highway, min(settings.volume_per_lane.values()))
+    volume = (float(per_lane * per_dir[0]), float(per_lane * per_dir[1]))
+    width = road.width
+    if attrs.get("crossing") in GRADE_SEPARATED:  # other carriageways under the same deck
+        for kind, ahead, back in decode_span(attrs.get("span")):
+            rate = settings.volume_per_lane.get(kind, min(settings.volume_per_lane.values()))
+            per_dir = (per_dir[0] + ahead, per_dir[1] + back)
+            volume = (volume[0] + rate * ahead, volume[1] + rate * back)
+        width += float(attrs.get("span_width") or 0.0)
+    access = str(attrs.get("access") or "stairs")
     climb = settings.climb.get(facility, 0.0)
     signal = None
     if facility == "signal":
@@ -333,13 +374,14 @@ def _crossing(node: Node, leg: Leg, road: Road, facility: str, inferred: bool, m
         facility=facility,
         highway=highway,
         name=str(road.data.get("name") or ""),
-        length=road.width + 2 * climb * settings.stair_horizontal,
+        length=width + 2 * climb * settings.stair_horizontal,
         lanes=per_dir,
         speed_limit=_speed_limit(road.data, highway, settings),
-        volume=(float(per_lane * per_dir[0]), float(per_lane * per_dir[1])),
+        volume=volume,
         signal=signal,
         climb=climb,
         inferred=inferred,
+        access=access if facility in GRADE_SEPARATED and access in ACCESS else "stairs",
     )
 
 
@@ -351,3 +393,142 @@ def _speed_limit(data: Mapping[str, Any], highway: str, settings: Settings) -> f
         limits = settings.default_limit
         return float(limits.get(highway, min(limits.values())))
 
+
+# --- other carriageways under a deck ---------------------------------------------------
+
+
+def encode_span(parts: Iterable[tuple[str, int, int]]) -> str:
+    """``highway:ahead:back;...``: carriageways under a deck besides the crossed road.
+
+    ``ahead``/``back`` are their lanes in the crossing's first and second
+    direction (see :attr:`simulator.crossing.Crossing.lanes`).
+    """
+    return ";".join(f"{kind}:{int(ahead)}:{int(back)}" for kind, ahead, back in parts)
+
+
+def decode_span(text: object) -> list[tuple[str, int, int]]:
+    """The parts of a ``span`` attribute (empty for None or ``""``; bad parts are skipped)."""
+    out = []
+    for part in str(text or "").split(";"):
+        kind, _, rest = part.partition(":")
+        ahead, _, back = rest.partition(":")
+        if kind and ahead.isdigit() and back.isdigit():
+            out.append((kind, int(ahead), int(back)))
+    return out
+
+
+# --- decks over (under) a crossing -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Deck:
+    """A footbridge (tunnel) footway cut where it passes over (under) its crossing node.
+
+    Attributes
+    ----------
+    node
+        The ``footbridge`` (``underpass``) street node.
+    road
+        Index of the footway (its :class:`Road`) in the builder's list.
+    at
+        Fraction of the footway's length from its ``u`` end to the node.
+    ends
+        Walk nodes where the footway's ``u`` half and ``v`` half end; the
+        crossing (and the informal way beneath it) joins them.
+    width
+        Carriageway width under the deck (the crossed road's and ``span_width``), m.
+    """
+
+    node: Node
+    road: int
+    at: float
+    ends: tuple[Node, Node]
+    width: float
+
+
+def deck_splits(graph: nx.Graph, street: nx.MultiDiGraph, roads: list[Road],
+                legs: Mapping[Node, list[Leg]],
+                flanks: Mapping[tuple[int, int], tuple[Node, Node]]) -> dict[Node, Deck]:
+    """Where footbridge and underpass footways pass over (under) their crossing nodes.
+
+    A footway with ``bridge`` (``tunnel``) that passes within
+    :data:`DECK_REACH` of a ``footbridge`` (``underpass``) node it does not
+    touch is cut there. Each half ends at the crossing's side it lies on (the
+    corner beside the crossed road), unless it passes over other carriageways
+    on its way (a dual carriageway's other half, a slip road: the node's
+    ``span``): then it ends at a walk node of its own, ``("d", node, 0)`` for
+    the ``u`` half and ``("d", node, 1)`` for the ``v`` half, at that corner's
+    place, so that nobody reaches the deck from the sidewalks between the
+    carriageways. Private nodes are added to ``graph``.
+
+    Returns
+    -------
+    dict
+        Street node -> :class:`Deck`, for every crossing node a deck passes.
+    """
+    levels = {"footbridge": "bridge", "underpass": "tunnel"}
+    nodes = sorted((n for n, f in street.nodes(data="crossing") if f in levels), key=node_order)
+    decks = {kind: [i for i, r in enumerate(roads) if not r.carriageway and r.walk
+                    and r.data.get(level)] for kind, level in levels.items()}
+    if not nodes or not any(decks.values()):
+        return {}
+    lines = {i: LineString(roads[i].coords) for found in decks.values() for i in found}
+    carriage = [r for r, road in enumerate(roads) if road.carriageway]
+    tree = shapely.STRtree([LineString(roads[r].coords) for r in carriage])
+    out: dict[Node, Deck] = {}
+    for node in nodes:
+        kind = street.nodes[node]["crossing"]
+        crossed = [leg for leg in legs[node] if roads[leg.road].carriageway]
+        p = Point(street.nodes[node]["x"], street.nodes[node]["y"])
+        near = [(float(shapely.distance(lines[i], p)), i) for i in decks[kind]
+                if node not in (roads[i].u, roads[i].v)]
+        near = [(d, i) for d, i in near if d <= DECK_REACH]
+        if not crossed or not near:
+            continue
+        _, i = min(near)
+        line = lines[i]
+        at = line.project(p)
+        if not 0 < at < line.length:
+            continue
+        leg = crossed[0]
+        ccw, cw = flanks[(leg.road, leg.end)]
+        before = line.interpolate(max(at - min(1.0, at / 2), 0.0))
+        left = (math.cos(leg.angle) * (before.y - p.y) - math.sin(leg.angle) * (before.x - p.x)) > 0
+        sides = (ccw, cw) if left else (cw, ccw)
+        own = {r for r in range(len(roads)) if node in (roads[r].u, roads[r].v)}
+        hits = [carriage[int(j)] for j in tree.query(line, predicate="intersects")]
+        spans = _spans(roads, line, i, [r for r in hits if r not in own], kind)
+        ends = []
+        for side, (corner, beyond) in enumerate(zip(sides, (any(f < at for f in spans),
+                                                             any(f > at for f in spans)),
+                                                     strict=True)):
+            if beyond:
+                deck_end = ("d", node, side)
+                graph.add_node(deck_end, x=graph.nodes[corner]["x"], y=graph.nodes[corner]["y"],
+                               kind="deck", street_node=node)
+                corner = deck_end
+            ends.append(corner)
+        width = roads[leg.road].width + float(street.nodes[node].get("span_width") or 0.0)
+        out[node] = Deck(node, i, at / line.length, (ends[0], ends[1]), width)
+    return out
+
+
+def _spans(roads: list[Road], line: LineString, deck: int, crossed: list[int], kind: str
+           ) -> list[float]:
+    """Distances along a deck where it passes over (under) the carriageways ``crossed``.
+
+    Carriageways that touch the deck, roads in tunnels and, under an
+    underpass, road bridges are not passed.
+    """
+    ends = {roads[deck].u, roads[deck].v}
+    found = []
+    for r in crossed:
+        road = roads[r]
+        if ends & {road.u, road.v} or road.data.get("tunnel") or (
+                kind == "underpass" and road.data.get("bridge")):
+            continue
+        hit = line.intersection(LineString(road.coords))
+        points = [hit] if isinstance(hit, Point) else [g for g in getattr(hit, "geoms", ())
+                                                        if isinstance(g, Point)]
+        found += [line.project(q) for q in points]
+    return found

@@ -24,21 +24,45 @@ which ways are kept and how tags become edge values and crossings is in
    (``crossing="signal"``). Every node has ``signal``.
 4. **Clip** to the file's ``<bounds>``: roads leaving the box end at a new node on
    its edge (negative id).
-5. **Simplify** with OSMnx, keeping crossing and signal nodes and every node
+5. **Footbridges and underpasses.** A *deck* is a run of footbridge (or
+   underpass) path edges (:func:`~.osmtags.grade_separation`) between nodes
+   where other ways join it or it branches. Where a deck crosses carriageways
+   in plan (layers ignored; roads in tunnels, and road bridges for an
+   underpass, are not crossed), the carriageway crossed first among the
+   fastest (then widest) is the deck's *road*: a new node (negative id) is put
+   on it where the deck passes, with ``crossing`` ``footbridge`` or
+   ``underpass``, ``access`` and ``access_defaulted`` from the structure's
+   approaches (:func:`~.osmtags.structure_access`), and the other carriageways
+   under the same deck in ``span`` (``highway:lanes with:lanes against;...``,
+   directions relative to the road's) and ``span_width`` (m): the informal way
+   across beneath the deck crosses them all. ``no_at_grade=True`` on the node
+   when one of them may not be crossed at grade. The deck keeps its own edges,
+   apart from the road; the walk builder joins it to the crossing.
+6. **Simplify** with OSMnx, keeping crossing and signal nodes and every node
    where an edge value changes (so footbridges never merge with roads: they
-   share no node with the roads below them anyway), and **project** to the UTM
+   share no node with the roads below them), and **project** to the UTM
    zone of the extract; lengths are recomputed in metres.
+
+Carriageways get ``no_at_grade`` (:func:`~.osmtags.no_at_grade`); a trunk
+road is *lined* by fences when at least ``osm.fence_share`` of its length
+lies within half its width plus ``osm.fence_margin`` of
+``barrier=fence|guard_rail|wall|jersey_barrier`` ways (OSM files only: the
+online loaders get no barriers).
 
 Graph attributes: ``crs``, ``name`` (file name), ``source`` (path), ``defaulted``
 (street edges, each two-way pair once, whose lanes/width/maxspeed came from the
 default table) out of ``street_edges`` (carriageway edges counted the same way),
 ``mapped_crossings``, ``mapped_facilities``,
-``crossings_from_ways``, ``attribution``. Map data © OpenStreetMap contributors,
+``crossings_from_ways``, ``access_defaulted`` (footbridges and underpasses whose
+``access`` is the default ``stairs``: nothing on the map said), ``no_at_grade``
+(street edges, counted as ``street_edges``, that get no inferred at-grade
+crossing), ``attribution``. Map data © OpenStreetMap contributors,
 ODbL 1.0: a graph derived from it stays under that licence.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 import tempfile
 from collections import Counter
@@ -49,29 +73,47 @@ from xml.sax.saxutils import quoteattr
 
 import networkx as nx
 import osmnx as ox
-from shapely import LineString
+import shapely
+from shapely import LineString, Point
+from shapely.ops import substring
 
-from simulator.crossing import FACILITIES
+from simulator.crossing import FACILITIES, GRADE_SEPARATED
 from simulator.errors import NetworkError
+from simulator.network.junctions import encode_span, node_order
 from simulator.network.osmdata import (
     ATTRIBUTION,
     OsmData,
     Tags,
     check_file,
+    project,
+    projector,
     read_osm,
     utm_crs,
     utm_crs_at,
 )
-from simulator.network.osmtags import NO, classify, crossing_facility, edge_values, first
+from simulator.network.osmtags import (
+    FENCED_CLASSES,
+    NO,
+    classify,
+    crossing_facility,
+    edge_values,
+    first,
+    is_barrier,
+    structure_access,
+)
 from simulator.params import Parameters, default_parameters
 
 CONTRACT_EDGE = ("highway", "lanes", "width", "maxspeed", "oneway", "name", "walk",
-                 "carriageway", "median_fence")
+                 "carriageway", "median_fence", "no_at_grade")
 KEEP_NODES = ("crossing", "no_crossing", "signal")
 DIFFER = (*CONTRACT_EDGE, "bridge", "tunnel", "defaulted")
 LATLON = "epsg:4326"
 OSMNX_KEYS = frozenset({"osmid", "oneway", "reversed", "length", "geometry"})
 MINOR = frozenset({"service", "track"})  # not junction roads for signal reach
+Grade = Mapping[int, tuple[str, str, bool]]
+"""Way id -> (facility, access, access defaulted) of footbridge and underpass ways."""
+END_GAP = 0.01
+"""A deck crossing a road within this fraction of a road edge's end crosses it just inside."""
 
 
 # --- public API ------------------------------------------------------------------------------
@@ -121,9 +163,50 @@ def graph_from_osm(data: OsmData, *, params: Parameters | None = None) -> nx.Mul
     for _, _, d in raw.edges(data=True):
         way = ways[d["osmid"]]
         d.update({k: v for k, v in kept[way].items() if k not in OSMNX_KEYS}, osmid=way)
+    node_tags = lambda n: data.node_tags.get(n, {})  # noqa: E731
     return _contract(raw, params, name=data.path.name, source=str(data.path),
-                     node_tags=lambda n: data.node_tags.get(n, {}), bounds=data.bounds,
-                     crs=utm_crs(data).to_string())
+                     node_tags=node_tags, bounds=data.bounds, crs=utm_crs(data).to_string(),
+                     fenced=_fenced_trunks(data, kept, params),
+                     grade=structure_access(data.ways, node_tags))
+
+
+def _fenced_trunks(data: OsmData, kept: Mapping[int, Tags], params: Parameters) -> frozenset[int]:
+    """Trunk roads (and links) lined by fences, walls, guard rails or jersey barriers.
+
+    A way is lined when at least ``osm.fence_share`` of its length lies within
+    its half width plus ``osm.fence_margin`` of such barrier ways.
+    """
+    margin, share = float(params["osm.fence_margin"]), float(params["osm.fence_share"])
+    trunks = sorted(w for w, tags in kept.items() if first(tags.get("highway")) in FENCED_CLASSES)
+    if not trunks:
+        return frozenset()
+    transformer = projector(utm_crs(data))
+
+    def line(way: int) -> LineString | None:
+        pts = [data.coords[r] for r in data.ways[way][0] if r in data.coords]
+        return project(LineString(pts), transformer) if len(pts) >= 2 else None
+
+    barriers = [b for w, (_, tags) in sorted(data.ways.items())
+                if is_barrier(tags) and (b := line(w)) is not None]
+    if not barriers:
+        return frozenset()
+    tree = shapely.STRtree(barriers)
+    tables = _tables(params)
+    fenced = set()
+    for w in trunks:
+        road = line(w)
+        oneway = first(kept[w].get("oneway")) in {"yes", "true", "1", "-1"}
+        values = edge_values(kept[w], oneway, tables)
+        if road is None or values is None or road.length <= 0:
+            continue
+        reach = values["width"] / 2 + margin
+        near = [barriers[i] for i in tree.query(road, predicate="dwithin", distance=reach)]
+        if not near:
+            continue
+        covered = road.intersection(shapely.union_all([b.buffer(reach) for b in near])).length
+        if covered >= share * road.length:
+            fenced.add(w)
+    return frozenset(fenced)
 
 
 def graph_from_place(query: str | dict[str, str], *, params: Parameters | None = None,
@@ -205,15 +288,23 @@ def _tables(params: Parameters) -> dict[str, Any]:
 def _contract(raw: nx.MultiDiGraph, params: Parameters, *, name: str, source: str,
               node_tags: Callable[[Any], Mapping[str, Any]],
               bounds: tuple[float, float, float, float] | None = None,
-              crs: str | None = None) -> nx.MultiDiGraph:
-    """Normalise a raw OSMnx graph (lon/lat, edges carrying their way's tags)."""
-    g = _normalise_edges(raw, _tables(params))
+              crs: str | None = None, fenced: frozenset[int] = frozenset(),
+              grade: Grade | None = None) -> nx.MultiDiGraph:
+    """Normalise a raw OSMnx graph (lon/lat, edges carrying their way's tags).
+
+    ``fenced``: trunk ways lined by fences; ``grade``: footbridge and underpass
+    ways with their access (read from the raw graph's edges if None).
+    """
+    if grade is None:
+        grade = structure_access(_raw_ways(raw), node_tags)
+    g = _normalise_edges(raw, _tables(params), fenced)
     facilities, crossing_ways = _mapped_crossings(g, node_tags)
     for n, f in facilities.items():
         g.nodes[n]["no_crossing" if f == NO else "crossing"] = True if f == NO else f
     _mark_signals(g, node_tags, float(params["osm.signal_reach"]))
     if bounds is not None:
         _clip(g, bounds)
+    _grade_separated(g, grade)
     g.remove_nodes_from([n for n in list(g.nodes) if g.degree(n) == 0])
     if g.number_of_edges() == 0:
         msg = f"{source} has no streets inside its bounds"
@@ -231,7 +322,18 @@ def _contract(raw: nx.MultiDiGraph, params: Parameters, *, name: str, source: st
     return out
 
 
-def _normalise_edges(raw: nx.MultiDiGraph, tables: dict[str, Any]) -> nx.MultiDiGraph:
+def _raw_ways(raw: nx.MultiDiGraph) -> dict[int, tuple[list[Any], dict[str, Any]]]:
+    """Way id -> (nodes, tags) as far as a raw OSMnx graph's edges hold them."""
+    ways: dict[int, tuple[list[Any], dict[str, Any]]] = {}
+    for u, v, d in raw.edges(data=True):
+        for way in d.get("osmid") if isinstance(d.get("osmid"), list) else [d.get("osmid")]:
+            if isinstance(way, int):
+                ways.setdefault(way, ([], dict(d)))[0].extend((u, v))
+    return ways
+
+
+def _normalise_edges(raw: nx.MultiDiGraph, tables: dict[str, Any],
+                     fenced: frozenset[int] = frozenset()) -> nx.MultiDiGraph:
     """Copy of ``raw`` with contract values on kept edges; paths in both directions."""
     g = nx.MultiDiGraph(crs=raw.graph.get("crs", LATLON),
                         simplified=bool(raw.graph.get("simplified")))
@@ -242,7 +344,8 @@ def _normalise_edges(raw: nx.MultiDiGraph, tables: dict[str, Any]) -> nx.MultiDi
         oneway = _boolish(d.get("oneway", False))
         key = (way if isinstance(way, int) else id(d), oneway)
         if key not in cache:
-            cache[key] = edge_values(d, oneway, tables)
+            cache[key] = edge_values(d, oneway, tables,
+                                     lined=isinstance(way, int) and way in fenced)
         values = cache[key]
         if values is None:
             continue
@@ -332,6 +435,160 @@ def _mark_signals(g: nx.MultiDiGraph, node_tags: Callable[[Any], Mapping[str, An
             g.nodes[n]["crossing"] = "signal"
 
 
+# --- footbridges and underpasses ---------------------------------------------------------
+
+
+def _grade_separated(g: nx.MultiDiGraph, grade: Grade) -> None:
+    """Put a footbridge or underpass crossing node on the road below (above) each deck.
+
+    See step 5 of the module docstring. The graph is in lon/lat; new nodes get
+    negative ids below every id in the graph.
+    """
+    decks = _decks(g, grade)
+    if not decks:
+        return
+    roads: list[tuple[Any, Any, int, dict[str, Any]]] = []
+    for u, v, k, d in sorted(g.edges(keys=True, data=True), key=lambda e: e[:3]):
+        if d["carriageway"] and u != v and not d.get("tunnel") and not (
+                g.has_edge(v, u, k) and (node_order(v), node_order(u)) < (node_order(u), node_order(v))):
+            roads.append((u, v, k, d))
+    lines = [_edge_line(g, u, v, d) for u, v, _, d in roads]
+    tree = shapely.STRtree(lines)
+    cuts: dict[int, list[tuple[float, dict[str, Any]]]] = {}
+    for facility, access, defaulted, path in decks:
+        crossed: dict[Any, tuple[float, int, Point]] = {}
+        for i, (a, b) in enumerate(itertools.pairwise(path)):
+            deck = _edge_line(g, a, b, g.get_edge_data(a, b)[min(g.get_edge_data(a, b))])
+            for r in sorted(int(j) for j in tree.query(deck, predicate="intersects")):
+                u, v, _, d = roads[r]
+                if {u, v} & {a, b} or (facility == "underpass" and d.get("bridge")):
+                    continue
+                point = deck.intersection(lines[r])
+                if not isinstance(point, Point):
+                    point = next((p for p in getattr(point, "geoms", ()) if isinstance(p, Point)),
+                                 None)
+                if point is None:
+                    continue
+                way = str(d.get("osmid"))
+                at = i + deck.project(point, normalized=True)
+                if way not in crossed or at < crossed[way][0]:
+                    crossed[way] = (at, r, point)
+        if not crossed:
+            continue
+        hits = sorted(crossed.values(), key=lambda h: h[0])
+        main = max(hits, key=lambda h: (roads[h[1]][3]["maxspeed"], roads[h[1]][3]["width"],
+                                        -h[0]))
+        _, r, point = main
+        attrs = _span(g, roads, main, [h for h in hits if h is not main])
+        attrs |= {"x": point.x, "y": point.y, "crossing": facility, "access": access,
+                  "access_defaulted": defaulted, "signal": False}
+        fraction = lines[r].project(point, normalized=True)
+        cuts.setdefault(r, []).append((min(max(fraction, END_GAP), 1 - END_GAP), attrs))
+    next_id = min(0, *(n for n in g.nodes if isinstance(n, int))) - 1
+    for r in sorted(cuts):
+        placed = []
+        for fraction, attrs in sorted(cuts[r], key=lambda c: c[0]):
+            point = lines[r].interpolate(fraction, normalized=True)
+            g.add_node(next_id, **(attrs | {"x": float(point.x), "y": float(point.y)}))
+            placed.append((fraction, next_id))
+            next_id -= 1
+        _split_road(g, roads[r], placed)
+
+
+def _edge_line(g: nx.MultiDiGraph, u: Any, v: Any, d: Mapping[str, Any]) -> LineString:
+    """Shape of an edge from u to v (lon/lat)."""
+    geometry = d.get("geometry")
+    if isinstance(geometry, LineString):
+        coords = list(geometry.coords)
+        if math.dist(coords[0], (g.nodes[u]["x"], g.nodes[u]["y"])) > math.dist(
+                coords[-1], (g.nodes[u]["x"], g.nodes[u]["y"])):
+            coords.reverse()
+        return LineString(coords)
+    return LineString([(g.nodes[n]["x"], g.nodes[n]["y"]) for n in (u, v)])
+
+
+def _decks(g: nx.MultiDiGraph, grade: Grade) -> list[tuple[str, str, bool, list[Any]]]:
+    """Runs of footbridge (underpass) edges between the nodes where other ways join or they branch.
+
+    Each is ``(facility, access, access defaulted, node path)``.
+    """
+    out = []
+    for facility in ("footbridge", "underpass"):
+        deck = nx.Graph()
+        for u, v, d in g.edges(data=True):
+            way = d.get("osmid")
+            info = grade.get(way) if isinstance(way, int) else None
+            if info is not None and info[0] == facility and not d["carriageway"] and u != v:
+                deck.add_edge(u, v, info=info)
+        ends = {n for n in deck if deck.degree(n) != 2
+                or (set(g.successors(n)) | set(g.predecessors(n))) - set(deck[n])}
+        seen: set[frozenset[Any]] = set()
+        for a, b in sorted(deck.edges(), key=lambda e: tuple(sorted(map(node_order, e)))):
+            if frozenset((a, b)) in seen:
+                continue
+            seen.add(frozenset((a, b)))
+            path = [a, b]
+            for forward in (True, False):
+                while True:
+                    end, before = (path[-1], path[-2]) if forward else (path[0], path[1])
+                    if end in ends:
+                        break
+                    step = next((n for n in deck[end] if n != before), None)
+                    if step is None or frozenset((end, step)) in seen:
+                        break
+                    seen.add(frozenset((end, step)))
+                    if forward:
+                        path.append(step)
+                    else:
+                        path.insert(0, step)
+            _, access, defaulted = deck.edges[a, b]["info"]
+            out.append((facility, access, defaulted, path))
+    return out
+
+
+def _span(g: nx.MultiDiGraph, roads: list[tuple[Any, Any, int, dict[str, Any]]],
+          main: tuple[float, int, Point], others: list[tuple[float, int, Point]]
+          ) -> dict[str, Any]:
+    """Node attributes for the other carriageways under a deck: ``span``, ``span_width``."""
+    def direction(r: int) -> tuple[float, float]:
+        u, v = roads[r][0], roads[r][1]
+        return (g.nodes[v]["x"] - g.nodes[u]["x"], g.nodes[v]["y"] - g.nodes[u]["y"])
+
+    ahead = direction(main[1])
+    parts, width = [], 0.0
+    for _, r, _ in others:
+        d = roads[r][3]
+        lanes = int(d["lanes"])
+        if d["oneway"]:
+            e = direction(r)
+            same = ahead[0] * e[0] + ahead[1] * e[1] >= 0
+            parts.append((d["highway"], lanes if same else 0, 0 if same else lanes))
+        else:
+            parts.append((d["highway"], math.ceil(lanes / 2), lanes // 2))
+        width += float(d["width"])
+    blocked = any(roads[r][3].get("no_at_grade") for _, r, _ in [main, *others])
+    return {"span": encode_span(parts), "span_width": width, "no_at_grade": bool(blocked)}
+
+
+def _split_road(g: nx.MultiDiGraph, road: tuple[Any, Any, int, dict[str, Any]],
+                placed: list[tuple[float, Any]]) -> None:
+    """Split a road edge (and its reverse) at new nodes at fractions of its length from u."""
+    u, v, k, _ = road
+    for a, b, stops in ((u, v, placed), (v, u, [(1 - f, n) for f, n in reversed(placed)])):
+        if not g.has_edge(a, b, k) or g.edges[a, b, k].get("osmid") != road[3].get("osmid"):
+            continue
+        d = g.edges[a, b, k]
+        line = _edge_line(g, a, b, d) if "geometry" in d else None
+        g.remove_edge(a, b, k)
+        chain = [(0.0, a), *stops, (1.0, b)]
+        for (f0, n0), (f1, n1) in itertools.pairwise(chain):
+            attrs = {key: val for key, val in d.items() if key != "geometry"}
+            attrs["length"] = float(d["length"]) * (f1 - f0)
+            if line is not None:
+                attrs["geometry"] = substring(line, f0, f1, normalized=True)
+            g.add_edge(n0, n1, **attrs)
+
+
 def _clip(g: nx.MultiDiGraph, bounds: tuple[float, float, float, float]) -> None:
     """Cut the graph to a lon/lat box; edges leaving it end at new nodes on its edge."""
     x0, y0, x1, y1 = bounds
@@ -403,15 +660,25 @@ def _finish(g: nx.MultiDiGraph, *, crs: str, name: str, source: str) -> nx.Multi
             facilities[crossing] += 1
         if _boolish(d.get("no_crossing", False)):
             attrs["no_crossing"] = True
+        if crossing in GRADE_SEPARATED and d.get("access") is not None:
+            attrs |= {"access": str(first(d["access"])),
+                      "access_defaulted": _boolish(d.get("access_defaulted", False)),
+                      "span": str(first(d.get("span")) or ""),
+                      "span_width": float(str(first(d.get("span_width")) or 0.0)),
+                      "no_at_grade": _boolish(d.get("no_at_grade", False))}
         out.add_node(n, **attrs)
     out.add_edges_from(_roads(out, g))
     defaulted: Counter[str] = Counter()
-    streets = 0
+    streets = blocked = 0
     for u, v, key, d in out.edges(keys=True, data=True):
         if d["carriageway"] and (u <= v or not out.has_edge(v, u, key)):
             streets += 1
+            blocked += d["no_at_grade"]
             defaulted.update(filter(None, d["defaulted"].split(",")))
     out.graph["street_edges"] = streets
+    out.graph["no_at_grade"] = blocked
+    out.graph["access_defaulted"] = sum(bool(d.get("access_defaulted"))
+                                        for _, d in out.nodes(data=True))
     out.graph["defaulted"] = {k: defaulted[k] for k in ("lanes", "width", "maxspeed")}
     out.graph["mapped_crossings"] = sum(facilities.values())
     out.graph["mapped_facilities"] = dict(sorted(facilities.items()))
@@ -461,7 +728,9 @@ def _typed_edge(out: nx.MultiDiGraph, u: Any, v: Any, d: Mapping[str, Any]) -> d
         "width": float(str(first(d["width"]))), "maxspeed": float(str(first(d["maxspeed"]))),
         "oneway": _boolish(d["oneway"]), "name": str(first(d.get("name")) or ""),
         "walk": _boolish(d["walk"]), "carriageway": _boolish(d["carriageway"]),
-        "median_fence": _boolish(d["median_fence"]), "bridge": _boolish(d.get("bridge", False)),
+        "median_fence": _boolish(d["median_fence"]),
+        "no_at_grade": _boolish(d.get("no_at_grade", False)),
+        "bridge": _boolish(d.get("bridge", False)),
         "tunnel": _boolish(d.get("tunnel", False)),
         "defaulted": str(first(d.get("defaulted")) or ""), "osmid": osmid,
     }
@@ -503,11 +772,12 @@ def _graph_from_graphml(path: Path, params: Parameters) -> nx.MultiDiGraph:
 
 
 _EXTRA_NODE_TAGS = ("crossing", "crossing_ref", "crossing:island", "crossing:markings",
-                    "crossing:signals", "traffic_calming")
+                    "crossing:signals", "traffic_calming", "elevator", "lift")
 _EXTRA_WAY_TAGS = ("footway", "cycleway", "path", "crossing", "crossing_ref", "crossing:markings",
                    "foot", "motor_vehicle", "vehicle", "layer", "divider", "name:zh", "sidewalk",
                    "lanes:forward", "lanes:backward", "lanes:both_ways", "maxspeed:forward",
-                   "maxspeed:backward")
+                   "maxspeed:backward", "ramp", "ramp:wheelchair", "incline", "motorroad",
+                   "barrier", "indoor", "cutting", "covered")
 
 
 class _osmnx_tags:  # noqa: N801 - used as a context manager

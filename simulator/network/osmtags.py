@@ -24,15 +24,27 @@ The rules (see also :mod:`simulator.network.osm`):
   ``name``: ``name:zh``, else ``name``. ``median_fence`` from
   ``divider=barrier|fence|guard_rail|jersey_barrier|wall``. ``bridge``:
   ``bridge`` other than ``no``, or a path with ``layer > 0``; ``tunnel``:
-  ``tunnel`` other than ``no``/``building_passage``, or a path with ``layer < 0``.
+  ``tunnel`` other than ``no``, ``building_passage``, ``covered`` (covered
+  passages) or ``culvert``, or a path with ``layer < 0`` that is not in a
+  ``cutting`` and not ``covered=yes``; ``indoor=yes`` ways are neither.
+- **No crossing at grade** (``no_at_grade``, carriageways only; the walk
+  builder infers no at-grade crossing across them): motorways and their links,
+  ``motorroad=yes`` (motor vehicles only), the prohibitions ``crossing=no``,
+  ``foot=no`` and ``footway=no`` on the road itself, and trunk roads (and
+  links) that are fenced: ``barrier=fence|guard_rail|wall|jersey_barrier`` on
+  the way, or lined by such barrier ways (the loader decides that from the
+  map's geometry, :func:`no_at_grade`).
 - **Crossings**: :func:`crossing_facility`.
+- **Grade separation**: :func:`grade_separation` (which path ways are
+  footbridges and underpasses) and :func:`structure_access` (their stairs,
+  ramps and lifts, read from the structure and the ways that lead onto it).
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 ROADS = frozenset({
@@ -47,6 +59,17 @@ SIGNAL_REFS = frozenset({"pelican", "toucan", "puffin", "pegasus"})
 ZONE_SPEEDS = {"urban": 50.0, "rural": 70.0, "motorway": 120.0, "living_street": 20.0,
                "walk": 10.0}
 NO = "no"  # crossing_facility result for crossing=no
+MOTORWAYS = frozenset({"motorway", "motorway_link"})
+FENCED_CLASSES = frozenset({"trunk", "trunk_link"})
+"""Road classes that are crossed at grade only where no fence lines them."""
+BARRIERS = frozenset({"fence", "guard_rail", "wall", "jersey_barrier"})
+"""``barrier=*`` values that stop walkers (a hedge or a kerb does not)."""
+NOT_UNDERPASS = frozenset({NO, "building_passage", "covered", "culvert"})
+PROHIBITIONS = ("crossing", "foot", "footway")
+"""Road tags whose value ``no`` forbids walkers on (and so across) the carriageway."""
+LIFT_NODE_TAGS = (("highway", "elevator"), ("elevator", "yes"), ("lift", "yes"))
+FLAT = frozenset({NO, "0", "0%", "0°", "flat"})
+"""``incline`` values that are not a slope."""
 
 
 def crossing_facility(tags: Mapping[str, Any]) -> str | None:
@@ -157,9 +180,12 @@ def _maxspeed(tags: Mapping[str, Any], highway: str, table: Mapping[str, float]
     return float(table.get(highway, min(table.values()))), True
 
 
-def edge_values(tags: Mapping[str, Any], oneway: bool, tables: dict[str, Any]
-                 ) -> dict[str, Any] | None:
-    """Contract attributes of an edge from its way's tags; None if the way is dropped."""
+def edge_values(tags: Mapping[str, Any], oneway: bool, tables: dict[str, Any], *,
+                lined: bool = False) -> dict[str, Any] | None:
+    """Contract attributes of an edge from its way's tags; None if the way is dropped.
+
+    ``lined``: the way is a trunk road lined by fences (see :func:`no_at_grade`).
+    """
     kind = classify(tags)
     if kind is None:
         return None
@@ -171,11 +197,7 @@ def edge_values(tags: Mapping[str, Any], oneway: bool, tables: dict[str, Any]
         width, d2 = _width(tags, lanes, tables["lane_width"])
         speed, d3 = _maxspeed(tags, highway, tables["limits"])
         defaulted = [k for k, d in (("lanes", d1), ("width", d2), ("maxspeed", d3)) if d]
-    layer = _number(first(tags.get("layer")), r"-?\d+") or 0.0
-    path = highway in PATHS
-    bridge = (first(tags.get("bridge")) or NO) != NO or (path and layer > 0)
-    tunnel = (first(tags.get("tunnel")) or NO) not in {NO, "building_passage"} or (
-        path and layer < 0)
+    bridge, tunnel = levels(tags)
     facility = None
     if any(first(tags.get(k)) == "crossing" for k in ("footway", "cycleway", "path")):
         facility = crossing_facility({**tags, "highway": "crossing"})
@@ -185,6 +207,152 @@ def edge_values(tags: Mapping[str, Any], oneway: bool, tables: dict[str, Any]
         "name": first(tags.get("name:zh")) or first(tags.get("name")) or "",
         "walk": walk, "carriageway": carriageway,
         "median_fence": carriageway and first(tags.get("divider")) in DIVIDERS,
+        "no_at_grade": carriageway and no_at_grade(tags, lined=lined),
         "bridge": bridge, "tunnel": tunnel, "defaulted": ",".join(defaulted),
         "_crossing_way": facility,
     }
+
+
+# --- crossing at grade, and grade separation -------------------------------------------------
+
+
+def levels(tags: Mapping[str, Any]) -> tuple[bool, bool]:
+    """``(bridge, tunnel)`` of a way (see the module docstring for the rule)."""
+    if first(tags.get("indoor")) == "yes":
+        return False, False
+    layer = _number(first(tags.get("layer")), r"-?\d+") or 0.0
+    path = first(tags.get("highway")) in PATHS
+    bridge = (first(tags.get("bridge")) or NO) != NO or (path and layer > 0)
+    tunnel_tag = first(tags.get("tunnel"))
+    if tunnel_tag is not None and tunnel_tag != NO:
+        tunnel = tunnel_tag not in NOT_UNDERPASS
+    else:
+        open_cut = (first(tags.get("cutting")) or NO) != NO or first(tags.get("covered")) == "yes"
+        tunnel = path and layer < 0 and not open_cut
+    return bridge, tunnel
+
+
+def no_at_grade(tags: Mapping[str, Any], *, lined: bool = False) -> bool:
+    """Whether walkers may not cross a carriageway at grade (no crossing is inferred across it).
+
+    True for motorways and their links, ``motorroad=yes``, a road tagged
+    ``crossing=no``, ``foot=no`` or ``footway=no``, and a trunk road or link
+    tagged ``barrier=fence|guard_rail|wall|jersey_barrier`` or ``lined`` by
+    such barriers (the caller measures that on the map).
+    """
+    highway = first(tags.get("highway"))
+    if highway in MOTORWAYS or first(tags.get("motorroad")) == "yes":
+        return True
+    if any(first(tags.get(k)) == NO for k in PROHIBITIONS):
+        return True
+    return highway in FENCED_CLASSES and (lined or first(tags.get("barrier")) in BARRIERS)
+
+
+def grade_separation(tags: Mapping[str, Any]) -> str | None:
+    """``footbridge`` or ``underpass`` for a walkable car-free way on a bridge or in a tunnel.
+
+    Whether it passes over or under a road is for the loader to find (in plan,
+    from the geometry); None for every other way.
+    """
+    kind = classify(tags)
+    if kind is None or kind[2] or not kind[1]:
+        return None
+    bridge, tunnel = levels(tags)
+    return "footbridge" if bridge else "underpass" if tunnel else None
+
+
+def is_barrier(tags: Mapping[str, Any]) -> bool:
+    """Whether a way is a fence, guard rail, wall or jersey barrier (not a road)."""
+    return first(tags.get("barrier")) in BARRIERS and first(tags.get("highway")) is None
+
+
+def _way_means(tags: Mapping[str, Any]) -> set[str]:
+    """The ways up or down a way's tags show: ``stairs``, ``ramp``, ``lift``."""
+    highway = first(tags.get("highway"))
+    found = set()
+    if highway == "elevator":
+        found.add("lift")
+    if highway == "steps":
+        found.add("stairs")
+    if first(tags.get("ramp")) == "yes" or first(tags.get("ramp:wheelchair")) == "yes":
+        found.add("ramp")
+    incline = (first(tags.get("incline")) or NO).strip().lower()
+    if highway not in {"steps", "elevator"} and incline not in FLAT:
+        found.add("ramp")
+    return found
+
+
+def _node_lift(tags: Mapping[str, Any]) -> bool:
+    return any(first(tags.get(k)) == v for k, v in LIFT_NODE_TAGS)
+
+
+def structure_access(ways: Mapping[int, tuple[Sequence[int], Mapping[str, Any]]],
+                     node_tags: Callable[[int], Mapping[str, Any]]
+                     ) -> dict[int, tuple[str, str, bool]]:
+    """Facility and step-free access of every footbridge and underpass way.
+
+    Ways of one kind (:func:`grade_separation`) that share nodes form one
+    structure; its *approaches* are the other paths (and ``highway=elevator``
+    ways) that share a node with it. Over the structure and its approaches,
+    first match wins:
+
+    - a ``highway=elevator`` way, or a node tagged ``highway=elevator``,
+      ``elevator=yes`` or ``lift=yes`` → ``lift``;
+    - ``ramp=yes`` or ``ramp:wheelchair=yes``, or an ``incline`` on a way that
+      is not steps → ``ramp``;
+    - ``highway=steps`` → ``stairs``;
+    - nothing of these → ``stairs``, *defaulted*.
+
+    Parameters
+    ----------
+    ways
+        Way id -> ``(node ids, tags)``; other ways are ignored.
+    node_tags
+        Tags of a node (empty for an untagged one).
+
+    Returns
+    -------
+    dict
+        Way id -> ``(facility, access, defaulted)`` for every footbridge and underpass way.
+    """
+    kinds = {w: k for w, (_, tags) in ways.items() if (k := grade_separation(tags)) is not None}
+    near: dict[int, set[int]] = {}
+    for w, (refs, tags) in ways.items():
+        if w in kinds or first(tags.get("highway")) in PATHS | {"elevator"}:
+            for r in refs:
+                near.setdefault(r, set()).add(w)
+    parent = {w: w for w in kinds}
+
+    def find(w: int) -> int:
+        while parent[w] != w:
+            parent[w] = parent[parent[w]]
+            w = parent[w]
+        return w
+
+    for ids in near.values():
+        for kind in ("footbridge", "underpass"):
+            roots = {find(w) for w in ids if kinds.get(w) == kind}
+            for root in roots:
+                parent[root] = min(roots)
+    groups: dict[int, list[int]] = {}
+    for w in sorted(kinds):
+        groups.setdefault(find(w), []).append(w)
+    out: dict[int, tuple[str, str, bool]] = {}
+    for members in groups.values():
+        nodes = {r for w in members for r in ways[w][0]}
+        reached = set(members) | {w for r in nodes for w in near.get(r, ())
+                                  if kinds.get(w) in (None, kinds[members[0]])}
+        found: set[str] = set()
+        for w in reached:
+            found |= _way_means(ways[w][1])
+        if any(_node_lift(node_tags(r)) for r in _nodes_of(ways, reached)):
+            found.add("lift")
+        access = next((a for a in ("lift", "ramp") if a in found), "stairs")
+        for w in members:
+            out[w] = (kinds[w], access, not found)
+    return out
+
+
+def _nodes_of(ways: Mapping[int, tuple[Sequence[int], Mapping[str, Any]]],
+              ids: Iterable[int]) -> set[int]:
+    return {r for w in ids for r in ways[w][0]}

@@ -11,7 +11,11 @@ Node attributes
     ``x``, ``y`` (m); ``signal`` (bool, junction is signalised);
     ``crossing`` (optional, one of :data:`simulator.crossing.FACILITIES`: a
     crossing facility mapped at this node; at a junction it applies to every
-    leg, at a node inside a road it is a midblock crossing);
+    leg, at a node inside a road it is a midblock crossing); for a
+    ``footbridge`` or ``underpass`` node also ``access`` (stairs, ramp, lift),
+    ``access_defaulted`` (bool: nothing on the map said, stairs assumed),
+    ``span``/``span_width`` (other carriageways the same deck passes over) and
+    ``no_at_grade`` (no informal way across beneath it);
     ``osmid`` (optional).
 Edge attributes (both directions present for two-way roads, as OSMnx does)
     ``length`` (m), ``highway`` (str), ``lanes`` (int, both directions),
@@ -20,7 +24,8 @@ Edge attributes (both directions present for two-way roads, as OSMnx does)
     sidewalks or as a footway), ``carriageway`` (bool: vehicles drive on it,
     so walkers must cross it at a crossing), ``median_fence`` (bool: a
     central fence stops crossing except at mapped crossings and signals),
-    ``geometry`` (optional shapely LineString).
+    ``no_at_grade`` (optional bool: a motorway, fenced or no-crossing road that
+    gets no inferred at-grade crossing), ``geometry`` (optional shapely LineString).
 """
 
 from __future__ import annotations

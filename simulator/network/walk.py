@@ -8,13 +8,20 @@ sorted anticlockwise by bearing; corner ``i`` lies between leg ``i`` and leg
 ``i + 1``. A car-free leg (a footway) does not separate the corners beside it,
 so they are merged. Each walkable carriageway gets a sidewalk on each side,
 each footway one edge, and each crossed leg a crossing edge between the two
-corners that flank it.
+corners that flank it. A footbridge or underpass street node with a footway
+passing over (under) it takes that footway into its crossing: the footway is
+cut there and the crossing (and the informal way beneath it) joins the two
+halves, so nobody walks over the road on the deck without using the crossing.
 
 Walk-graph node ids (all hashable tuples, deterministic for a given street graph)
     ``("c", street_node, i)``
         corner (at a junction) or side (inside a road, at a dead end) of a
         street node; ``i`` is the corner's index in anticlockwise leg order,
         the smallest index of a merged group.
+    ``("d", street_node, 0 | 1)``
+        the end of a footbridge (underpass) footway's half that passes over
+        (under) other carriageways besides the crossed road
+        (:func:`~.junctions.deck_splits`): the crossing, not a sidewalk, joins it.
     ``("m", label)``
         a split node that lets a second edge join an already joined node pair
         (``label`` is the crossing id, or the street edge id plus ``L``/``R``).
@@ -37,7 +44,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Hashable, Mapping
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 from types import MappingProxyType
@@ -45,18 +52,20 @@ from typing import Any
 
 import networkx as nx
 import numpy as np
-from shapely import LineString
+from shapely import LineString, Point
 
 from simulator.crossing import FACILITIES, Crossing
 from simulator.errors import NetworkError
 from simulator.network.attach import attach_points, locate_points
 from simulator.network.junctions import (
     XY,
+    Deck,
     Leg,
     Node,
     Road,
     Settings,
     add_corners,
+    deck_splits,
     legs_by_node,
     node_crossings,
     node_role,
@@ -210,16 +219,22 @@ def build_walk_graph(
     graph = nx.Graph(crs=street.graph.get("crs"), name=street.graph.get("name", ""))
     flanks: dict[tuple[int, int], tuple[Node, Node]] = {}
     pending: list[tuple[Node, list[Leg], str]] = []
-    for node, legs in legs_by_node(street, roads).items():
+    all_legs = legs_by_node(street, roads)
+    for node, legs in all_legs.items():
         role = node_role(legs, roads)
         flanks.update(add_corners(graph, street, node, legs, roads, role, settings))
         pending.append((node, legs, role))
+    decks = deck_splits(graph, street, roads, all_legs, flanks)
+    cuts: dict[int, list[Deck]] = {}
+    for deck in decks.values():
+        cuts.setdefault(deck.road, []).append(deck)
     for index, road in enumerate(roads):
-        _add_street_edges(graph, road, flanks[(index, 0)], flanks[(index, 1)], settings)
+        _add_street_edges(graph, road, flanks[(index, 0)], flanks[(index, 1)], settings,
+                          sorted(cuts.get(index, ()), key=lambda d: d.at))
     crossings: dict[str, Crossing] = {}
     for node, legs, role in pending:
         for crossing, a, b in node_crossings(street, node, legs, roads, role, flanks, graph,
-                                             settings):
+                                             settings, decks.get(node)):
             attrs = {"length": crossing.length, "kind": "crossing", "crossing": crossing.id,
                      "street": None}
             if _add_edge(graph, a, b, crossing.id, attrs):
@@ -299,16 +314,30 @@ def _component_of(graph: nx.Graph) -> dict[Node, int]:
 
 
 def _add_street_edges(graph: nx.Graph, road: Road, at_u: tuple[Node, Node],
-                      at_v: tuple[Node, Node], settings: Settings) -> None:
+                      at_v: tuple[Node, Node], settings: Settings,
+                      cuts: Sequence[Deck] = ()) -> None:
     """Add the sidewalks of a walkable carriageway, or the edge of a footway.
 
     The left sidewalk (seen along ``u -> v``) runs from u's anticlockwise flank
     corner to v's clockwise flank corner; the right one joins the other two.
+    A footway with ``cuts`` (a deck over or under crossings, see
+    :func:`~.junctions.deck_splits`) is added in pieces that end at the
+    crossings' ends; the pieces are shortened by the carriageway width under
+    the deck, which the crossings' own lengths walk.
     """
     if not road.walk:
         return
     sid = street_edge_id(road.u, road.v, road.key)
     length = float(road.data.get("length") or _polyline_length(road.coords))
+    if not road.carriageway and cuts:
+        scale = max(length - sum(d.width for d in cuts), 0.0) / length if length > 0 else 0.0
+        starts = [(0.0, at_u[0])] + [(d.at, d.ends[1]) for d in cuts]
+        ends = [(d.at, d.ends[0]) for d in cuts] + [(1.0, at_v[0])]
+        for i, ((f0, a), (f1, b)) in enumerate(zip(starts, ends, strict=True)):
+            attrs = {"length": length * (f1 - f0) * scale, "kind": "footway", "crossing": None,
+                     "street": sid}
+            _add_edge(graph, a, b, f"{sid}/{i}", attrs, _piece(graph, a, b, road, f0, f1))
+        return
     if not road.carriageway:
         attrs = {"length": length, "kind": "footway", "crossing": None, "street": sid}
         _add_edge(graph, at_u[0], at_v[0], sid, attrs, _shape(graph, at_u[0], at_v[0], road, 0.0))
@@ -320,6 +349,21 @@ def _add_street_edges(graph: nx.Graph, road: Road, at_u: tuple[Node, Node],
                  "side": side}
         _add_edge(graph, a, b, f"{sid}{side[0].upper()}", attrs,
                   _shape(graph, a, b, road, offset))
+
+
+def _piece(graph: nx.Graph, a: Node, b: Node, road: Road, f0: float, f1: float
+           ) -> LineString | None:
+    """Shape of the piece of a footway between fractions f0 and f1, from node a to node b.
+
+    None where the piece has no bend (the edge is the segment between its nodes).
+    """
+    line = LineString(road.coords)
+    inner = [pt for pt, at in ((pt, line.project(Point(pt), normalized=True))
+                               for pt in road.coords[1:-1]) if f0 < at < f1]
+    if not inner:
+        return None
+    ends = [(graph.nodes[n]["x"], graph.nodes[n]["y"]) for n in (a, b)]
+    return LineString([ends[0], *inner, ends[1]])
 
 
 def _polyline_length(coords: list[XY]) -> float:
