@@ -18,6 +18,7 @@ from typing import Any
 import networkx as nx
 import osmnx as ox
 import pytest
+from osm_kit import TO_LONLAT, UTM50, X0, Y0, write_osm
 from pyproj import Transformer
 
 from simulator.crossing import FACILITIES
@@ -45,40 +46,6 @@ EDGE_TYPES = {"length": float, "highway": str, "lanes": int, "width": float, "ma
 
 # --- hand-written maps ---------------------------------------------------------------------
 
-UTM50 = "EPSG:32650"
-TO_LONLAT = Transformer.from_crs(UTM50, "EPSG:4326", always_xy=True)
-X0, Y0 = 500_000.0, 3_320_000.0  # on the zone's central meridian (117 E), about 30 N
-
-
-def write_osm(folder: Path, nodes: dict[int, tuple], ways: dict[int, tuple], *,
-              bounds: tuple[float, float, float, float] | None = None,
-              name: str = "map.osm") -> Path:
-    """An OSM XML file; nodes ``id -> (x, y[, tags])`` in metres east/north of (X0, Y0).
-
-    Ways are ``id -> (node ids, tags)``; ``bounds`` is ``(x0, y0, x1, y1)`` in metres.
-    """
-    def ll(x: float, y: float) -> tuple[float, float]:
-        lon, lat = TO_LONLAT.transform(X0 + x, Y0 + y)
-        return lat, lon
-
-    def tags(t: dict[str, str]) -> str:
-        return "".join(f'<tag k="{k}" v="{v}"/>' for k, v in t.items())
-
-    lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<osm version="0.6" generator="test">']
-    if bounds:
-        (a, b), (c, d) = ll(*bounds[:2]), ll(*bounds[2:])
-        lines.append(f'<bounds minlat="{a!r}" minlon="{b!r}" maxlat="{c!r}" maxlon="{d!r}"/>')
-    for n, (x, y, *rest) in nodes.items():
-        lat, lon = ll(x, y)
-        lines.append(f'<node id="{n}" lat="{lat!r}" lon="{lon!r}">'
-                     f'{tags(rest[0] if rest else {})}</node>')
-    for w, (refs, t) in ways.items():
-        nds = "".join(f'<nd ref="{r}"/>' for r in refs)
-        lines.append(f'<way id="{w}">{nds}{tags(t)}</way>')
-    lines.append("</osm>")
-    path = folder / name
-    path.write_text("\n".join(lines), encoding="utf-8")
-    return path
 
 
 def edges_of_way(g: nx.MultiDiGraph, way: int) -> list[dict[str, Any]]:

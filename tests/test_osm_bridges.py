@@ -23,6 +23,7 @@ from typing import Any
 
 import networkx as nx
 import pytest
+from osm_kit import X0, Y0, write_osm
 from pyproj import Transformer
 from shapely import LineString, Point
 
@@ -48,26 +49,6 @@ SHENZHEN = OSM_DIR / "shenzhen_longgang_universiade.osm.bz2"
 needs_extracts = pytest.mark.skipif(not OSM_DIR.is_dir(), reason=f"OSM extracts not found in {OSM_DIR}")
 MOTORWAYS = {"motorway", "motorway_link"}
 
-TO_LONLAT = Transformer.from_crs("EPSG:32650", "EPSG:4326", always_xy=True)
-X0, Y0 = 500_000.0, 3_320_000.0  # on UTM zone 50's central meridian, about 30 N
-
-
-def write_osm(folder: Path, nodes: dict[int, tuple], ways: dict[int, tuple], name: str = "map.osm") -> Path:
-    """An OSM XML file; nodes ``id -> (x, y[, tags])`` in metres east/north of (X0, Y0)."""
-    def tags(t: dict[str, str]) -> str:
-        return "".join(f'<tag k="{k}" v="{v}"/>' for k, v in t.items())
-
-    lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<osm version="0.6" generator="test">']
-    for n, (x, y, *rest) in nodes.items():
-        lon, lat = TO_LONLAT.transform(X0 + x, Y0 + y)
-        lines.append(f'<node id="{n}" lat="{lat!r}" lon="{lon!r}">{tags(rest[0] if rest else {})}</node>')
-    for w, (refs, t) in ways.items():
-        nds = "".join(f'<nd ref="{r}"/>' for r in refs)
-        lines.append(f'<way id="{w}">{nds}{tags(t)}</way>')
-    lines.append("</osm>")
-    path = folder / name
-    path.write_text("\n".join(lines), encoding="utf-8")
-    return path
 
 
 STEPS = {"highway": "steps"}
@@ -220,7 +201,7 @@ def test_a_deck_over_a_road_tunnel_or_touching_the_road_crosses_nothing(tmp_path
     assert not grade_nodes(g)
     nodes = {1: (-100, 0), 2: (0, 0), 3: (100, 0), 11: (0, -30), 12: (0, 30)}
     ways = {1: ([1, 2, 3], {"highway": "primary"}), 2: ([11, 2, 12], DECK)}  # shares node 2
-    assert not grade_nodes(street_graph_from_file(write_osm(tmp_path, nodes, ways, "touch.osm")))
+    assert not grade_nodes(street_graph_from_file(write_osm(tmp_path, nodes, ways, name="touch.osm")))
 
 
 # --- roads nobody crosses at grade -----------------------------------------------------------
@@ -230,7 +211,7 @@ def tee(tmp_path: Path, leg: dict, *, centre: dict | None = None, name: str = "t
     """Dong Lu (residential) through node 2 at (0, 0); ``leg`` leaves it southwards to node 5."""
     nodes = {1: (-200, 0), 2: (0, 0, centre or {}), 3: (200, 0), 5: (0, -300)}
     ways = {1: ([1, 2, 3], {"highway": "residential", "name": "Dong Lu"}), 2: ([2, 5], leg)}
-    return street_graph_from_file(write_osm(tmp_path, nodes, ways, name))
+    return street_graph_from_file(write_osm(tmp_path, nodes, ways, name=name))
 
 
 def crossed(crossings: dict[str, Crossing], name: str) -> set[str]:
@@ -291,7 +272,7 @@ def fenced_trunk(tmp_path: Path, offset: float, share: float) -> nx.MultiDiGraph
              41: (-200 + 400 * share, offset)}
     ways = {1: ([1, 2, 3], {"highway": "trunk", "lanes": "4", "name": "Huan Lu"}),
             2: ([2, 5], {"highway": "residential", "name": "Nan Lu"}), 4: ([40, 41], {"barrier": "fence"})}
-    return street_graph_from_file(write_osm(tmp_path, nodes, ways, f"fence-{offset}-{share}.osm"))
+    return street_graph_from_file(write_osm(tmp_path, nodes, ways, name=f"fence-{offset}-{share}.osm"))
 
 
 @pytest.mark.parametrize(("offset", "share", "fenced"), [
