@@ -72,7 +72,6 @@ from typing import Any
 from xml.sax.saxutils import quoteattr
 
 import networkx as nx
-import osmnx as ox
 import shapely
 from shapely import LineString, Point
 from shapely.ops import substring
@@ -159,7 +158,7 @@ def graph_from_osm(data: OsmData, *, params: Parameters | None = None) -> nx.Mul
     with tempfile.TemporaryDirectory(prefix="saferoute-osm-") as folder:
         tmp = Path(folder) / "highways.osm"
         _write_highways(data, kept, tmp, ways)
-        raw = ox.graph_from_xml(tmp, bidirectional=False, simplify=False, retain_all=True)
+        raw = _ox().graph_from_xml(tmp, bidirectional=False, simplify=False, retain_all=True)
     for _, _, d in raw.edges(data=True):
         way = ways[d["osmid"]]
         d.update({k: v for k, v in kept[way].items() if k not in OSMNX_KEYS}, osmid=way)
@@ -216,7 +215,7 @@ def graph_from_place(query: str | dict[str, str], *, params: Parameters | None =
     ``kwargs`` go to :func:`osmnx.graph_from_place`.
     """
     with _osmnx_tags():
-        raw = ox.graph_from_place(query, network_type="all", simplify=False, retain_all=True,
+        raw = _ox().graph_from_place(query, network_type="all", simplify=False, retain_all=True,
                                   **kwargs)
     return _contract(raw, params or default_parameters(), name=str(query),
                      source=f"OpenStreetMap: {query}", node_tags=lambda n: raw.nodes[n])
@@ -229,7 +228,7 @@ def graph_from_point(center: tuple[float, float], dist: float, *,
     ``kwargs`` go to :func:`osmnx.graph_from_point`.
     """
     with _osmnx_tags():
-        raw = ox.graph_from_point(center, dist, network_type="all", simplify=False,
+        raw = _ox().graph_from_point(center, dist, network_type="all", simplify=False,
                                   retain_all=True, **kwargs)
     name = f"{center[0]:.5f},{center[1]:.5f} ±{dist:.0f} m"
     return _contract(raw, params or default_parameters(), name=name,
@@ -310,12 +309,12 @@ def _contract(raw: nx.MultiDiGraph, params: Parameters, *, name: str, source: st
         msg = f"{source} has no streets inside its bounds"
         raise NetworkError(msg)
     if not g.graph.get("simplified"):
-        g = ox.simplify_graph(g, node_attrs_include=KEEP_NODES, edge_attrs_differ=DIFFER)
+        g = _ox().simplify_graph(g, node_attrs_include=KEEP_NODES, edge_attrs_differ=DIFFER)
     g.graph["crs"] = LATLON
     if crs is None:
         xs, ys = [x for _, x in g.nodes(data="x")], [y for _, y in g.nodes(data="y")]
         crs = utm_crs_at((min(xs) + max(xs)) / 2, (min(ys) + max(ys)) / 2).to_string()
-    projected = ox.project_graph(g, to_crs=crs)
+    projected = _ox().project_graph(g, to_crs=crs)
     out = _finish(projected, crs=crs, name=name, source=source)
     out.graph["crossings_from_ways"] = sum("crossing" in out.nodes[n]
                                            for n in crossing_ways if n in out)
@@ -751,7 +750,7 @@ def _typed_edge(out: nx.MultiDiGraph, u: Any, v: Any, d: Mapping[str, Any]) -> d
 def _graph_from_graphml(path: Path, params: Parameters) -> nx.MultiDiGraph:
     """A GraphML street graph: ours read back as is, or a raw OSMnx graph normalised."""
     try:
-        raw = ox.load_graphml(path)
+        raw = _ox().load_graphml(path)
     except Exception as exc:
         msg = f"{path} is not GraphML ({type(exc).__name__}: {str(exc).splitlines()[0][:120]})"
         raise NetworkError(msg) from None
@@ -764,7 +763,7 @@ def _graph_from_graphml(path: Path, params: Parameters) -> nx.MultiDiGraph:
             out.graph["crossings_from_ways"] = int(saved)
         return out
     crs = str(raw.graph.get("crs", LATLON))
-    if not ox.projection.is_projected(crs):
+    if not _ox().projection.is_projected(crs):
         return _contract(raw, params, name=path.name, source=str(path),
                          node_tags=lambda n: raw.nodes[n])
     msg = f"{path}: a raw OSMnx GraphML graph must be unprojected (lon/lat), got {crs}"
@@ -780,16 +779,25 @@ _EXTRA_WAY_TAGS = ("footway", "cycleway", "path", "crossing", "crossing_ref", "c
                    "barrier", "indoor", "cutting", "covered")
 
 
+def _ox() -> Any:
+    """OSMnx, imported on first use: a run on the synthetic district never needs it (about 0.5 s)."""
+    import osmnx
+
+    return osmnx
+
+
 class _osmnx_tags:  # noqa: N801 - used as a context manager
     """Temporarily make OSMnx keep the node and way tags the loader reads."""
 
     def __enter__(self) -> None:
-        self.saved = (list(ox.settings.useful_tags_node), list(ox.settings.useful_tags_way))
-        ox.settings.useful_tags_node = _union(self.saved[0], _EXTRA_NODE_TAGS)
-        ox.settings.useful_tags_way = _union(self.saved[1], _EXTRA_WAY_TAGS)
+        settings = _ox().settings
+        self.saved = (list(settings.useful_tags_node), list(settings.useful_tags_way))
+        settings.useful_tags_node = _union(self.saved[0], _EXTRA_NODE_TAGS)
+        settings.useful_tags_way = _union(self.saved[1], _EXTRA_WAY_TAGS)
 
     def __exit__(self, *exc: object) -> None:
-        ox.settings.useful_tags_node, ox.settings.useful_tags_way = self.saved
+        settings = _ox().settings
+        settings.useful_tags_node, settings.useful_tags_way = self.saved
 
 
 def _union(a: Iterable[str], b: Iterable[str]) -> list[str]:
