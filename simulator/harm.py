@@ -96,13 +96,17 @@ class Exposure:
 
     braking: Braking
     injury: InjuryModel
-    path_width: float
     responses: tuple[tuple[float, float, float], ...]  # (share, speed factor, longest time in path s)
     speed_cv: float
     lateral_sd: float
     vehicle_width: float
     body_width: float
     link: float
+
+    @property
+    def path_width(self) -> float:
+        """Width (m) of a vehicle's path a walker is in: the vehicle's width plus the walker's body."""
+        return self.vehicle_width + self.body_width
 
 
 @dataclass(frozen=True)

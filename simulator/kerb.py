@@ -69,7 +69,6 @@ def _accept(
     seen: it neither blocks nor yields (its lag still counts in the lag).
     """
     t, v, d, ln, u = stream.t, stream.speed, stream.direction, stream.lane, stream.u_yield
-    tc = (length / walker.speed + walker.startup) * walker.gap_factor
     lo, hi = walker.gap_ratio_min, walker.gap_ratio_max
     fixed = walker.inattentive or walker.time_weight >= 1
     n = t.size
@@ -77,10 +76,7 @@ def _accept(
     i = int(np.searchsorted(t, tau, side="right"))
     while tau < deadline:
         impatient = tau - t0 >= walker.patience
-        if walker.inattentive:
-            tc_eff = walker.min_lag
-        else:
-            tc_eff = tc * (walker.impatient_factor if impatient else 1.0)
+        tc_eff = critical_gap(walker, length, impatient=impatient)
         horizon = tc_eff * (1.0 if fixed else hi)
         held: set[tuple[int, int]] = set()
         lag = math.inf
@@ -139,7 +135,8 @@ def _surrogates(parts: list[Nearby], risk: Risk) -> Encounter:
         return NO_ENCOUNTER
     t_in, t_out, t_seen, t_vehicle, speed = (np.concatenate(col) for col in zip(*parts, strict=True))
     return encounter(t_seen=t_seen, t_in=t_in, t_out=t_out, t_vehicle=t_vehicle, v=speed,
-                     braking=risk.braking, ttc_limit=risk.ttc, pet_limit=risk.pet, drac_limit=risk.drac)
+                     braking=risk.exposure.braking, ttc_limit=risk.ttc, pet_limit=risk.pet,
+                     drac_limit=risk.drac)
 
 
 def _nearby(

@@ -16,7 +16,7 @@ import numpy as np
 from simulator.crossing import Signal
 from simulator.harm import Exposure, Judgement
 from simulator.params import Parameters
-from simulator.risk import Braking, Encounter, InjuryModel, braking_nodes, injury_model
+from simulator.risk import Encounter, braking_nodes, injury_model
 from simulator.sight import LaneSight
 from simulator.traffic import KMH, RateFn, SpeedFn, Stream
 
@@ -158,8 +158,6 @@ class SignalHazards:
 class Risk:
     """What the walker meets in the carriageway (thresholds, braking, injury, the expected-harm physics)."""
 
-    braking: Braking
-    injury: InjuryModel
     ttc: float
     pet: float
     drac: float
@@ -177,14 +175,12 @@ class Risk:
     @classmethod
     def from_params(cls, params: Parameters) -> Risk:
         """Braking, injury curves, conflict thresholds and hazards from the parameter table."""
-        braking, injury = braking_nodes(params), injury_model(params)
         shares = params["child.response_shares"]
         walk = (float(shares[0]), 1.0, math.inf)
         run = (float(shares[1]), float(params["child.run_factor"]), math.inf)
         back = (float(shares[2]), 1.0, float(params["child.step_back_time"]))
         exposure = Exposure(
-            braking=braking, injury=injury,
-            path_width=params["harm.vehicle_width"] + params["harm.body_width"],
+            braking=braking_nodes(params), injury=injury_model(params),
             responses=(walk, run, back), speed_cv=params["traffic.speed_cv"],
             lateral_sd=params["harm.lateral_sd"], vehicle_width=params["harm.vehicle_width"],
             body_width=params["harm.body_width"], link=params["calibration.link"],
@@ -196,8 +192,7 @@ class Risk:
             discharge_speed=params["signal.discharge_speed"] * KMH,
             clearance_speed=params["hcm.walk_speed"],
         )
-        return cls(braking, injury, params["conflict.ttc"], params["conflict.pet"], params["conflict.drac"],
-                   exposure, signal)
+        return cls(params["conflict.ttc"], params["conflict.pet"], params["conflict.drac"], exposure, signal)
 
 
 class Mode(StrEnum):

@@ -10,7 +10,17 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from simulator.harm import NO_HARM, S_NODES, SPEED_NODES, Harm, HitTable, Judgement, hit_table, line_harm
+from simulator.harm import (
+    NO_HARM,
+    S_NODES,
+    SPEED_NODES,
+    Exposure,
+    Harm,
+    HitTable,
+    Judgement,
+    hit_table,
+    line_harm,
+)
 from simulator.kerbdata import Risk
 from simulator.params import default_parameters
 from simulator.risk import Braking
@@ -44,6 +54,11 @@ def harm(t: HitTable | None, judgement: Judgement = BLIND, rate: float = 1.0, li
 
 QUADRATURE = 1.03
 """Relative accuracy of the arrival-time quadrature where two integrals use different nodes."""
+
+
+def with_path(width: float) -> Exposure:
+    """The default physics with a vehicle path this wide (m): the vehicle narrower or wider."""
+    return replace(EX, vehicle_width=width - EX.body_width)
 
 
 def no_more(a: np.ndarray, b: np.ndarray) -> bool:
@@ -253,15 +268,15 @@ def test_sight_extremes():
 @given(lane=lanes, path=st.floats(1.0, 2.2), narrower=st.floats(0.3, 0.9))
 def test_narrower_vehicle_path_never_raises_harm(lane, path, narrower):
     """For a walker who does not look. (Narrowing by a few % can: the 6 arrival nodes move; see report.)"""
-    wide = harm(table(**lane, exposure=replace(EX, path_width=path)))
-    assert no_more(harm(table(**lane, exposure=replace(EX, path_width=path * narrower))), wide)
+    wide = harm(table(**lane, exposure=with_path(path)))
+    assert no_more(harm(table(**lane, exposure=with_path(path * narrower))), wide)
 
 
 @pytest.mark.parametrize("judgement", [ADULT, CHILD])
 @pytest.mark.parametrize("kmh", [30.0, 50.0])
 def test_narrower_vehicle_path_lowers_harm_of_judged_walkers(judgement, kmh):
     """A motorcycle-wide path (1.2 m) instead of a car's (2.2 m)."""
-    car, moto = (harm(table(kmh=kmh, exposure=replace(EX, path_width=w)), judgement) for w in (2.2, 1.2))
+    car, moto = (harm(table(kmh=kmh, exposure=with_path(w)), judgement) for w in (2.2, 1.2))
     assert np.all(moto < car)
 
 
