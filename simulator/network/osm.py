@@ -163,17 +163,21 @@ def graph_from_osm(data: OsmData, *, params: Parameters | None = None) -> nx.Mul
         way = ways[d["osmid"]]
         d.update({k: v for k, v in kept[way].items() if k not in OSMNX_KEYS}, osmid=way)
     node_tags = lambda n: data.node_tags.get(n, {})  # noqa: E731
+    # one-way as OSMnx read it (roundabouts, reverse ways), as the edges will carry it
+    oneway = {d["osmid"]: _boolish(d.get("oneway", False)) for _, _, d in raw.edges(data=True)}
     return _contract(raw, params, name=data.path.name, source=str(data.path),
                      node_tags=node_tags, bounds=data.bounds, crs=utm_crs(data).to_string(),
-                     fenced=_fenced_trunks(data, kept, params),
+                     fenced=_fenced_trunks(data, kept, params, oneway=oneway),
                      grade=structure_access(data.ways, node_tags))
 
 
-def _fenced_trunks(data: OsmData, kept: Mapping[int, Tags], params: Parameters) -> frozenset[int]:
+def _fenced_trunks(data: OsmData, kept: Mapping[int, Tags], params: Parameters, *,
+                   oneway: Mapping[int, bool]) -> frozenset[int]:
     """Trunk roads (and links) lined by fences, walls, guard rails or jersey barriers.
 
     A way is lined when at least ``osm.fence_share`` of its length lies within
-    its half width plus ``osm.fence_margin`` of such barrier ways.
+    its half width (as its edges will have it, with OSMnx's ``oneway``) plus
+    ``osm.fence_margin`` of such barrier ways.
     """
     margin, share = float(params["osm.fence_margin"]), float(params["osm.fence_share"])
     trunks = sorted(w for w, tags in kept.items() if first(tags.get("highway")) in FENCED_CLASSES)
@@ -194,8 +198,7 @@ def _fenced_trunks(data: OsmData, kept: Mapping[int, Tags], params: Parameters) 
     fenced = set()
     for w in trunks:
         road = line(w)
-        oneway = first(kept[w].get("oneway")) in {"yes", "true", "1", "-1"}
-        values = edge_values(kept[w], oneway, tables)
+        values = edge_values(kept[w], oneway.get(w, False), tables)
         if road is None or values is None or road.length <= 0:
             continue
         reach = values["width"] / 2 + margin

@@ -44,8 +44,10 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
+
+import networkx as nx
 
 ROADS = frozenset({
     "motorway", "motorway_link", "trunk", "trunk_link", "primary", "primary_link", "secondary",
@@ -321,22 +323,13 @@ def structure_access(ways: Mapping[int, tuple[Sequence[int], Mapping[str, Any]]]
         if w in kinds or first(tags.get("highway")) in PATHS | {"elevator"}:
             for r in refs:
                 near.setdefault(r, set()).add(w)
-    parent = {w: w for w in kinds}
-
-    def find(w: int) -> int:
-        while parent[w] != w:
-            parent[w] = parent[parent[w]]
-            w = parent[w]
-        return w
-
+    # ways of one kind that share a node are one structure
+    link = nx.Graph()
+    link.add_nodes_from(kinds)
     for ids in near.values():
         for kind in ("footbridge", "underpass"):
-            roots = {find(w) for w in ids if kinds.get(w) == kind}
-            for root in roots:
-                parent[root] = min(roots)
-    groups: dict[int, list[int]] = {}
-    for w in sorted(kinds):
-        groups.setdefault(find(w), []).append(w)
+            nx.add_path(link, sorted(w for w in ids if kinds.get(w) == kind))
+    groups = {min(c): sorted(c) for c in nx.connected_components(link)}
     out: dict[int, tuple[str, str, bool]] = {}
     for members in groups.values():
         nodes = {r for w in members for r in ways[w][0]}
@@ -345,14 +338,9 @@ def structure_access(ways: Mapping[int, tuple[Sequence[int], Mapping[str, Any]]]
         found: set[str] = set()
         for w in reached:
             found |= _way_means(ways[w][1])
-        if any(_node_lift(node_tags(r)) for r in _nodes_of(ways, reached)):
+        if any(_node_lift(node_tags(r)) for r in {r for w in reached for r in ways[w][0]}):
             found.add("lift")
         access = next((a for a in ("lift", "ramp") if a in found), "stairs")
         for w in members:
             out[w] = (kinds[w], access, not found)
     return out
-
-
-def _nodes_of(ways: Mapping[int, tuple[Sequence[int], Mapping[str, Any]]],
-              ids: Iterable[int]) -> set[int]:
-    return {r for w in ids for r in ways[w][0]}

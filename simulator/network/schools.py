@@ -113,12 +113,9 @@ class SchoolInfo:
         Every name tag's value, for matching.
     shape
         The area, projected (None for a point).
-    complete
-        False when the outline is cut by the extract's edge (nodes or member
-        ways missing from the file) or does not close: position and shape come
-        from the nodes that are there.
     gaps
-        What the outline lacks, in words (empty when complete).
+        What the outline lacks, in words; empty when it is complete (see
+        :attr:`complete`).
     parts
         Ids of other elements of the same school merged into this one (a
         school building or point inside the school's area).
@@ -133,15 +130,24 @@ class SchoolInfo:
     y: float
     names: tuple[str, ...] = ()
     shape: BaseGeometry | None = field(default=None, repr=False, compare=False)
-    complete: bool = True
     gaps: str = ""
     parts: tuple[str, ...] = ()
+
+    @property
+    def complete(self) -> bool:
+        """Whether the whole outline is in the file.
+
+        False when it is cut by the extract's edge (nodes or member ways missing
+        from the file) or does not close: position and shape come from the nodes
+        that are there.
+        """
+        return not self.gaps
 
     def remarks(self) -> tuple[str, ...]:
         """Remarks for a listing (English, Chinese glossed): an incomplete outline, merged parts."""
         said = []
         if not self.complete:
-            said.append("outline incomplete (轮廓不完整)" + (f": {self.gaps}" if self.gaps else ""))
+            said.append(f"outline incomplete (轮廓不完整): {self.gaps}")
         if self.parts:
             said.append("includes " + ", ".join(self.parts))
         return tuple(said)
@@ -173,7 +179,7 @@ def schools_of(data: OsmData, transformer: Transformer | None = None) -> list[Sc
         out.append(SchoolInfo(name, ident, tags["amenity"], float(centre.x), float(centre.y),
                               float(x), float(y), names,
                               None if shape.geom_type == "Point" else projected,
-                              complete=outline.complete, gaps=outline.gaps(),
+                              gaps=outline.gaps(),
                               parts=tuple(found[i][0] for i in parts)))
     return sorted(out, key=lambda s: (s.name, s.id))
 
