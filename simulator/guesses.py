@@ -22,8 +22,9 @@ if TYPE_CHECKING:
 
     from simulator.network.walk import WalkNetwork
 
-HOME_SOURCES = {"b": "buildings", "l": "areas", "s": "streets", "h": "compounds"}
-"""Home id prefix -> where the home came from (:mod:`simulator.network.schools`, the district)."""
+HOME_SOURCES = ("buildings", "areas", "streets", "compounds")
+"""Where homes come from: the street graph's ``home_sources`` (:mod:`simulator.network.schools`);
+compound gates where it has none (the synthetic district)."""
 
 
 @dataclass(frozen=True)
@@ -120,7 +121,8 @@ def guesses_of(network: WalkNetwork, *, events: pd.DataFrame | None = None) -> G
     edges = street.get("street_edges")
     if edges is None:  # a graph without the OSM reader's count (the district): its carriageway edges
         edges = sum(1 for *_, d in network.street.edges(data=True) if d.get("lanes", 0)) // 2
-    sources = Counter(HOME_SOURCES.get(str(h)[:1], "streets") for h in network.home_nodes)
+    known = street.get("home_sources") or {}
+    sources = Counter(known.get(h, "compounds") for h in network.home_nodes)
     use = None
     if events is not None and len(events):
         children = events["children"].astype(float)
@@ -133,6 +135,6 @@ def guesses_of(network: WalkNetwork, *, events: pd.DataFrame | None = None) -> G
         no_at_grade=int(street.get("no_at_grade", 0)),
         street_edges=int(edges),
         defaulted={k: int(v) for k, v in dict(street.get("defaulted", {})).items()},
-        homes={k: sources.get(k, 0) for k in HOME_SOURCES.values()},
+        homes={k: sources.get(k, 0) for k in HOME_SOURCES},
         inferred_use_pct=use,
     )

@@ -52,3 +52,16 @@ def test_the_map_commands_say_it_too(command, tmp_path, capsys):
     argv = [str(tmp_path / "m.png") if a == "MAP" else a for a in command]
     assert main(argv) == 0
     assert "Guessed, not mapped:" in capsys.readouterr().err
+
+
+def test_homes_are_counted_by_where_the_site_took_them_from():
+    """Shenzhen's school: residential buildings, and one area without buildings spread along streets."""
+    from osm_kit import OSM_DIR
+
+    from simulator.network.schools import site_from_file
+    from simulator.network.walk import walk_network_from_site
+
+    site = site_from_file(OSM_DIR / "shenzhen_longgang_universiade.osm.bz2",
+                          school="华南师范大学附属龙岗大运学校")
+    homes = guesses_of(walk_network_from_site(site)).homes
+    assert homes["buildings"] > 0 and homes["areas"] > 0 and homes["streets"] == homes["compounds"] == 0

@@ -269,7 +269,8 @@ def site_from_file(path: str | Path, *, school: str | None = None, catchment_m: 
     info = find_school(schools_of(data, transformer), school, where=data.path)
     graph = graph_from_osm(data, params=params)
     gate, note = _gate(graph, info)
-    homes, home_note = _homes(data, graph, transformer, info, gate, catchment_m, params)
+    homes, home_note, sources = _homes(data, graph, transformer, info, gate, catchment_m, params)
+    graph.graph["home_sources"] = sources  # where each home came from, for what-was-guessed
     mapped = graph.graph["mapped_facilities"]
     facilities = ", ".join(f"{k} {v}" for k, v in mapped.items()) or "none"
     defaulted = ", ".join(f"{k} {v}" for k, v in graph.graph["defaulted"].items())
@@ -377,8 +378,13 @@ def _street_points(lines: Iterable[tuple[tuple[int, int, int], dict, LineString]
 
 
 def _homes(data: OsmData, graph: nx.MultiDiGraph, transformer: Transformer, info: SchoolInfo,
-           gate: Point, catchment: float, params: Parameters) -> tuple[list[Home], str]:
-    """Homes within the catchment and a note saying where they come from."""
+           gate: Point, catchment: float, params: Parameters) -> tuple[list[Home], str, dict[str, str]]:
+    """Homes within the catchment, a note saying where they come from, and each home's source.
+
+    Sources: ``buildings`` (residential buildings), ``areas`` (residential
+    areas without buildings, spread over their streets), ``streets`` (points
+    along residential streets where the map has neither).
+    """
     circle = gate.buffer(catchment)
     campus = info.shape
     levels = params["homes.default_levels"]
@@ -433,7 +439,8 @@ def _homes(data: OsmData, graph: nx.MultiDiGraph, transformer: Transformer, info
     note = (f"homes within {catchment:.0f} m: {buildings} residential buildings, "
             f"{len(homes) - buildings} points for {len(spread)} residential area(s) without "
             "buildings")
-    if not homes:
+    fallback = not homes
+    if fallback:
         for pid, p, metres in _street_points(lines, FALLBACK_STREETS, spacing):
             if usable(p):
                 homes[pid] = Home(pid, p.x, p.y, round(metres, 2))
@@ -443,7 +450,8 @@ def _homes(data: OsmData, graph: nx.MultiDiGraph, transformer: Transformer, info
         msg = (f"no homes within {catchment:.0f} m of {info.name}: the map has no residential "
                "buildings, areas or streets there")
         raise NetworkError(msg)
-    return sorted(homes.values(), key=lambda h: h.id), note
+    sources = {h: "buildings" if h.startswith("b") else "streets" if fallback else "areas" for h in homes}
+    return sorted(homes.values(), key=lambda h: h.id), note, sources
 
 
 def _storeys(text: str | None) -> float | None:
