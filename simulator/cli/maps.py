@@ -119,7 +119,7 @@ def crossing_rows(network, *, sort: str = "id",
         100,000 trips) from a results folder; adds the columns ``uses`` and
         ``severe_per_100k`` (0 for crossings nobody used).
     """
-    from simulator.figures.streets import rank_road
+    from simulator.network.osmtags import rank_road
 
     if sort in ("risk", "uses") and use is None:
         msg = f"--sort {sort}: needs --results FOLDER (results of run, compare or demo on this map)"

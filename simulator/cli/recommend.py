@@ -102,6 +102,7 @@ def _guards(args: argparse.Namespace) -> int:
 
 
 def _routes(args: argparse.Namespace) -> int:
+    from simulator.figures import save_site_map
     from simulator.figures.routes import draw_route_map
     from simulator.hazard import crossing_hazards
     from simulator.recommend.routes import recommend_routes
@@ -127,7 +128,7 @@ def _routes(args: argparse.Namespace) -> int:
         lang=args.lang,
         title=f"{ev.site.school.name} — " + ("推荐上学路线图" if args.lang == "zh" else "recommended routes"),
     )
-    fig.savefig(out / "route-map.png")
+    save_site_map(fig, out / "route-map.png")  # inside the CJK figure style, as every map
     print(f"tables and route map written to {out}")
     return 0
 

@@ -8,8 +8,6 @@ from pathlib import Path
 
 import matplotlib as mpl
 from matplotlib import font_manager
-from matplotlib.figure import Figure
-from matplotlib.text import Text
 
 from simulator.errors import SaferouteError
 
@@ -49,11 +47,3 @@ def figure_style() -> AbstractContextManager:
         "font.sans-serif": [cjk_font(), "DejaVu Sans"],
         "axes.unicode_minus": False,
     })
-
-
-def pin_cjk_font(fig: Figure) -> None:
-    """Name the CJK font on every text of ``fig``, so that it draws 汉字 even when saved outside
-    :func:`figure_style` (tick labels, made at drawing time, are numbers)."""
-    family = [cjk_font(), "DejaVu Sans"]
-    for text in fig.findobj(Text):
-        text.set_fontfamily(family)

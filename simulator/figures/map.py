@@ -17,7 +17,7 @@ from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from simulator.figures.fonts import figure_style, pin_cjk_font
+from simulator.figures.fonts import figure_style
 from simulator.figures.frame import collect_markers, draw_frame, fit_height, frame_view, place_street_names
 from simulator.network.walk import WalkNetwork
 
@@ -117,7 +117,6 @@ def draw_site_map(
             handles.append(Line2D([], [], color="none", label=f"{t['risk']}: ∝ marker area"))
         ax.legend(handles=handles, loc="upper left", fontsize=8, framealpha=0.9)
         place_street_names(fig, ax, names)
-        pin_cjk_font(fig)
     return fig
 
 

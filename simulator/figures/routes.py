@@ -17,7 +17,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from simulator.crossing import Crossing
-from simulator.figures.fonts import figure_style, pin_cjk_font
+from simulator.figures.fonts import figure_style
 from simulator.figures.frame import collect_markers, draw_frame, fit_height, frame_view, place_street_names
 from simulator.figures.labels import cluster_labels, format_rank, join_ranks
 from simulator.network.walk import WalkNetwork
@@ -132,7 +132,6 @@ def draw_route_map(
         ax.set_title(title or t["title"])
         ax.legend(handles=handles, loc="upper left", fontsize=8, framealpha=0.9)
         place_street_names(fig, ax, names)
-        pin_cjk_font(fig)
     return fig
 
 

@@ -25,9 +25,8 @@ from matplotlib.text import Text
 from shapely import LineString, MultiLineString
 from shapely.ops import linemerge, substring
 
-ROAD_ORDER = ("motorway", "trunk", "primary", "secondary", "tertiary", "unclassified", "residential",
-              "living_street", "pedestrian", "service", "busway", "road", "track")
-"""Road classes from the most to the least important (for labels and sorting)."""
+from simulator.network.osmtags import ROAD_ORDER, rank_road
+
 MAIN_CLASSES = frozenset(ROAD_ORDER[:5])  # motorway to tertiary: always named where the name fits
 MINOR_CLASSES = frozenset({"unclassified", "residential", "living_street", "pedestrian"})
 MINOR_MIN_M = 180.0  # a minor road is named only with a stretch this long in view
@@ -48,12 +47,6 @@ class StreetLabel:
 
     text: Text
     spots: list[Spot]
-
-
-def rank_road(highway: str) -> int:
-    """Position of a road class in :data:`ROAD_ORDER` (unknown classes last)."""
-    base = highway.removesuffix("_link")
-    return ROAD_ORDER.index(base) if base in ROAD_ORDER else len(ROAD_ORDER)
 
 
 def collect_named_roads(street: nx.MultiDiGraph) -> dict[str, tuple[int, list[LineString]]]:

@@ -344,3 +344,14 @@ def structure_access(ways: Mapping[int, tuple[Sequence[int], Mapping[str, Any]]]
         for w in members:
             out[w] = (kinds[w], access, not found)
     return out
+
+
+ROAD_ORDER = ("motorway", "trunk", "primary", "secondary", "tertiary", "unclassified", "residential",
+              "living_street", "pedestrian", "service", "busway", "road", "track")
+"""Road classes from the most to the least important (for map labels and sorting crossings)."""
+
+
+def rank_road(highway: str) -> int:
+    """Position of a road class in :data:`ROAD_ORDER` (links with their road; unknown classes last)."""
+    base = highway.removesuffix("_link")
+    return ROAD_ORDER.index(base) if base in ROAD_ORDER else len(ROAD_ORDER)

@@ -25,7 +25,6 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Circle
 
 from simulator.figures import figure_style
-from simulator.figures.fonts import pin_cjk_font
 from simulator.figures.frame import collect_markers, draw_frame, fit_height, frame_view, place_street_names
 from simulator.figures.labels import format_rank, join_ranks
 from simulator.figures.map import FACILITY_STYLE
@@ -77,7 +76,6 @@ def _figure(view: SiteView, box: np.ndarray, *, lang: str, title: str, extra_in:
 def _finish_map(fig: Figure, ax, names: list) -> Figure:
     """Street names that would cover a label or the legend go; every text gets the CJK font by name."""
     place_street_names(fig, ax, names)
-    pin_cjk_font(fig)
     return fig
 
 
