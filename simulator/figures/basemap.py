@@ -128,14 +128,8 @@ def find_blocks(street: nx.MultiDiGraph) -> tuple[BaseGeometry, ...]:
     return tuple(out)
 
 
-def draw_base(ax: Axes, street: nx.MultiDiGraph, box: np.ndarray) -> BaseShapes:
-    """Draw the base layer inside ``box`` ``((x0, y0), (x1, y1))``: blocks or buildings, water, roads.
-
-    Returns
-    -------
-    BaseShapes
-        What was available (before cropping to the box).
-    """
+def draw_base(ax: Axes, street: nx.MultiDiGraph, box: np.ndarray) -> None:
+    """Draw the base layer inside ``box`` ``((x0, y0), (x1, y1))``: blocks or buildings, water, roads."""
     shapes = collect_base(street)
     view = shapely.box(*box[0], *box[1])
     for name in ("blocks", "green", "grounds", "water", "buildings"):
@@ -146,7 +140,6 @@ def draw_base(ax: Axes, street: nx.MultiDiGraph, box: np.ndarray) -> BaseShapes:
         ax.add_collection(LineCollection(lines, colors=WATERWAY_COLOUR, linewidths=WATERWAY_WIDTH,
                                          zorder=WATERWAY_Z))
     _fill_shapes(ax, tuple(_buffer_roads(street, view)), view, STYLE["roads"])
-    return shapes
 
 
 def _buffer_roads(street: nx.MultiDiGraph, view: Polygon | None, *, extra: float = 0.0

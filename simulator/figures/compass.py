@@ -34,7 +34,7 @@ def round_length(span: float) -> float:
     return max(power * s for s in SCALE_STEPS if power * s <= target)
 
 
-def draw_scale_bar(ax: Axes, span: float, *, lang: str = "zh", loc: str = "lower right") -> AnchoredSizeBar:
+def draw_scale_bar(ax: Axes, span: float, *, lang: str = "zh") -> AnchoredSizeBar:
     """Add a scale bar of a round length to a map whose data units are metres.
 
     Parameters
@@ -45,8 +45,6 @@ def draw_scale_bar(ax: Axes, span: float, *, lang: str = "zh", loc: str = "lower
         Width of the view, m.
     lang
         ``"zh"`` (米) or ``"en"`` (m) for the unit.
-    loc
-        Where in the axes (a legend location).
 
     Returns
     -------
@@ -55,7 +53,7 @@ def draw_scale_bar(ax: Axes, span: float, *, lang: str = "zh", loc: str = "lower
     """
     length = round_length(span)
     text = f"{length:,.0f} {UNIT[lang]}" if length < 1000 else f"{length / 1000:g} km"
-    bar = AnchoredSizeBar(ax.transData, length, text, loc, pad=0.4, borderpad=0.6, sep=3,
+    bar = AnchoredSizeBar(ax.transData, length, text, "lower right", pad=0.4, borderpad=0.6, sep=3,
                           frameon=True, size_vertical=span / 250, color="#222222",
                           fontproperties=FontProperties(size=SCALE_FONT))
     bar.patch.set(alpha=0.85, edgecolor="none")

@@ -13,7 +13,7 @@ same way::
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 import networkx as nx
 import numpy as np
@@ -133,16 +133,15 @@ def collect_markers(network: WalkNetwork) -> np.ndarray:
     return np.array([(school["x"], school["y"]), *((c.x, c.y) for c in network.crossings.values())])
 
 
-def place_street_names(fig: Figure, ax: Axes, names: Sequence[StreetLabel], *,
-                       keep: Iterable[Artist] = ()) -> int:
+def place_street_names(fig: Figure, ax: Axes, names: Sequence[StreetLabel]) -> None:
     """Move street names off the legend, the scale bar, other labels and each other; drop those
     that fit nowhere along their road.
 
-    Call last, once the figure is laid out as it will be saved. Returns how many names went.
+    Call last, once the figure is laid out as it will be saved.
     """
     fixed: list[Artist] = [t for t in ax.texts if t.get_gid() != STREET_GID]
     fixed += [a for a in ax.artists if a.get_gid() == SCALE_GID]
     legend = ax.get_legend()
     if legend is not None:
         fixed.append(legend)
-    return place_texts(fig, [(n.text, n.spots) for n in names], keep=[*fixed, *keep])
+    place_texts(fig, [(n.text, n.spots) for n in names], keep=fixed)

@@ -26,7 +26,7 @@ from matplotlib.patches import Circle
 
 from simulator.figures import figure_style
 from simulator.figures.frame import collect_markers, draw_frame, fit_height, frame_view, place_street_names
-from simulator.figures.labels import format_rank, join_ranks
+from simulator.figures.labels import cluster_labels, format_rank, join_ranks
 from simulator.figures.map import FACILITY_STYLE
 from simulator.report.site import SiteView
 from simulator.report.texts import FIGURE, STAFF, facility_name
@@ -189,15 +189,12 @@ def _draw_published(ax, xy: Mapping[Hashable, XY], use: Mapping[tuple, float], *
 
 def _clusters(view: SiteView, labels: Mapping[str, str]) -> dict[str, list[str]]:
     """Labels of crossings within :data:`LABEL_MERGE_M` of each other gathered on the first one."""
-    anchors: dict[str, list[str]] = {}
-    for cid, text in labels.items():
-        c = view.network.crossings[cid]
-        near = next((a for a in anchors if math.dist((c.x, c.y), _xy(view, a)) <= LABEL_MERGE_M), None)
-        if near is None:
-            anchors[cid] = [text]
-        elif text not in anchors[near]:
-            anchors[near].append(text)
-    return anchors
+    points = [_xy(view, cid) for cid in labels]
+    first: dict[XY, str] = {}
+    for cid, point in zip(labels, points, strict=True):
+        first.setdefault(point, cid)
+    groups = cluster_labels(points, list(labels.values()), within=LABEL_MERGE_M)
+    return {first[point]: list(dict.fromkeys(texts)) for point, texts in groups}
 
 
 def _xy(view: SiteView, cid: str) -> XY:
