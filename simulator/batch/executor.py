@@ -12,13 +12,22 @@ again. Worker processes ignore SIGINT, so Ctrl-C in a terminal reaches only
 the batch, and exit by themselves when the batch process dies. A local
 worker process that dies (killed, out of memory) fails the runs in flight
 and a new pool takes over the rest.
+
+A local worker leaves each outcome (Parquet bytes, often megabytes) in a
+spool file and sends the pool only the file's short name. The pool's result
+pipe is shared by all workers: a worker killed half-way through writing a
+large result leaves half a message in it, and CPython's pool then waits for
+the rest for ever. A message shorter than ``PIPE_BUF`` is written whole or
+not at all.
 """
 
 from __future__ import annotations
 
 import itertools
 import os
+import pickle
 import signal
+import tempfile
 import threading
 import time
 from collections.abc import Iterable, Iterator
@@ -94,30 +103,54 @@ def _watch_parent(parent: int) -> None:
     os._exit(1)
 
 
+def _execute_spooled(task: RunTask, path: str) -> str:
+    """In a local worker: run ``task``, leave its outcome in the file ``path`` and return ``path``."""
+    outcome = execute_run(task)
+    part = f"{path}.part"
+    with open(part, "wb") as file:
+        pickle.dump(outcome, file, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(part, path)  # a worker killed while writing leaves only the .part file
+    return path
+
+
+class _Spool:
+    """The folder where local workers leave outcomes, and the pool that runs them."""
+
+    def __init__(self, folder: str) -> None:
+        self.folder = folder
+        self.numbers = itertools.count()
+
+    def submit(self, pool: ProcessPoolExecutor, task: RunTask) -> Future[str]:
+        path = os.path.join(self.folder, f"{next(self.numbers)}.pickle")
+        return pool.submit(_execute_spooled, task, path)
+
+
 def _run_local(tasks: Iterator[RunTask], handle: Handler, workers: int) -> None:
     window = workers * IN_FLIGHT_PER_THREAD
     carry: list[RunTask] = []  # taken but never started: the pool broke before they were submitted
-    while True:
-        with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker) as pool:
-            running: dict[Future[RunOutcome], RunTask] = {}
-            queue = itertools.chain(carry, tasks)
-            carry = []
-            try:
-                broken = _drain(pool, queue, running, handle, window, carry)
-            except KeyboardInterrupt:
-                _finish_running(running, handle)
-                raise
-        if not broken:
-            return
+    with tempfile.TemporaryDirectory(prefix="saferoute-spool-") as folder:
+        spool = _Spool(folder)
+        while True:
+            with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker) as pool:
+                running: dict[Future[str], RunTask] = {}
+                queue = itertools.chain(carry, tasks)
+                carry = []
+                try:
+                    broken = _drain(pool, spool, queue, running, handle, window, carry)
+                except KeyboardInterrupt:
+                    _finish_running(running, handle)
+                    raise
+            if not broken:
+                return
 
 
-def _drain(pool: ProcessPoolExecutor, tasks: Iterator[RunTask], running: dict[Future[RunOutcome], RunTask],
-           handle: Handler, window: int, carry: list[RunTask]) -> bool:
+def _drain(pool: ProcessPoolExecutor, spool: _Spool, tasks: Iterator[RunTask],
+           running: dict[Future[str], RunTask], handle: Handler, window: int, carry: list[RunTask]) -> bool:
     """Run tasks through ``pool``; True if the pool broke (a worker died) with tasks left.
 
     Tasks taken but refused by a broken pool are put in ``carry`` for the next pool.
     """
-    broken = not _submit(pool, take(tasks, window), running, carry)
+    broken = not _submit(pool, spool, take(tasks, window), running, carry)
     while running:
         done, _ = wait(running, return_when=FIRST_COMPLETED)
         for future in done:
@@ -126,36 +159,40 @@ def _drain(pool: ProcessPoolExecutor, tasks: Iterator[RunTask], running: dict[Fu
             broken = broken or isinstance(future.exception(), BrokenProcessPool)
             handle(outcome)
         if not broken:
-            broken = not _submit(pool, take(tasks, window - len(running)), running, carry)
+            broken = not _submit(pool, spool, take(tasks, window - len(running)), running, carry)
     return broken or bool(carry)
 
 
-def _submit(pool: ProcessPoolExecutor, batch: list[RunTask], running: dict[Future[RunOutcome], RunTask],
-            carry: list[RunTask]) -> bool:
+def _submit(pool: ProcessPoolExecutor, spool: _Spool, batch: list[RunTask],
+            running: dict[Future[str], RunTask], carry: list[RunTask]) -> bool:
     """Submit ``batch``; False (the rest put in ``carry``) if the pool is broken."""
     for number, task in enumerate(batch):
         try:
-            running[pool.submit(execute_run, task)] = task
+            running[spool.submit(pool, task)] = task
         except BrokenProcessPool:
             carry.extend(batch[number:])
             return False
     return True
 
 
-def _finish_running(running: dict[Future[RunOutcome], RunTask], handle: Handler) -> None:
+def _finish_running(running: dict[Future[str], RunTask], handle: Handler) -> None:
     """After an interrupt: cancel what has not started, hand over what finishes."""
     for future in list(running):
         if future.cancel():
             running.pop(future)
     for future in wait(running).done:
         if not future.cancelled() and future.exception() is None:
-            handle(future.result())
+            handle(_outcome(future, running[future]))
 
 
-def _outcome(future: Future[RunOutcome], task: RunTask) -> RunOutcome:
+def _outcome(future: Future[str], task: RunTask) -> RunOutcome:
     error = future.exception()
     if error is None:
-        return future.result()
+        path = future.result()
+        with open(path, "rb") as file:
+            outcome: RunOutcome = pickle.load(file)  # written by this batch's own workers
+        os.remove(path)
+        return outcome
     if isinstance(error, BrokenProcessPool):
         text = "the worker process running it died (killed or out of memory)"
     else:
