@@ -31,6 +31,7 @@ crossing, integrated over the traffic (:mod:`simulator.kerbharm`).
 
 from __future__ import annotations
 
+import bisect
 import math
 from dataclasses import replace
 
@@ -68,12 +69,14 @@ def _accept(
     ``sight``, a vehicle farther than the sight distance to its lane is not
     seen: it neither blocks nor yields (its lag still counts in the lag).
     """
-    t, v, d, ln, u = stream.t, stream.speed, stream.direction, stream.lane, stream.u_yield
+    t, v, d, ln, u = stream.rows
     lo, hi = walker.gap_ratio_min, walker.gap_ratio_max
     fixed = walker.inattentive or walker.time_weight >= 1
-    n = t.size
+    ref, exponent = walker.ref_speed, 1.0 - walker.time_weight
+    reaction, decel2 = road.stop_reaction, 2 * road.stop_decel
+    n = len(t)
     tau = not_before
-    i = int(np.searchsorted(t, tau, side="right"))
+    i = bisect.bisect_right(t, tau)
     while tau < deadline:
         impatient = tau - t0 >= walker.patience
         tc_eff = critical_gap(walker, length, impatient=impatient)
@@ -82,20 +85,21 @@ def _accept(
         lag = math.inf
         j, ok = i, True
         while j < n and t[j] - tau < horizon:
-            key = (int(d[j]), int(ln[j]))
+            key = (d[j], ln[j])
             if key in held:
                 j += 1
                 continue
             gap = t[j] - tau
-            if sight is not None and v[j] * gap > sight[d[j]][ln[j]]:
+            vj = v[j]
+            if sight is not None and vj * gap > sight[key[0]][key[1]]:
                 lag = min(lag, gap)  # hidden behind parked cars: the walker does not wait for it
                 j += 1
                 continue
             need = tc_eff
             if not fixed:
-                need *= min(max((walker.ref_speed / v[j]) ** (1.0 - walker.time_weight), lo), hi)
-            stop = v[j] * road.stop_reaction + v[j] ** 2 / (2 * road.stop_decel)
-            if u[j] < yield_rate and v[j] * gap >= stop:
+                need *= min(max((ref / vj) ** exponent, lo), hi)
+            stop = vj * reaction + vj ** 2 / decel2
+            if u[j] < yield_rate and vj * gap >= stop:
                 held.add(key)
             elif gap >= need:
                 lag = min(lag, gap)
@@ -105,7 +109,7 @@ def _accept(
             j += 1
         if ok:
             if not math.isfinite(lag) and j < n:
-                lag = float(t[j] - tau)
+                lag = t[j] - tau
             if walker.inattentive:
                 how = Mode.INATTENTIVE
             elif held:
@@ -115,25 +119,26 @@ def _accept(
             else:
                 how = Mode.LAG if tau == not_before else Mode.GAP
             return tau, frozenset(held), how, lag
-        nxt = float(t[j])
+        nxt = t[j]
         run_out = t0 + walker.patience
         if not impatient and not walker.inattentive and tau < run_out < nxt:
             tau = run_out  # patience runs out before the blocking vehicle passes
-            i = int(np.searchsorted(t, tau, side="right"))  # vehicles before then have passed
+            i = bisect.bisect_right(t, tau)  # vehicles before then have passed
         else:
             tau, i = nxt, j + 1
     return deadline, frozenset(), Mode.DEADLINE, math.inf
 
 
-Nearby = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+Nearby = list[tuple[float, float, float, float, float]]
 """Per sampled vehicle near a stage: t_in, t_out (the walker in its lane), t_seen, t_vehicle, speed."""
 
 
 def _surrogates(parts: list[Nearby], risk: Risk) -> Encounter:
     """One encounter over the vehicles of several stages or lanes (their conflicts add up)."""
-    if not parts:
+    vehicles = [vehicle for part in parts for vehicle in part]
+    if not vehicles:
         return NO_ENCOUNTER
-    t_in, t_out, t_seen, t_vehicle, speed = (np.concatenate(col) for col in zip(*parts, strict=True))
+    t_in, t_out, t_seen, t_vehicle, speed = zip(*vehicles, strict=True)
     return encounter(t_seen=t_seen, t_in=t_in, t_out=t_out, t_vehicle=t_vehicle, v=speed,
                      braking=risk.exposure.braking, ttc_limit=risk.ttc, pet_limit=risk.pet,
                      drac_limit=risk.drac)
@@ -155,7 +160,8 @@ def _nearby(
 
     From the kerb, a driver whose lane's sight distance is limited sees the
     walker only once within it: ``t_seen = max(step-in, t_vehicle - sight / v)``.
-    None where there are none, or the risk wants no surrogates.
+    None where there are none, or the risk wants no surrogates. A handful of
+    vehicles, read one by one (:attr:`simulator.traffic.Stream.rows`).
     """
     total_lanes = 1 if only_lane else sum(road.lanes[x] for x in directions)
     if total_lanes == 0 or not risk.surrogates:
@@ -163,36 +169,29 @@ def _nearby(
     width = length / total_lanes
     step_in = start + walker.step_off
     s = road.stream if only_lane is None else road.lane(*only_lane)
-    lo = int(np.searchsorted(s.t, start - risk.pet - 1.0))
-    hi = int(np.searchsorted(s.t, step_in + length / walker.speed + risk.pet + 1.0))
+    t, v, d, ln, _ = s.rows
+    lo = bisect.bisect_left(t, start - risk.pet - 1.0)
+    hi = bisect.bisect_left(t, step_in + length / walker.speed + risk.pet + 1.0)
     if hi <= lo:
         return None
-    near = slice(lo, hi)  # views, not copies, for the common case of nothing to drop
-    dirs, lanes, t_vehicle, speed = s.direction[near], s.lane[near], s.t[near], s.speed[near]
-    keep = None if len(directions) == 2 or only_lane else dirs == directions[0]
-    if held:
-        code = dirs.astype(np.int64) * 256 + lanes
-        free = ~np.isin(code, [a * 256 + b for a, b in held]) | (t_vehicle < start)
-        keep = free if keep is None else keep & free
-    if keep is not None:
-        dirs, lanes, t_vehicle, speed = dirs[keep], lanes[keep], t_vehicle[keep], speed[keep]
-    if dirs.size == 0:
-        return None
-    # position of each lane on the walker's path, counted from the near kerb
-    pos = np.zeros(dirs.size)
-    if only_lane is None:
-        offset = 0
-        for x in directions:
-            n, m = road.lanes[x], dirs == x
-            pos[m] = offset + (lanes[m] if x == road.near else n - 1 - lanes[m])
-            offset += n
-    t_in = step_in + pos * width / walker.speed
-    t_out = t_in + width / walker.speed
-    t_seen = np.full(dirs.size, step_in)
+    one = None if len(directions) == 2 or only_lane else directions[0]
     sight = road.sight_for(walker) if from_kerb else None
-    if sight is not None:
-        t_seen = np.maximum(step_in, t_vehicle - sight_table(sight)[dirs, lanes] / speed)
-    return t_in, t_out, t_seen, t_vehicle, speed
+    # where each lane starts on the walker's path, counted from the near kerb
+    first = {directions[0]: 0, 1 - directions[0]: road.lanes[directions[0]] if len(directions) == 2 else 0}
+    lane_time = width / walker.speed
+    out: Nearby = []
+    for j in range(lo, hi):
+        dj, lj, tj = d[j], ln[j], t[j]
+        if (one is not None and dj != one) or ((dj, lj) in held and tj >= start):
+            continue
+        if only_lane is not None:
+            pos = 0.0
+        else:
+            pos = float(first[dj] + (lj if dj == road.near else road.lanes[dj] - 1 - lj))
+        t_in = step_in + pos * width / walker.speed
+        seen = step_in if sight is None else max(step_in, tj - sight[dj][lj] / v[j])
+        out.append((t_in, t_in + lane_time, seen, tj, v[j]))
+    return out or None
 
 
 def _stage(

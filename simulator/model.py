@@ -40,6 +40,9 @@ class SchoolRouteModel(mesa.Model):
     def __init__(self, setting: Setting, *, rng: int | None = None) -> None:
         seed = 0 if rng is None else int(rng)
         super().__init__(rng=seed)
+        # event-driven: no time-step events (Mesa schedules a step every time unit, a second here;
+        # its own event simulator stops them the same way, mesa.experimental.devs)
+        self._default_schedule.stop()
         self.seed = seed
         self.setting = setting
         p = setting.params

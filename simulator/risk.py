@@ -12,7 +12,10 @@ speed by the two curves of one source, Tefft (2013).
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from statistics import NormalDist
 
 import numpy as np
@@ -61,6 +64,11 @@ class Braking:
     reaction: np.ndarray
     decel: np.ndarray
 
+    @cached_property
+    def mean_reaction(self) -> float:
+        """The mean reaction time over the nodes, s."""
+        return float(self.reaction.mean())
+
 
 def braking_nodes(params: Parameters, *, n: int = 3) -> Braking:
     """Equal-probability nodes of t_r ~ N(mean, sd) and a ~ N(mean, sd), as a grid."""
@@ -90,11 +98,11 @@ NO_ENCOUNTER = Encounter(0, np.inf, np.inf, 0.0, 0.0, 0.0, 0.0)
 
 def encounter(
     *,
-    t_seen: float | np.ndarray,
-    t_in: np.ndarray,
-    t_out: np.ndarray,
-    t_vehicle: np.ndarray,
-    v: np.ndarray,
+    t_seen: float | Sequence[float],
+    t_in: Sequence[float],
+    t_out: Sequence[float],
+    t_vehicle: Sequence[float],
+    v: Sequence[float],
     braking: Braking,
     ttc_limit: float,
     pet_limit: float,
@@ -119,27 +127,33 @@ def encounter(
         Driver response nodes (their mean reaction time sets DRAC).
     ttc_limit, pet_limit, drac_limit
         Conflict thresholds (s, s, m/s²).
+
+    Notes
+    -----
+    A vehicle inside the walker's time in its lane has TTC = t_vehicle - t_in,
+    PET 0 and DRAC = v² / 2(d - v t_r) over the distance d it had when the
+    walker became visible (infinite if it can no longer stop); one outside it
+    has PET to the nearer end, and is a conflict when PET < ``pet_limit``.
+    The few vehicles of a crossing are read one by one, in Python floats.
     """
-    if t_vehicle.size == 0:
+    n = len(t_vehicle)
+    if n == 0:
         return NO_ENCOUNTER
-    inside = (t_vehicle >= t_in) & (t_vehicle <= t_out)
-    pet = np.where(t_vehicle < t_in, t_in - t_vehicle, t_vehicle - t_out)
-    pet = np.where(inside, 0.0, pet)
-    ttc = np.where(inside, t_vehicle - t_in, np.inf)
-    seen = np.broadcast_to(np.asarray(t_seen, dtype=float), t_vehicle.shape)
-    d = v * np.maximum(t_vehicle - seen, 0.0)
-    free = d - v * braking.reaction.mean()
-    drac = np.where(inside, np.where(free > 0, v**2 / (2 * np.maximum(free, 1e-9)), np.inf), 0.0)
-    conflict = inside & ((ttc < ttc_limit) | (drac > drac_limit)) | (~inside & (pet < pet_limit))
-    return Encounter(
-        conflicts=int(conflict.sum()),
-        min_ttc=float(ttc.min()),
-        min_pet=float(pet[~inside].min()) if (~inside).any() else np.inf,
-        max_drac=float(drac.max()),  # inf where some driver can no longer stop
-        p_impact=0.0,
-        p_death=0.0,
-        p_severe=0.0,
-    )
+    seen_at = [float(t_seen)] * n if np.ndim(t_seen) == 0 else t_seen  # type: ignore[arg-type]
+    reaction = braking.mean_reaction
+    conflicts, min_ttc, min_pet, max_drac = 0, math.inf, math.inf, 0.0
+    for seen, a, b, tv, speed in zip(seen_at, t_in, t_out, t_vehicle, v, strict=True):  # type: ignore[call-overload]
+        if a <= tv <= b:
+            ttc = tv - a
+            free = speed * max(tv - seen, 0.0) - speed * reaction
+            drac = speed * speed / (2 * max(free, 1e-9)) if free > 0 else math.inf
+            conflicts += ttc < ttc_limit or drac > drac_limit
+            min_ttc, max_drac = min(min_ttc, ttc), max(max_drac, drac)
+        else:
+            pet = a - tv if tv < a else tv - b
+            conflicts += pet < pet_limit
+            min_pet = min(min_pet, pet)
+    return Encounter(conflicts, float(min_ttc), float(min_pet), float(max_drac), 0.0, 0.0, 0.0)
 
 
 def with_harm(enc: Encounter, p_impact: float, p_severe: float, p_death: float) -> Encounter:
