@@ -139,10 +139,10 @@ def encounter(
     n = len(t_vehicle)
     if n == 0:
         return NO_ENCOUNTER
-    seen_at = [float(t_seen)] * n if np.ndim(t_seen) == 0 else t_seen  # type: ignore[arg-type]
+    seen_at: Sequence[float] = [float(t_seen)] * n if isinstance(t_seen, int | float) else t_seen
     reaction = braking.mean_reaction
     conflicts, min_ttc, min_pet, max_drac = 0, math.inf, math.inf, 0.0
-    for seen, a, b, tv, speed in zip(seen_at, t_in, t_out, t_vehicle, v, strict=True):  # type: ignore[call-overload]
+    for seen, a, b, tv, speed in zip(seen_at, t_in, t_out, t_vehicle, v, strict=True):
         if a <= tv <= b:
             ttc = tv - a
             free = speed * max(tv - seen, 0.0) - speed * reaction
