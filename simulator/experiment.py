@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from simulator.cache import fetch_site
 from simulator.errors import NetworkError, ScenarioError
 from simulator.network.schools import site_from_file
 from simulator.network.site import Site as StreetSite
@@ -104,13 +105,21 @@ def built_site(
     origin: str,
     cache: dict[str, tuple[StreetSite, WalkNetwork]] | None = None,
 ) -> tuple[StreetSite, WalkNetwork]:
-    """The site and walk network of a scenario (from ``cache`` when already built)."""
+    """The site and walk network of a scenario (from ``cache`` when already built).
+
+    Otherwise from the on-disk cache of built sites (:mod:`simulator.cache`), or built and stored there.
+    """
     cache = {} if cache is None else cache
     key = scenario.site.model_dump_json() + json.dumps(scenario.parameters, sort_keys=True, default=str)
     if key not in cache:
-        try:
+        params = scenario_parameters(scenario)
+
+        def build() -> tuple[StreetSite, WalkNetwork]:
             site = site_from_scenario(scenario)
-            cache[key] = (site, walk_network_from_site(site, params=scenario_parameters(scenario)))
+            return site, walk_network_from_site(site, params=params)
+
+        try:
+            cache[key] = fetch_site(scenario.site.model_dump(mode="json"), params=params, build=build)
         except ScenarioError as exc:
             raise ScenarioError(f"{origin}: {exc}") from None
         except NetworkError as exc:

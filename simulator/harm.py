@@ -65,10 +65,11 @@ class Judgement:
     min_lag: float | None = None
 
     def accept(self, s: np.ndarray, v: np.ndarray, *, log_s: np.ndarray | None = None,
-               log_v: np.ndarray | None = None) -> np.ndarray:
+               log_v: np.ndarray | None = None, distance_rule: np.ndarray | None = None) -> np.ndarray:
         """Probability the walker steps out with a vehicle of speed ``v`` arriving at ``s``.
 
-        ``log_s`` and ``log_v``: ln(max(s, 1e-9)) and ln(v), if already known.
+        ``log_s`` and ``log_v``: ln(max(s, 1e-9)) and ln(v), if already known;
+        ``distance_rule``: :meth:`distance_rule` of ``v``, if already known.
         """
         if self.min_lag is not None:
             return (s >= self.min_lag).astype(float)
@@ -77,12 +78,22 @@ class Judgement:
         # ln need, at least ln 1e-9; an infinite need accepts nothing
         log_need = math.log(max(self.need, 1e-9)) if math.isfinite(self.need) else math.inf
         z = log_s - log_need
-        if self.time_weight < 1.0:  # the distance rule: need x (ref / v)^(1 - w), within the limits
-            lo, hi = self.ratio_limits
-            ln_v = np.log(v) if log_v is None else log_v
-            log_ratio = (math.log(self.ref_speed) - ln_v) * (1.0 - self.time_weight)
-            z = z - np.clip(log_ratio, math.log(lo), math.log(hi))
+        if self.time_weight < 1.0:
+            if distance_rule is None:
+                distance_rule = self.distance_rule(np.log(v) if log_v is None else log_v)
+            z = z - distance_rule
         return np.interp(z / max(self.sigma, 1e-9), _Z, _PHI)
+
+    @property
+    def rule(self) -> tuple[float, float, tuple[float, float]]:
+        """What the distance rule depends on: time weight, reference speed, ratio limits."""
+        return self.time_weight, self.ref_speed, self.ratio_limits
+
+    def distance_rule(self, log_v: np.ndarray) -> np.ndarray:
+        """ln of the distance rule's factor on the need, (ref / v)^(1 - w) within the limits."""
+        lo, hi = self.ratio_limits
+        log_ratio = (math.log(self.ref_speed) - log_v) * (1.0 - self.time_weight)
+        return np.clip(log_ratio, math.log(lo), math.log(hi))
 
 
 _Z = np.linspace(-8.0, 8.0, 3201)
@@ -154,6 +165,8 @@ class HitTable:
         object.__setattr__(self, "_any_hidden", bool(self.hidden.any()))
         object.__setattr__(self, "_log_s", np.log(np.maximum(self.s, 1e-9)))
         object.__setattr__(self, "_log_v", np.log(self.v))
+        object.__setattr__(self, "_rules", {})  # the distance rule's term, by the walker's rule
+        object.__setattr__(self, "_judged", {})  # arrival times from each lane's look, and their logs
 
     def harm(self, rate: np.ndarray, judgement: Judgement, link: float, *,
              judged_from: np.ndarray | None = None) -> Harm:
@@ -163,11 +176,22 @@ class HitTable:
         that lane's vehicles (a walker on the green man looks lane by lane);
         None: all at the decision.
         """
+        rule = None
+        if judgement.min_lag is None and judgement.time_weight < 1.0:
+            rules = self._rules  # type: ignore[attr-defined]
+            rule = rules.get(judgement.rule)
+            if rule is None:
+                rule = rules[judgement.rule] = judgement.distance_rule(self._log_v)  # type: ignore[attr-defined]
         if judged_from is None:
-            accept = judgement.accept(self.s, self.v, log_s=self._log_s, log_v=self._log_v)  # type: ignore[attr-defined]
-        else:
-            accept = judgement.accept(self.s - judged_from[self.lane_of][:, None, None], self.v,
-                                      log_v=self._log_v)  # type: ignore[attr-defined]
+            s, log_s = self.s, self._log_s  # type: ignore[attr-defined]
+        else:  # times from each lane's own look, kept by look times (a table has few)
+            judged = self._judged  # type: ignore[attr-defined]
+            key = judged_from.tobytes()
+            if key not in judged:
+                s = self.s - judged_from[self.lane_of][:, None, None]
+                judged[key] = (s, np.log(np.maximum(s, 1e-9)))
+            s, log_s = judged[key]
+        accept = judgement.accept(s, self.v, log_s=log_s, distance_rule=rule)
         if self._any_hidden:  # type: ignore[attr-defined]
             accept = np.where(self.hidden, 1.0, accept)
         per_node = (link * rate[self.lane_of] * self.weight)[:, None, None] * accept

@@ -188,6 +188,6 @@ def on_green(road: Road, walker: Walker, start: float, walk_end: float, risk: Ri
     if table is None:
         return NO_ENCOUNTER
     hazard = np.concatenate([rate * sig.red_running, rate * sig.turning, rate])
-    judged_from = np.tile(np.arange(n) * width / pace, 3)
+    judged_from = _kept(risk, ("looks", n, width, pace), lambda: np.tile(np.arange(n) * width / pace, 3))
     harm = table.harm(hazard, judged, risk.exposure.link, judged_from=judged_from)
     return expected(NO_ENCOUNTER, harm)
