@@ -99,9 +99,9 @@ class Party(mesa.Agent):
         leg = self.route.legs[self.leg]
         at = t + leg.distance / self.speed
         if leg.crossing is None:
-            self.model.schedule_event(self.reach_school, at=at)
+            self.model.call_at(self.reach_school, at)
         else:
-            self.model.schedule_event(self.reach_kerb, at=at)
+            self.model.call_at(self.reach_kerb, at)
 
     def reach_kerb(self) -> None:
         """Arrive at the kerb of the next crossing."""
@@ -172,7 +172,7 @@ class Guard(mesa.Agent):
         self.post = post
         self.queue: list[tuple[Party, float, int]] = []
         self.free_at = post.start
-        self.escort_event = None
+        self.escort_call: int | None = None
         self.escorts = 0
 
     def on_duty(self, t: float) -> bool:
@@ -187,17 +187,17 @@ class Guard(mesa.Agent):
         limit = self.model.params["guard.max_group"] * self.post.count
         if waiting >= limit:
             self._escort_at(max(t, self.free_at))
-        elif self.escort_event is None:
+        elif self.escort_call is None:
             self._escort_at(max(t + self.model.params["guard.max_hold"], self.free_at))
 
     def _escort_at(self, at: float) -> None:
-        if self.escort_event is not None:
-            self.escort_event.cancel()
-        self.escort_event = self.model.schedule_event(self.escort, at=at)
+        if self.escort_call is not None:
+            self.model.cancel_call(self.escort_call)
+        self.escort_call = self.model.call_at(self.escort, at)
 
     def escort(self) -> None:
         """Stop traffic when it can stop and take every waiting party across."""
-        self.escort_event = None
+        self.escort_call = None
         group, self.queue = self.queue, []
         if not group:
             return

@@ -5,12 +5,24 @@ known function of time), so the model's event list holds departures, kerb
 arrivals, guard escorts and school arrivals. Model time is seconds after the
 start of the simulated period (``setting.period_start`` on the clock).
 
+Mesa runs the clock (``run_until``, ``run_for``, ``step``, ``time``). The
+model's own events sit on a plain heap of (time, ticket, action) tuples
+(:meth:`SchoolRouteModel.call_at`): a Mesa event object costs about ten times
+as much to make and to order, and a morning has tens of thousands. They run in
+the order Mesa would run them (by time, then as scheduled). Events scheduled
+with Mesa's ``schedule_event`` still run, after the model's own at the same time.
+
 The model draws the children, holds the vehicle streams and the roads as
 walkers meet them, and runs the clock; what parties and guards do at a kerb
 is in :mod:`simulator.agents`.
 """
 
 from __future__ import annotations
+
+import heapq
+import itertools
+import math
+from collections.abc import Callable
 
 import mesa
 import numpy as np
@@ -37,12 +49,17 @@ class SchoolRouteModel(mesa.Model):
         The run's seed (an int). Every random draw derives from it.
     """
 
+    time: float  # Mesa's observable clock, s (declared for the type checker)
+
     def __init__(self, setting: Setting, *, rng: int | None = None) -> None:
         seed = 0 if rng is None else int(rng)
         super().__init__(rng=seed)
         # event-driven: no time-step events (Mesa schedules a step every time unit, a second here;
         # its own event simulator stops them the same way, mesa.experimental.devs)
         self._default_schedule.stop()
+        self._queue: list[tuple[float, int, Callable[[], None]]] = []
+        self._tickets = itertools.count()
+        self._cancelled: set[int] = set()
         self.seed = seed
         self.setting = setting
         p = setting.params
@@ -85,7 +102,7 @@ class SchoolRouteModel(mesa.Model):
         for members in groups:
             self.parties.append(party_of(self, [self.children[i] for i in members], educated=educated))
         for party in self.parties:
-            self.schedule_event(party.start, at=max(party.depart, 0.0))
+            self.call_at(party.start, max(party.depart, 0.0))
 
     # --- traffic ------------------------------------------------------------
     def stream(self, crossing: str) -> Stream:
@@ -115,6 +132,36 @@ class SchoolRouteModel(mesa.Model):
                                       yield_rate=tr.yield_rate(self.setting.bell, params=self.params),
                                       params=self.params)
         return self.roads[key]
+
+    # --- the clock ------------------------------------------------------------
+    def call_at(self, action: Callable[[], None], when: float) -> int:
+        """Run ``action`` at model time ``when``; returns a ticket for :meth:`cancel_call`."""
+        ticket = next(self._tickets)
+        heapq.heappush(self._queue, (when, ticket, action))
+        return ticket
+
+    def cancel_call(self, ticket: int) -> None:
+        """Do not run the action of ``ticket``."""
+        self._cancelled.add(ticket)
+
+    def _advance_time(self, until: float) -> None:
+        """Mesa's clock step: run the model's events (and any Mesa events) up to ``until``."""
+        queue, mesa_events, cancelled = self._queue, self._event_list, self._cancelled
+        if until <= self.time:
+            super()._advance_time(until)  # Mesa's warning
+            return
+        while queue and queue[0][0] <= until:
+            when, ticket, action = heapq.heappop(queue)
+            if ticket in cancelled:
+                cancelled.discard(ticket)
+                continue
+            if not mesa_events.is_empty() and when > self.time:
+                super()._advance_time(math.nextafter(when, -math.inf))  # Mesa's events before this one
+            self.time = when
+            action()
+        if not mesa_events.is_empty():
+            super()._advance_time(until)
+        self.time = until
 
     # --- running ------------------------------------------------------------
     def run(self) -> None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from functools import cached_property
 
 import networkx as nx
 
@@ -47,7 +48,7 @@ class Route:
     nodes: tuple
     cost: float
 
-    @property
+    @cached_property
     def crossings(self) -> tuple[str, ...]:
         """Crossing ids in walking order."""
         return tuple(leg.crossing for leg in self.legs if leg.crossing is not None)

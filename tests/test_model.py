@@ -40,6 +40,43 @@ def test_different_seeds_give_different_results(small_setting, run_cached):
     assert not a.events[["crossing", "wait_s"]].equals(b.events[["crossing", "wait_s"]])
 
 
+def test_a_morning_run_in_slices_is_the_morning_run_at_once(small_setting):
+    """Mesa's clock in slices (as the UI runs it) runs the model's events exactly as one run does."""
+    s = small_setting("guard-posts", children=300)
+    whole = SchoolRouteModel(s, rng=3)
+    whole.run()
+    sliced = SchoolRouteModel(s, rng=3)
+    while sliced.arrivals < len(sliced.children):
+        sliced.run_until(sliced.time + 97.0)
+    assert [(p.arrived, p.waypoints, p.outcomes) for p in whole.parties] == [
+        (p.arrived, p.waypoints, p.outcomes) for p in sliced.parties]
+    assert sum(g.escorts for g in whole.guards.values()) > 0
+
+
+def test_mesa_events_still_run_among_the_model_events(small_setting):
+    """A notebook's own ``schedule_event`` runs at its time, after the model's events up to then."""
+    setting = small_setting("baseline", children=100)
+    plain = SchoolRouteModel(setting, rng=1)
+    plain.run()
+    at = float(np.median([p.arrived for p in plain.parties]))
+    model = SchoolRouteModel(setting, rng=1)
+    seen: list[tuple[float, int]] = []
+
+    class Probe:
+        def look(self) -> None:
+            seen.append((model.time, model.arrivals))
+
+    probe = Probe()
+    model.schedule_event(probe.look, at=at)
+    model.run()
+    (when, arrived), = seen
+    assert when == at
+    assert 0 < arrived < len(model.children)
+    assert arrived == sum(p.size for p in model.parties if p.arrived is not None and p.arrived <= at)
+    assert [p.outcomes for p in model.parties] == [p.outcomes for p in plain.parties]
+    assert model.steps == 0  # event-driven: Mesa's per-time-unit step is not scheduled
+
+
 def test_run_many_is_the_same_with_one_or_two_workers(small_setting):
     settings = [small_setting("baseline", children=200),
                 small_setting("arterial-signal", children=200)]
