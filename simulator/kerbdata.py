@@ -173,8 +173,11 @@ class Risk:
         return replace(self, surrogates=False)
 
     @classmethod
-    def from_params(cls, params: Parameters) -> Risk:
-        """Braking, injury curves, conflict thresholds and hazards from the parameter table."""
+    def from_params(cls, params: Parameters, *, tables: dict | None = None) -> Risk:
+        """Braking, injury curves, conflict thresholds and hazards from the parameter table.
+
+        ``tables``: would-be-impact tables already built with these parameters, to share.
+        """
         shares = params["child.response_shares"]
         walk = (float(shares[0]), 1.0, math.inf)
         run = (float(shares[1]), float(params["child.run_factor"]), math.inf)
@@ -192,7 +195,8 @@ class Risk:
             discharge_speed=params["signal.discharge_speed"] * KMH,
             clearance_speed=params["hcm.walk_speed"],
         )
-        return cls(params["conflict.ttc"], params["conflict.pet"], params["conflict.drac"], exposure, signal)
+        return cls(params["conflict.ttc"], params["conflict.pet"], params["conflict.drac"], exposure, signal,
+                   tables={} if tables is None else tables)
 
 
 class Mode(StrEnum):
