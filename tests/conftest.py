@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,27 @@ hypothesis_settings.register_profile("saferoute", database=None, deadline=None, 
 hypothesis_settings.load_profile("saferoute")
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
+_CACHE_SETTING = pytest.StashKey[str | None]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Turn the on-disk site cache off for the session, before any test module is imported.
+
+    No test writes into the user's cache, the CLI and batch tests' child processes
+    inherit the setting, and a test that replaces a site builder is not served a
+    cached site. ``tests/test_cache.py`` points the cache at its own tmp folders.
+    """
+    config.stash[_CACHE_SETTING] = os.environ.get("SAFEROUTE_CACHE")
+    os.environ["SAFEROUTE_CACHE"] = "off"
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Put back the ``SAFEROUTE_CACHE`` the session started with."""
+    before = config.stash.get(_CACHE_SETTING, None)
+    if before is None:
+        os.environ.pop("SAFEROUTE_CACHE", None)
+    else:
+        os.environ["SAFEROUTE_CACHE"] = before
 SMALL_CHILDREN = 300
 
 
