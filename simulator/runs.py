@@ -72,13 +72,15 @@ def _run_job(job: tuple[int, int]) -> RunResult:
 
 def mean_ci(values: Sequence[float], *, level: float = 0.95) -> tuple[float, float, float]:
     """Mean and the half-width-based (low, high) t interval."""
-    from scipy import stats  # imported on first use: a worker that only runs never needs it (0.35 s)
-
     x = np.asarray(values, float)
     m = float(x.mean())
     if x.size < 2:
         return m, math.nan, math.nan
-    half = float(stats.t.ppf(0.5 + level / 2, x.size - 1) * x.std(ddof=1) / math.sqrt(x.size))
+    # Student's t quantile: scipy.special's stdtrit is what scipy.stats.t.ppf calls (the same
+    # numbers), without importing scipy.stats (0.3 s); scipy.special is loaded with Mesa already
+    from scipy.special import stdtrit
+
+    half = float(stdtrit(x.size - 1, 0.5 + level / 2) * x.std(ddof=1) / math.sqrt(x.size))
     return m, m - half, m + half
 
 
