@@ -43,11 +43,6 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-import networkx
-import numpy
-import pyproj
-import shapely
-
 import simulator
 from simulator.params import Parameters
 
@@ -130,23 +125,16 @@ def describe_software(*, osm: bool) -> dict[str, str] | None:
     sources = digest_sources()
     if sources is None:
         return None
-    software = {
-        "format": str(FORMAT),
-        "saferoute": simulator.__version__,
-        "sources": sources,
-        "python": sys.implementation.cache_tag or sys.version,
-        "networkx": networkx.__version__,
-        "numpy": numpy.__version__,
-        "shapely": shapely.__version__,
-        "pyproj": pyproj.__version__,
-    }
-    if osm:
-        from importlib.metadata import PackageNotFoundError, version
+    # versions from the installed metadata: importing pyproj only to read its version costs 60 ms
+    from importlib.metadata import PackageNotFoundError, version
 
+    software = {"format": str(FORMAT), "saferoute": simulator.__version__, "sources": sources,
+                "python": sys.implementation.cache_tag or sys.version}
+    for package in ("networkx", "numpy", "shapely", "pyproj") + (("osmnx",) if osm else ()):
         try:
-            software["osmnx"] = version("osmnx")
+            software[package] = version(package)
         except PackageNotFoundError:
-            software["osmnx"] = "none"
+            software[package] = "none"
     return software
 
 
