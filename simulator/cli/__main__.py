@@ -1,7 +1,5 @@
 """``python -m simulator.cli``."""
 
-import sys
+from simulator.cli import console
 
-from simulator.cli import main
-
-sys.exit(main())
+console()
