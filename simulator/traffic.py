@@ -125,6 +125,7 @@ def make_stream(
         Time window, s.
     """
     parts: list[tuple[np.ndarray, ...]] = []
+    keys: list[tuple[int, int]] = []
     for direction in (0, 1):
         for lane in range(lanes[direction]):
             rng = np.random.default_rng(stream_seed(seed, crossing_id, direction, lane))
@@ -138,13 +139,17 @@ def make_stream(
             speed = mean_speed[direction](t) * (1.0 + speed_cv * z[keep])
             parts.append((t, np.maximum(speed, 1.0), np.full(t.size, direction, np.int8),
                           np.full(t.size, lane, np.int8), u_yield[keep]))
+            keys.append((direction, lane))
     if not parts:
         empty = np.empty(0)
         return Stream(empty, empty, empty.astype(np.int8), empty.astype(np.int8), empty)
     cols = [np.concatenate(col) for col in zip(*parts, strict=True)]
     order = np.argsort(cols[0], kind="stable")
     times, speeds, directions, lanes_, u_yield = (col[order] for col in cols)
-    return Stream(times, speeds, directions, lanes_, u_yield)
+    stream = Stream(times, speeds, directions, lanes_, u_yield)
+    for key, part in zip(keys, parts, strict=True):  # each lane is already in time order
+        stream._parts[key] = Stream(*part)
+    return stream
 
 
 @dataclass(frozen=True)
