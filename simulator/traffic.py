@@ -148,7 +148,8 @@ def make_stream(
     times, speeds, directions, lanes_, u_yield = (col[order] for col in cols)
     stream = Stream(times, speeds, directions, lanes_, u_yield)
     for key, part in zip(keys, parts, strict=True):  # each lane is already in time order
-        stream._parts[key] = Stream(*part)
+        at, v, d, k, u = part
+        stream._parts[key] = Stream(at, v, d, k, u)
     return stream
 
 
