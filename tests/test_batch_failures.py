@@ -22,9 +22,10 @@ from simulator.cli import main
 SMALL = {"synthetic": {"superblocks": [1, 1], "compounds_per_block": 1}, "name": "small"}
 DEFAULT = {"synthetic": {"seed": 1}, "name": "default"}
 SEEDS = 40
-KILL_CHILDREN = 400
+KILL_CHILDREN = 1500
 """Children per run when a worker is killed: the 37 runs left after the third keep both workers busy
-for seconds, so the kill reaches a running batch even when a loaded machine is slow to wake the test."""
+for about five seconds, so the kill reaches a running batch even when a loaded machine is slow to wake
+the test (with 400 children a quicker engine finished them all in 2 s, before the kill landed)."""
 
 
 @pytest.fixture(scope="module")
