@@ -15,7 +15,6 @@ from typing import Any
 
 from simulator.cache import fetch_site
 from simulator.errors import NetworkError, ScenarioError
-from simulator.network.schools import site_from_file
 from simulator.network.site import Site as StreetSite
 from simulator.network.site import street_edge_id
 from simulator.network.synthetic import DistrictSpec, district_site
@@ -54,6 +53,10 @@ def site_from_scenario(scenario: Scenario) -> StreetSite:
             params=params,
         )
     assert site.map is not None
+    # imported here: the map reader (Shapely, pyproj, the OSM parser) is not needed for the
+    # synthetic district or for a site served by the cache
+    from simulator.network.schools import site_from_file
+
     if site.catchment_m is None:
         return site_from_file(site.map, school=site.school, params=params)
     return site_from_file(site.map, school=site.school, catchment_m=site.catchment_m, params=params)
