@@ -281,9 +281,7 @@ def _lane_by_lane(road: Road, walker: Walker, t0: float, not_before: float, risk
     """
     lanes = road.lane_order()
     width = road.length / len(lanes)
-    per_lane = replace(
-        walker, startup=walker.step_off + walker.lane_margin, patience=math.inf, inattentive=False
-    )
+    per_lane = walker.lane_by_lane
     first, t, lag = math.nan, not_before, math.inf
     waits, near = [], []
     for d, k in lanes:
@@ -311,7 +309,7 @@ def _signalised(road: Road, walker: Walker, t0: float, risk: Risk, both: tuple[i
     assert sig is not None
     blind = walker.inattentive  # on the green man, an inattentive walker does not look
     if blind:
-        walker = replace(walker, inattentive=False)  # children stop at a red man; impatience is what breaks
+        walker = walker.attentive  # children stop at a red man; impatience is what breaks
     phase = (t0 - sig.offset) % sig.cycle
     cross_time = walker.step_off + road.length / walker.speed
     if phase < sig.green:

@@ -71,6 +71,26 @@ class Walker:
     gap_ratio_max: float
     judgement_sd: float
 
+    @cached_property
+    def lane_by_lane(self) -> Walker:
+        """This walker crossing one lane at a time: each lane with its margin, patient and looking."""
+        return replace(self, startup=self.step_off + self.lane_margin, patience=math.inf, inattentive=False)
+
+    @cached_property
+    def looking_per_lane(self) -> Walker:
+        """This walker judging each lane as it reaches it (on the green man), with the lane margin."""
+        return replace(self, startup=self.step_off + self.lane_margin)
+
+    @cached_property
+    def attentive(self) -> Walker:
+        """This walker when it looks (the careful branch)."""
+        return replace(self, inattentive=False)
+
+    @cached_property
+    def careless(self) -> Walker:
+        """This walker when it does not look (the careless branch)."""
+        return replace(self, inattentive=True)
+
     def judgement(self, need: float) -> Judgement:
         """How this walker, needing a gap of ``need`` s, steps out (:class:`simulator.harm.Judgement`)."""
         if self.inattentive:

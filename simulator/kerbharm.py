@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import replace
 
 import numpy as np
 
@@ -146,7 +145,7 @@ def careless(road: Road, walker: Walker, walked: Outcome, risk: Risk) -> Encount
     lanes = road.lane_order()
     halves = ([x for x in lanes if x[0] == road.near], [x for x in lanes if x[0] != road.near])
     parts = halves if road.refuge else (lanes,)
-    stepping = replace(walker, inattentive=True)  # from behind any parked cars: it sees little
+    stepping = walker.careless  # from behind any parked cars: it sees little
     harm = NO_HARM
     for k, part in enumerate(parts):
         harm = harm + stage_harm(road, part, walked.start, stepping, blind, risk, from_kerb=k == 0)
@@ -166,7 +165,7 @@ def on_green(road: Road, walker: Walker, start: float, walk_end: float, risk: Ri
     """
     lanes, sig = road.lane_order(), risk.signal
     width = road.length / len(lanes)
-    looks = replace(walker, startup=walker.step_off + walker.lane_margin)
+    looks = walker.looking_per_lane
     judged = (Judgement(need=0.0, sigma=0.0, min_lag=0.0) if blind
               else looks.judgement(critical_gap(looks, width, impatient=False)))
     released = walk_end + road.length / sig.clearance_speed - start
