@@ -132,11 +132,11 @@ def make_stream(
             n = rng.poisson(max_rate * (end - start))
             t = np.sort(rng.uniform(start, end, n))
             u_thin = rng.uniform(size=n)
-            z = np.clip(rng.standard_normal(n), -2.5, 2.5)
+            z = rng.standard_normal(n)
             u_yield = rng.uniform(size=n)
             keep = u_thin * max_rate < np.minimum(rate[direction](t), max_rate)
             t = t[keep]
-            speed = mean_speed[direction](t) * (1.0 + speed_cv * z[keep])
+            speed = mean_speed[direction](t) * (1.0 + speed_cv * np.clip(z[keep], -2.5, 2.5))
             parts.append((t, np.maximum(speed, 1.0), np.full(t.size, direction, np.int8),
                           np.full(t.size, lane, np.int8), u_yield[keep]))
             keys.append((direction, lane))
