@@ -31,7 +31,8 @@ from batch_kit import (
 from simulator.batch import load_tables, run_sweep
 from simulator.batch.cluster import StalledError
 
-SEEDS = 30  # tiny runs: enough that the batch is still running when the worker is killed
+SEEDS = 100  # tiny runs: enough that the batch is still running when the worker is killed (30 left too
+# little margin once runs got quicker; the resumed batch runs them all, cheaply)
 SMALL = {"synthetic": {"superblocks": [1, 1], "compounds_per_block": 1}, "name": "small"}
 
 

@@ -34,7 +34,7 @@ from waiting import LineReader
 
 from simulator.batch import BatchTables, load_tables, run_sweep
 
-SLOW_CHILDREN = 600
+SLOW_CHILDREN = 1500
 """Children per run here: the 17 runs left after the first keep the workers busy for seconds, so the
 signal reaches a batch still running even when a loaded machine is slow to wake the test."""
 
