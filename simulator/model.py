@@ -10,7 +10,8 @@ model's own events sit on a plain heap of (time, ticket, action) tuples
 (:meth:`SchoolRouteModel.call_at`): a Mesa event object costs about ten times
 as much to make and to order, and a morning has tens of thousands. They run in
 the order Mesa would run them (by time, then as scheduled). Events scheduled
-with Mesa's ``schedule_event`` still run, after the model's own at the same time.
+with Mesa's ``schedule_event`` still run in time order among them, after the
+model's own at the same time.
 
 The model draws the children, holds the vehicle streams and the roads as
 walkers meet them, and runs the clock; what parties and guards do at a kerb
@@ -135,7 +136,16 @@ class SchoolRouteModel(mesa.Model):
 
     # --- the clock ------------------------------------------------------------
     def call_at(self, action: Callable[[], None], when: float) -> int:
-        """Run ``action`` at model time ``when``; returns a ticket for :meth:`cancel_call`."""
+        """Run ``action`` at model time ``when``; returns a ticket for :meth:`cancel_call`.
+
+        Raises
+        ------
+        ValueError
+            If ``when`` is before the model's time (as Mesa's ``schedule_event``).
+        """
+        if when < self.time:
+            msg = f"cannot schedule an action at {when} s: the model's time is already {self.time} s"
+            raise ValueError(msg)
         ticket = next(self._tickets)
         heapq.heappush(self._queue, (when, ticket, action))
         return ticket
@@ -145,22 +155,35 @@ class SchoolRouteModel(mesa.Model):
         self._cancelled.add(ticket)
 
     def _advance_time(self, until: float) -> None:
-        """Mesa's clock step: run the model's events (and any Mesa events) up to ``until``."""
-        queue, mesa_events, cancelled = self._queue, self._event_list, self._cancelled
+        """Mesa's clock step: the model's events and any Mesa events up to ``until``, in time order.
+
+        At the same time the model's own events run first. Mesa's list is
+        only looked at when something was scheduled on it (a notebook's
+        ``schedule_event``): the model itself never uses it.
+        """
         if until <= self.time:
             super()._advance_time(until)  # Mesa's warning
             return
-        while queue and queue[0][0] <= until:
-            when, ticket, action = heapq.heappop(queue)
-            if ticket in cancelled:
-                cancelled.discard(ticket)
-                continue
-            if not mesa_events.is_empty() and when > self.time:
-                super()._advance_time(math.nextafter(when, -math.inf))  # Mesa's events before this one
-            self.time = when
-            action()
-        if not mesa_events.is_empty():
-            super()._advance_time(until)
+        queue, mesa_events, cancelled = self._queue, self._event_list, self._cancelled
+        while True:
+            own = queue[0][0] if queue else math.inf
+            theirs = math.inf
+            if not mesa_events.is_empty():
+                ahead = mesa_events.peek_ahead(1)  # skips cancelled events
+                theirs = ahead[0].time if ahead else math.inf
+            if min(own, theirs) > until:
+                break
+            if own <= theirs:
+                _, ticket, action = heapq.heappop(queue)
+                if ticket in cancelled:
+                    cancelled.discard(ticket)
+                    continue
+                self.time = own
+                action()
+            else:
+                event = mesa_events.pop_event()
+                self.time = event.time
+                event.execute()
         self.time = until
 
     # --- running ------------------------------------------------------------

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from simulator.metrics import SUMMARY_FIELDS
-from simulator.model import SchoolRouteModel
+from simulator.model import TRAILING, SchoolRouteModel
 from simulator.params import clock_seconds
 from simulator.runs import RunResult, mean_ci, paired_differences, run_many, run_once, summary_table
 
@@ -46,34 +46,47 @@ def test_a_morning_run_in_slices_is_the_morning_run_at_once(small_setting):
     whole = SchoolRouteModel(s, rng=3)
     whole.run()
     sliced = SchoolRouteModel(s, rng=3)
-    while sliced.arrivals < len(sliced.children):
-        sliced.run_until(sliced.time + 97.0)
+    horizon = s.period_end + TRAILING
+    while sliced.arrivals < len(sliced.children) and sliced.time < horizon:
+        sliced.run_until(min(sliced.time + 97.0, horizon))
+    assert sliced.arrivals == len(sliced.children)
     assert [(p.arrived, p.waypoints, p.outcomes) for p in whole.parties] == [
         (p.arrived, p.waypoints, p.outcomes) for p in sliced.parties]
     assert sum(g.escorts for g in whole.guards.values()) > 0
 
 
 def test_mesa_events_still_run_among_the_model_events(small_setting):
-    """A notebook's own ``schedule_event`` runs at its time, after the model's events up to then."""
+    """A notebook's own ``schedule_event`` runs at its time, after the model's events up to then.
+
+    The probe lands on a party's arrival (the model's event runs first) and
+    schedules a model action before the next model event, which runs in time.
+    """
     setting = small_setting("baseline", children=100)
     plain = SchoolRouteModel(setting, rng=1)
     plain.run()
-    at = float(np.median([p.arrived for p in plain.parties]))
+    arrivals = sorted(p.arrived for p in plain.parties if p.arrived is not None)
+    at = arrivals[len(arrivals) // 2]
+    soon = (at + min(t for t in arrivals if t > at)) / 2  # before the next arrival
     model = SchoolRouteModel(setting, rng=1)
-    seen: list[tuple[float, int]] = []
+    seen: list[tuple[str, float, int]] = []
 
     class Probe:
         def look(self) -> None:
-            seen.append((model.time, model.arrivals))
+            seen.append(("look", model.time, model.arrivals))
+            model.call_at(self.later, soon)
+
+        def later(self) -> None:
+            seen.append(("later", model.time, model.arrivals))
 
     probe = Probe()
     model.schedule_event(probe.look, at=at)
     model.run()
-    (when, arrived), = seen
-    assert when == at
+    arrived = sum(p.size for p in model.parties if p.arrived is not None and p.arrived <= at)
+    assert seen == [("look", at, arrived), ("later", soon, arrived)]
     assert 0 < arrived < len(model.children)
-    assert arrived == sum(p.size for p in model.parties if p.arrived is not None and p.arrived <= at)
     assert [p.outcomes for p in model.parties] == [p.outcomes for p in plain.parties]
+    with pytest.raises(ValueError, match="already"):
+        model.call_at(probe.later, at)
     assert model.steps == 0  # event-driven: Mesa's per-time-unit step is not scheduled
 
 
@@ -163,7 +176,7 @@ def test_mean_ci_is_the_t_interval_of_scipy_stats(n):
     x = np.random.default_rng(n).lognormal(size=n)
     low, high = stats.t.interval(0.95, n - 1, loc=x.mean(), scale=stats.sem(x))
     m, lo, hi = mean_ci(x)
-    assert (m, lo, hi) == pytest.approx((x.mean(), low, high), rel=1e-12)
+    assert m == x.mean() and (lo, hi) == pytest.approx((low, high), rel=1e-14)
     assert mean_ci(x[:1])[1:] == pytest.approx((math.nan, math.nan), nan_ok=True)
 
 
