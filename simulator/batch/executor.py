@@ -121,6 +121,7 @@ class _Spool:
         self.numbers = itertools.count()
 
     def submit(self, pool: ProcessPoolExecutor, task: RunTask) -> Future[str]:
+        """Run ``task`` in ``pool``; the future holds the name of the file its outcome is left in."""
         path = os.path.join(self.folder, f"{next(self.numbers)}.pickle")
         return pool.submit(_execute_spooled, task, path)
 
@@ -189,9 +190,13 @@ def _outcome(future: Future[str], task: RunTask) -> RunOutcome:
     error = future.exception()
     if error is None:
         path = future.result()
-        with open(path, "rb") as file:
-            outcome: RunOutcome = pickle.load(file)  # written by this batch's own workers
-        os.remove(path)
+        try:
+            with open(path, "rb") as file:
+                outcome: RunOutcome = pickle.load(file)  # written by this batch's own workers
+            os.remove(path)
+        except (OSError, EOFError, pickle.UnpicklingError) as bad:
+            text = f"its outcome could not be read back from {path}: {type(bad).__name__}: {bad}"
+            return RunOutcome(task.run_id, False, text)
         return outcome
     if isinstance(error, BrokenProcessPool):
         text = "the worker process running it died (killed or out of memory)"
