@@ -31,7 +31,7 @@ class _KillsWhilePickled:
 
 def _report(task: RunTask) -> RunOutcome:
     """A stand-in for a run: a large report, which for ``DOOMED`` kills the worker while it is written."""
-    meta = {"padding": "x" * 200_000}
+    meta: dict[str, object] = {"padding": "x" * 200_000}
     if task.run_id == DOOMED:
         meta["bomb"] = _KillsWhilePickled()
     return RunOutcome(task.run_id, True, summary={"seed": float(task.seed)}, meta=meta)
