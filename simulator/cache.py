@@ -231,10 +231,16 @@ def fetch_site[T](site: Mapping[str, Any], *, params: Parameters, build: Callabl
 def read_entry(path: Path, *, key: str) -> tuple[Any] | None:
     """``(value,)`` from an entry file, or None if it is missing, unreadable or does not verify.
 
-    A verified entry's time stamp is renewed, so pruning removes the least recently used first.
+    An entry is a pickle, so one owned by another user or writable by others is never loaded. A
+    verified entry's time stamp is renewed, so pruning removes the least recently used first.
     """
     try:
-        data = path.read_bytes()
+        with open(path, "rb") as file:
+            st = os.fstat(file.fileno())
+            if st.st_uid != os.getuid() or st.st_mode & 0o022:
+                _log.debug("cache entry %s is not yours alone (owner or mode): not loaded", path)
+                return None
+            data = file.read()
     except OSError:
         return None
     head = _MAGIC + key.encode() + b"\n"

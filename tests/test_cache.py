@@ -386,3 +386,21 @@ def test_concurrent_writers_leave_one_good_entry(folder: Path) -> None:
     assert len(entries(folder)) == 1 and entries(folder)[0].endswith(".pickle")
     assert entries(folder.parent / "race") == [f"{KEY}.pickle"]
     assert read_entry(folder.parent / "race" / f"{KEY}.pickle", key=KEY) is not None
+
+
+def test_an_entry_writable_by_others_is_not_loaded(tmp_path: Path) -> None:
+    """Entries are pickles: one that others could have replaced is a miss, rebuilt and stored again."""
+    calls: list[int] = []
+
+    def build() -> dict[str, int]:
+        calls.append(1)
+        return {"built": len(calls)}
+
+    site = {"synthetic": {"seed": 1}}
+    params = default_parameters()
+    assert fetch_site(site, params=params, build=build, folder=tmp_path) == {"built": 1}
+    (entry,) = tmp_path.glob("*.pickle")
+    entry.chmod(0o666)
+    assert fetch_site(site, params=params, build=build, folder=tmp_path) == {"built": 2}
+    assert entry.stat().st_mode & 0o022 == 0  # the rebuilt entry is private again
+    assert fetch_site(site, params=params, build=build, folder=tmp_path) == {"built": 2}
