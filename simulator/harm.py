@@ -145,7 +145,8 @@ class HitTable:
 
     Per row (axis 0: a lane and one of the walker's responses, the lane in
     ``lane_of``), arrival-time node (axis 1) and speed node (axis 2): ``s``
-    and ``v`` the nodes, ``hidden`` whether parked cars hide the vehicle from
+    and ``v`` the nodes (``s`` the same at every speed node, ``v`` at every
+    arrival node), ``hidden`` whether parked cars hide the vehicle from
     the walker, and the expected impacts, severe injuries and deaths per
     vehicle there, over braking nodes, weighted by the response's share.
     ``weight``: seconds of arrival time each node stands for, per row (each
@@ -160,11 +161,13 @@ class HitTable:
     lane_of: np.ndarray  # the lane of each row (one row per lane and response)
 
     def __post_init__(self) -> None:
-        # the per-call work is one acceptance array and one matrix product
+        # the per-call work is one acceptance array and one matrix product; s varies only by row
+        # and arrival node, v by row and speed node, so what derives from them is kept at those shapes
         object.__setattr__(self, "_flat", self.outcomes.reshape(3, -1))
         object.__setattr__(self, "_any_hidden", bool(self.hidden.any()))
-        object.__setattr__(self, "_log_s", np.log(np.maximum(self.s, 1e-9)))
-        object.__setattr__(self, "_log_v", np.log(self.v))
+        object.__setattr__(self, "_s", self.s[:, :, :1])
+        object.__setattr__(self, "_log_s", np.log(np.maximum(self.s[:, :, :1], 1e-9)))
+        object.__setattr__(self, "_log_v", np.log(self.v[:, :1, :]))
         object.__setattr__(self, "_rules", {})  # the distance rule's term, by the walker's rule
         object.__setattr__(self, "_judged", {})  # arrival times from each lane's look, and their logs
 
@@ -183,15 +186,17 @@ class HitTable:
             if rule is None:
                 rule = rules[judgement.rule] = judgement.distance_rule(self._log_v)  # type: ignore[attr-defined]
         if judged_from is None:
-            s, log_s = self.s, self._log_s  # type: ignore[attr-defined]
+            s, log_s = self._s, self._log_s  # type: ignore[attr-defined]
         else:  # times from each lane's own look, kept by look times (a table has few)
             judged = self._judged  # type: ignore[attr-defined]
             key = judged_from.tobytes()
             if key not in judged:
-                s = self.s - judged_from[self.lane_of][:, None, None]
+                s = self._s - judged_from[self.lane_of][:, None, None]  # type: ignore[attr-defined]
                 judged[key] = (s, np.log(np.maximum(s, 1e-9)))
             s, log_s = judged[key]
         accept = judgement.accept(s, self.v, log_s=log_s, distance_rule=rule)
+        if accept.shape != self.s.shape:  # judged by time alone: the same at every speed
+            accept = np.broadcast_to(accept, self.s.shape)
         if self._any_hidden:  # type: ignore[attr-defined]
             accept = np.where(self.hidden, 1.0, accept)
         per_node = (link * rate[self.lane_of] * self.weight)[:, None, None] * accept
