@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import bisect
 import zlib
+from array import array
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -49,15 +50,20 @@ class Stream:
         return int(self.t.size)
 
     @cached_property
-    def rows(self) -> tuple[list[float], list[float], list[int], list[int], list[float]]:
-        """The columns as Python lists (t, speed, direction, lane, u_yield), for scalar loops.
+    def rows(self) -> tuple[array, array, array, array, array]:
+        """The columns as flat Python arrays (t, speed, direction, lane, u_yield), for scalar loops.
 
-        A kerb decision looks at a handful of vehicles one by one: Python
-        floats are several times quicker to read and combine than NumPy's
-        scalars, and give the same IEEE results.
+        A kerb decision looks at a handful of vehicles one by one: an item of
+        an :class:`array.array` is a Python float (or int), several times
+        quicker to read and combine than a NumPy scalar, with the same IEEE
+        value, and the array keeps 8 bytes a value (a list of floats, 32).
         """
-        return (self.t.tolist(), self.speed.tolist(), self.direction.tolist(), self.lane.tolist(),
-                self.u_yield.tolist())
+        def flat(column: np.ndarray, code: str, dtype: type) -> array:
+            return array(code, column.astype(dtype, copy=False).tobytes())
+
+        return (flat(self.t, "d", np.float64), flat(self.speed, "d", np.float64),
+                flat(self.direction, "b", np.int8), flat(self.lane, "b", np.int8),
+                flat(self.u_yield, "d", np.float64))
 
     def of_direction(self, direction: int) -> Stream:
         """The vehicles of one direction (cut once, then kept)."""
