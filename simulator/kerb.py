@@ -177,7 +177,9 @@ def _nearby(
     one = None if len(directions) == 2 or only_lane else directions[0]
     sight = road.sight_for(walker) if from_kerb else None
     # where each lane starts on the walker's path, counted from the near kerb
-    first = {directions[0]: 0, 1 - directions[0]: road.lanes[directions[0]] if len(directions) == 2 else 0}
+    first = {directions[0]: 0}
+    if len(directions) == 2:
+        first[directions[1]] = road.lanes[directions[0]]
     lane_time = width / walker.speed
     out: Nearby = []
     for j in range(lo, hi):

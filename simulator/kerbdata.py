@@ -10,6 +10,7 @@ import math
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 
@@ -184,7 +185,7 @@ class Risk:
     exposure: Exposure
     signal: SignalHazards
     surrogates: bool = True
-    tables: dict = field(default_factory=dict, compare=False, repr=False)
+    tables: dict[tuple, Any] = field(default_factory=dict, compare=False, repr=False)
     """Would-be-impact tables computed so far (:func:`simulator.kerbharm._kept`), shared by all crossings."""
 
     @cached_property
@@ -193,7 +194,7 @@ class Risk:
         return replace(self, surrogates=False)
 
     @classmethod
-    def from_params(cls, params: Parameters, *, tables: dict | None = None) -> Risk:
+    def from_params(cls, params: Parameters, *, tables: dict[tuple, Any] | None = None) -> Risk:
         """Braking, injury curves, conflict thresholds and hazards from the parameter table.
 
         ``tables``: would-be-impact tables already built with these parameters, to share.

@@ -6,8 +6,8 @@ turns each decision into the expected impacts and injuries of
 (:func:`stage_harm`), a crossing lane by lane with its waits on the lane lines
 (:func:`rolling_harm`), a crossing on the green man (:func:`on_green`) and a
 careless step-out (:func:`careless`). The would-be-impact tables are kept with
-the run's :class:`~simulator.kerbdata.Risk` and shared by every crossing whose
-lanes look alike (:func:`_table`).
+the :class:`~simulator.kerbdata.Risk` (every run of a setting shares them) and
+used by every crossing whose lanes look alike (:func:`_kept`).
 """
 
 from __future__ import annotations
@@ -74,7 +74,7 @@ def _sight_row(sight: LaneSight, lanes: list[tuple[int, int]]) -> np.ndarray:
 
 
 def _kept[T](risk: Risk, key: tuple, build: Callable[[], T]) -> T:
-    """A table built once per run and kept with the risk (:func:`simulator.harm.hit_table`, ``line_harm``).
+    """A table built once and kept with the risk (:func:`simulator.harm.hit_table`, ``line_harm``).
 
     ``key`` names what the table depends on, from plain numbers: the walker's
     speed to 0.05 m/s (:func:`_pace`), the lanes' mean speeds and sight

@@ -96,11 +96,11 @@ class Setting:
     description: str = ""
     home_weights: Mapping[str, float] = field(default_factory=dict)
     follow_share: float = 0.0              # share of children who follow recommended routes
-    tables: dict = field(default_factory=dict, init=False, compare=False, repr=False)
+    tables: dict[tuple, Any] = field(default_factory=dict, init=False, compare=False, repr=False)
     """Would-be-impact tables built by runs of this setting (:func:`simulator.kerbharm._kept`).
 
     They depend only on the parameters and their key, so every run (seed) of
-    the setting shares them; a setting made with ``replace`` starts empty.
+    the setting shares them; a setting made with ``replace`` starts without them.
     """
 
     def bell_for(self, age: int) -> float:

@@ -26,7 +26,7 @@ def parser() -> Parser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``saferoute`` console script."""
+    """The ``saferoute`` command: parse ``argv``, run the subcommand, say what went wrong; the exit code."""
     args = parser().parse_args(argv)
     try:
         return int(args.handler(args))
