@@ -171,7 +171,7 @@ def bench_baseline(args: argparse.Namespace) -> dict[str, Any]:
     print(f"   site/network/setting preparation (one-off) {prep:8.3f} s")
     print(
         f"   replication wall time   min {best:8.3f} s   median {median:.3f} s"
-        f"   (target <= {TARGET_BASELINE_S:.0f} s: {verdict(out['pass'])})"
+        f"   (target <= {TARGET_BASELINE_S:g} s: {verdict(out['pass'])})"
     )
     print(f"   first replication       {times[0]:8.3f} s   (it builds the would-be-impact tables; later runs"
           " of the setting share them)")
