@@ -133,7 +133,7 @@ class Harm:
 
     def probabilities(self) -> tuple[float, float, float]:
         """P(impact), P(severe), P(death) of the stage."""
-        return tuple(1.0 - math.exp(-x) for x in (self.impact, self.severe, self.death))  # type: ignore[return-value]
+        return 1.0 - math.exp(-self.impact), 1.0 - math.exp(-self.severe), 1.0 - math.exp(-self.death)
 
 
 NO_HARM = Harm()
@@ -166,6 +166,7 @@ class HitTable:
         object.__setattr__(self, "_flat", self.outcomes.reshape(3, -1))
         object.__setattr__(self, "_any_hidden", bool(self.hidden.any()))
         object.__setattr__(self, "_s", self.s[:, :, :1])
+        object.__setattr__(self, "_ones", np.ones((1, 1, self.s.shape[2])))
         object.__setattr__(self, "_log_s", np.log(np.maximum(self.s[:, :, :1], 1e-9)))
         object.__setattr__(self, "_log_v", np.log(self.v[:, :1, :]))
         object.__setattr__(self, "_rules", {})  # the distance rule's term, by the walker's rule
@@ -195,10 +196,10 @@ class HitTable:
                 judged[key] = (s, np.log(np.maximum(s, 1e-9)))
             s, log_s = judged[key]
         accept = judgement.accept(s, self.v, log_s=log_s, distance_rule=rule)
-        if accept.shape != self.s.shape:  # judged by time alone: the same at every speed
-            accept = np.broadcast_to(accept, self.s.shape)
         if self._any_hidden:  # type: ignore[attr-defined]
-            accept = np.where(self.hidden, 1.0, accept)
+            accept = np.where(self.hidden, 1.0, accept)  # at the table's shape
+        elif accept.shape != self.s.shape:  # judged by time alone: the same at every speed node
+            accept = accept * self._ones  # type: ignore[attr-defined]  # (x 1.0 is exact)
         per_node = (link * rate[self.lane_of] * self.weight)[:, None, None] * accept
         impact, severe, death = self._flat @ per_node.ravel()  # type: ignore[attr-defined]
         return Harm(float(impact), float(severe), float(death))

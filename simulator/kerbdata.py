@@ -7,6 +7,7 @@ re-exports these names.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from functools import cached_property
@@ -109,15 +110,22 @@ class Flow:
 
     def at(self, lanes: list[tuple[int, int]], t: float) -> tuple[np.ndarray, np.ndarray]:
         """Per lane (direction, number): rate and mean speed at time ``t``."""
-        rate = (_value(self.rate[0], t), _value(self.rate[1], t))
-        speed = (_value(self.mean_speed[0], t), _value(self.mean_speed[1], t))
-        return np.array([rate[d] for d, _ in lanes]), np.array([speed[d] for d, _ in lanes])
+        rate, speed = self._scalar
+        by_direction = ((rate[0](t), speed[0](t)), (rate[1](t), speed[1](t)))
+        return (np.array([by_direction[d][0] for d, _ in lanes]),
+                np.array([by_direction[d][1] for d, _ in lanes]))
+
+    @cached_property
+    def _scalar(self) -> tuple[tuple[Callable[[float], float], ...], tuple[Callable[[float], float], ...]]:
+        """Each function at one time: its scalar ``at`` where it has one (the model's functions do)."""
+        return tuple(_scalar(fn) for fn in self.rate), tuple(_scalar(fn) for fn in self.mean_speed)
 
 
-def _value(fn: RateFn | SpeedFn, t: float) -> float:
-    """``fn`` at one time: its scalar ``at`` where it has one (the model's functions do)."""
+def _scalar(fn: RateFn | SpeedFn) -> Callable[[float], float]:
     at = getattr(fn, "at", None)
-    return float(at(t)) if at is not None else float(fn(np.array([t]))[0])
+    if at is not None:
+        return lambda t: float(at(t))
+    return lambda t: float(fn(np.array([t]))[0])
 
 
 @dataclass(frozen=True)
