@@ -75,37 +75,35 @@ def _accept(
     ref, exponent = walker.ref_speed, 1.0 - walker.time_weight
     reaction, decel2 = road.stop_reaction, 2 * road.stop_decel
     n = len(t)
+    tc_by_patience = {False: critical_gap(walker, length, impatient=False),
+                      True: critical_gap(walker, length, impatient=True)}
     tau = not_before
     i = bisect.bisect_right(t, tau)
     while tau < deadline:
         impatient = tau - t0 >= walker.patience
-        tc_eff = critical_gap(walker, length, impatient=impatient)
+        tc_eff = tc_by_patience[impatient]
         horizon = tc_eff * (1.0 if fixed else hi)
         held: set[tuple[int, int]] = set()
         lag = math.inf
         j, ok = i, True
         while j < n and t[j] - tau < horizon:
-            key = (d[j], ln[j])
-            if key in held:
+            if held and (d[j], ln[j]) in held:  # behind a driver who yields: held too
                 j += 1
                 continue
             gap = t[j] - tau
             vj = v[j]
-            if sight is not None and vj * gap > sight[key[0]][key[1]]:
+            if sight is not None and vj * gap > sight[d[j]][ln[j]]:
                 lag = min(lag, gap)  # hidden behind parked cars: the walker does not wait for it
                 j += 1
                 continue
-            need = tc_eff
-            if not fixed:
-                need *= min(max((ref / vj) ** exponent, lo), hi)
-            stop = vj * reaction + vj ** 2 / decel2
-            if u[j] < yield_rate and vj * gap >= stop:
-                held.add(key)
-            elif gap >= need:
-                lag = min(lag, gap)
+            if u[j] < yield_rate and vj * gap >= vj * reaction + vj ** 2 / decel2:
+                held.add((d[j], ln[j]))  # a driver who yields and can stop comfortably
             else:
-                ok = False
-                break
+                need = tc_eff if fixed else tc_eff * min(max((ref / vj) ** exponent, lo), hi)
+                if gap < need:
+                    ok = False
+                    break
+                lag = min(lag, gap)
             j += 1
         if ok:
             if not math.isfinite(lag) and j < n:
