@@ -123,7 +123,7 @@ def rolling_harm(road: Road, lanes: list[tuple[int, int]], t: float, waits: np.n
     beside[:-1] += waits
     beside[1:] += waits
     passing = per_vehicle @ (beside * rate * share)
-    return harm + Harm(*(float(x) for x in passing))
+    return harm + Harm(float(passing[0]), float(passing[1]), float(passing[2]))
 
 
 def careless(road: Road, walker: Walker, walked: Outcome, risk: Risk) -> Encounter:
