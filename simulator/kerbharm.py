@@ -76,10 +76,12 @@ def _sight_row(sight: LaneSight, lanes: list[tuple[int, int]]) -> np.ndarray:
 def _kept[T](risk: Risk, key: tuple, build: Callable[[], T]) -> T:
     """A table built once and kept with the risk (:func:`simulator.harm.hit_table`, ``line_harm``).
 
-    ``key`` names what the table depends on, from plain numbers: the walker's
-    speed to 0.05 m/s (:func:`_pace`), the lanes' mean speeds and sight
-    distances, release times to 0.5 s, so lanes alike share one table,
-    whichever crossing they are at.
+    ``key`` names what the table depends on besides the risk's own physics
+    (braking, injury, signal hazards, all from the parameters), from plain
+    numbers: the walker's speed to 0.05 m/s (:func:`_pace`), the lanes' mean
+    speeds and sight distances, release times to 0.5 s, so lanes alike share
+    one table, whichever crossing they are at. One risk's tables are shared
+    only by risks made from the same parameters (the runs of one setting).
     """
     if key not in risk.tables:
         risk.tables[key] = build()
@@ -183,7 +185,7 @@ def on_green(road: Road, walker: Walker, start: float, walk_end: float, risk: Ri
             mean_speed=np.concatenate([speeds, np.full(n, sig.turn_speed), np.full(n, sig.discharge_speed)]),
             exposure=risk.exposure, t_from=np.concatenate([np.full(2 * n, -math.inf), np.full(n, release)]))
 
-    table = _kept(risk, ("green", width, pace, speeds, walker.step_off, release, sig), build)
+    table = _kept(risk, ("green", width, pace, speeds, walker.step_off, release), build)
     if table is None:
         return NO_ENCOUNTER
     hazard = np.concatenate([rate * sig.red_running, rate * sig.turning, rate])
