@@ -65,11 +65,11 @@ class Judgement:
     min_lag: float | None = None
 
     def accept(self, s: np.ndarray, v: np.ndarray, *, log_s: np.ndarray | None = None,
-               log_v: np.ndarray | None = None, distance_rule: np.ndarray | None = None) -> np.ndarray:
+               distance_rule: np.ndarray | None = None) -> np.ndarray:
         """Probability the walker steps out with a vehicle of speed ``v`` arriving at ``s``.
 
-        ``log_s`` and ``log_v``: ln(max(s, 1e-9)) and ln(v), if already known;
-        ``distance_rule``: :meth:`distance_rule` of ``v``, if already known.
+        ``log_s``: ln(max(s, 1e-9)), and ``distance_rule``: :meth:`distance_rule`
+        of ln(v), if already known.
         """
         if self.min_lag is not None:
             return (s >= self.min_lag).astype(float)
@@ -80,7 +80,7 @@ class Judgement:
         z = log_s - log_need
         if self.time_weight < 1.0:
             if distance_rule is None:
-                distance_rule = self.distance_rule(np.log(v) if log_v is None else log_v)
+                distance_rule = self.distance_rule(np.log(v))
             z = z - distance_rule
         return np.interp(z / max(self.sigma, 1e-9), _Z, _PHI)
 
