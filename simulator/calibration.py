@@ -27,8 +27,9 @@ from pathlib import Path
 import pandas as pd
 
 from simulator.experiment import settings_from_scenarios
+from simulator.intervals import mean_ci
 from simulator.params import Parameters, default_parameters
-from simulator.runs import RunResult, mean_ci, run_many
+from simulator.runs import RunResult, run_many
 from simulator.scenario.examples import EXAMPLES
 from simulator.scenario.load import load_scenario
 

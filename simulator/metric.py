@@ -11,6 +11,7 @@ file (and computed in :func:`simulator.metrics.run_summary`).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
@@ -77,7 +78,8 @@ class Metric:
 
     ``unit`` is a key of :data:`UNITS`; ``name`` is the label without its unit
     (:meth:`label` adds it); ``short`` is an ASCII abbreviation with the unit
-    for fixed-width plain-text tables (the command line).
+    for fixed-width plain-text tables (the command line); ``bounds`` the
+    values it can take (low, high; ±inf: none), which its intervals respect.
     """
 
     key: str
@@ -87,6 +89,7 @@ class Metric:
     name: Bilingual
     short: str
     definition: Bilingual
+    bounds: tuple[float, float] = (-math.inf, math.inf)
 
     def label(self, lang: str) -> str:
         """The figure's label with its unit, in ``lang``."""
@@ -107,7 +110,7 @@ def _with_unit(name: str, unit: str, lang: str) -> str:
 
 ORIGIN = "simulator/data/metrics.yaml"
 """Where the figures are written (packaged with the simulator)."""
-FIELDS = ("key", "unit", "decimals", "direction", "name", "short", "definition")
+FIELDS = ("key", "unit", "decimals", "direction", "bounds", "name", "short", "definition")
 """The fields of every entry of ``metrics.yaml``, each one required."""
 DIRECTIONS: Mapping[str, Direction] = MappingProxyType({d.name.lower(): d for d in Direction})
 """How ``metrics.yaml`` writes each :class:`Direction`."""
@@ -165,10 +168,26 @@ def _metric(entry: object, where: str, problems: list[str]) -> Metric | None:
         problems.append(f"{where}.short: {short!r} is not a text")
     name = _bilingual(entry, "name", where, problems)
     definition = _bilingual(entry, "definition", where, problems)
-    if len(problems) > before or name is None or definition is None:
+    bounds = _bounds(entry, where, problems)
+    if len(problems) > before or name is None or definition is None or bounds is None:
         return None
     return Metric(entry["key"], entry["unit"], entry["decimals"], DIRECTIONS[entry["direction"]], name,
-                  entry["short"], definition)
+                  entry["short"], definition, bounds)
+
+
+def _bounds(entry: Mapping[Any, Any], where: str, problems: list[str]) -> tuple[float, float] | None:
+    """The (low, high) of ``entry["bounds"]`` (null: ±inf), or None (with a problem added unless missing)."""
+    if "bounds" not in entry:
+        return None
+    value = entry["bounds"]
+    if isinstance(value, list) and len(value) == 2 and all(
+            b is None or (type(b) in (int, float) and math.isfinite(b)) for b in value):
+        low = -math.inf if value[0] is None else float(value[0])
+        high = math.inf if value[1] is None else float(value[1])
+        if low < high:
+            return low, high
+    problems.append(f"{where}.bounds: {value!r} is not [low, high] with low < high (numbers, null: none)")
+    return None
 
 
 def _bilingual(entry: Mapping[Any, Any], field: str, where: str, problems: list[str]) -> Bilingual | None:

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from simulator.intervals import includes_zero, mean_ci, ratio_ci
+from simulator.metric import METRICS
 from simulator.metrics import SUMMARY_FIELDS, crossing_table, event_table, run_summary, trip_table
 from simulator.model import SchoolRouteModel
 from simulator.setting import Setting
@@ -70,28 +72,14 @@ def _run_job(job: tuple[int, int]) -> RunResult:
     return run_once(_WORKER_SETTINGS[0][i], seed)
 
 
-def mean_ci(values: Sequence[float], *, level: float = 0.95) -> tuple[float, float, float]:
-    """Mean and the half-width-based (low, high) t interval."""
-    x = np.asarray(values, float)
-    m = float(x.mean())
-    if x.size < 2:
-        return m, math.nan, math.nan
-    # Student's t quantile: scipy.special's stdtrit is what scipy.stats.t.ppf calls (the same
-    # numbers), without importing scipy.stats (0.3 s); scipy.special is loaded with Mesa already
-    from scipy.special import stdtrit
-
-    half = float(stdtrit(x.size - 1, 0.5 + level / 2) * x.std(ddof=1) / math.sqrt(x.size))
-    return m, m - half, m + half
-
-
 def summary_table(results: Sequence[RunResult]) -> pd.DataFrame:
-    """Per scenario and figure: mean and 95% CI over seeds."""
+    """Per scenario and figure: mean and 95% CI over seeds, within the figure's bounds."""
     rows = []
     scenarios = list(dict.fromkeys(r.scenario for r in results))
     for name in scenarios:
         runs = [r for r in results if r.scenario == name]
         for key in SUMMARY_FIELDS:
-            m, lo, hi = mean_ci([r.summary[key] for r in runs])
+            m, lo, hi = mean_ci([r.summary[key] for r in runs], bounds=METRICS[key].bounds)
             rows.append({"scenario": name, "metric": key, "mean": m, "ci_low": lo, "ci_high": hi,
                          "seeds": len(runs)})
     return pd.DataFrame(rows)
@@ -100,8 +88,13 @@ def summary_table(results: Sequence[RunResult]) -> pd.DataFrame:
 def paired_differences(results: Sequence[RunResult], *, baseline: str) -> pd.DataFrame:
     """Per alternative and figure: mean paired difference from ``baseline`` with its 95% CI.
 
-    ``significant`` is False when the interval contains zero (the change is
-    within the noise of the replications).
+    ``pct`` is the change in percent of the baseline's mean, 100·(R - 1) for
+    the ratio R of the means, and ``pct_low``/``pct_high`` its interval from
+    R's (Fieller's, :func:`simulator.intervals.ratio_ci`; NaN where there is
+    none: a baseline mean of zero, or one not distinguishable from zero).
+    ``significant`` is False when the difference's interval contains zero
+    (the change is within the noise of the replications); the percentage's
+    interval then contains 0% as well.
     """
     base = {r.seed: r.summary for r in results if r.scenario == baseline}
     rows = []
@@ -110,12 +103,14 @@ def paired_differences(results: Sequence[RunResult], *, baseline: str) -> pd.Dat
             continue
         runs = [r for r in results if r.scenario == name and r.seed in base]
         for key in SUMMARY_FIELDS:
-            diffs = [r.summary[key] - base[r.seed][key] for r in runs]
-            m, lo, hi = mean_ci(diffs)
-            ref = float(np.mean([base[r.seed][key] for r in runs]))
+            alt, ref_runs = [r.summary[key] for r in runs], [base[r.seed][key] for r in runs]
+            m, lo, hi = mean_ci([a - b for a, b in zip(alt, ref_runs, strict=True)])
+            ref = float(np.mean(ref_runs))
+            _, r_lo, r_hi = ratio_ci(alt, ref_runs, non_negative=METRICS[key].bounds[0] >= 0)
             rows.append({
                 "scenario": name, "metric": key, "baseline": ref, "diff": m, "ci_low": lo, "ci_high": hi,
-                "pct": 100.0 * m / ref if ref else math.nan, "seeds": len(runs),
-                "significant": bool(np.isfinite(lo) and (lo > 0 or hi < 0)),
+                "pct": 100.0 * m / ref if ref else math.nan, "pct_low": 100.0 * (r_lo - 1.0),
+                "pct_high": 100.0 * (r_hi - 1.0), "seeds": len(runs),
+                "significant": not includes_zero(lo, hi),
             })
     return pd.DataFrame(rows)

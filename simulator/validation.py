@@ -52,6 +52,12 @@ class CrossingCase:
     seed: int = 1
 
 
+Z_LIMIT = 3.0
+"""A case passes when its simulated mean delay is within this many standard errors of the closed form
+(the closed form is exact; the simulation's mean has a standard error: a correct model fails a case
+with probability 0.27%)."""
+
+
 @dataclass(frozen=True)
 class CaseResult:
     """Simulated and closed-form delay for a :class:`CrossingCase`."""
@@ -70,6 +76,22 @@ class CaseResult:
     def as_dict(self) -> dict[str, float | int | None]:
         """A JSON-ready mapping."""
         return asdict(self)
+
+    @property
+    def z(self) -> float | None:
+        """Standard errors between the simulated and the closed-form mean delay (None: no closed form)."""
+        if self.closed_form_delay_s is None:
+            return None
+        if self.stderr_s == 0:  # every pedestrian waited exactly the same
+            return 0.0 if self.mean_delay_s == self.closed_form_delay_s else math.copysign(
+                math.inf, self.mean_delay_s - self.closed_form_delay_s)
+        return (self.mean_delay_s - self.closed_form_delay_s) / self.stderr_s
+
+    @property
+    def passed(self) -> bool | None:
+        """Whether |z| < :data:`Z_LIMIT` (None: no closed form to check against)."""
+        z = self.z
+        return None if z is None else bool(abs(z) < Z_LIMIT)
 
 
 def simulate_case(case: CrossingCase, *, params: Parameters | None = None) -> CaseResult:

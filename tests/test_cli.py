@@ -97,7 +97,8 @@ def test_run_prints_the_table_and_writes_every_table(finished) -> None:
     folder, run = finished["run"]
     assert run.returncode == 0, run.stderr
     assert "Traceback" not in run.stderr
-    assert "Scenario means over seeds, [95% CI]" in run.stdout
+    assert run.stdout.splitlines()[1] == "Scenario means over seeds [95% CI]"  # and no comparison
+    assert "change vs baseline" not in run.stdout and "[—]" not in run.stdout
     assert BASELINE_NAME in run.stdout
     for label in HEADLINE_LABELS:
         assert label in run.stdout
@@ -160,6 +161,12 @@ def test_compare_prints_changes_and_writes_differences(finished) -> None:
     assert BASELINE_NAME in run.stdout and GUARD_NAME in run.stdout
     assert "change" in run.stdout
     assert re.search(rf"{HEADLINE_LABELS[0]} .* change [+-]\d", run.stdout)
+    assert "change vs baseline (paired, common random numbers)" in run.stdout.splitlines()[1]
+    # each change with its interval, its percentage and the ratio's interval; a mark where it is noise
+    change = re.compile(r" change [+-][\d.]+ \[[+-][\d.]+, [+-][\d.]+\]"
+                        r"( \([+-]\d+%( \[[+-]\d+, [+-]\d+\])?\))?(  \(within noise\))?$")
+    changes = [line for line in run.stdout.splitlines() if line.startswith("  ") and " change " in line]
+    assert changes and not [line for line in changes if not change.search(line)], changes
     out = folder / "out"
     written = sorted((*TABLES, "differences.csv"))
     assert sorted(p.name for p in out.iterdir()) == sorted(n.replace(".parquet", ".csv") for n in written)
@@ -189,6 +196,9 @@ def test_rerun_into_an_earlier_results_folder_replaces_it_whole(tmp_path: Path) 
     (out / "report-zh.html").write_text("<html>a report of the earlier results</html>\n", encoding="utf-8")
     run = saferoute("run", small, "--seeds", "1", "--workers", "1", "--out", "out", cwd=tmp_path)
     assert run.returncode == 0, run.stderr
+    # one seed: no interval, "[—]" instead of [nan, nan], and a line saying why
+    assert "nan" not in run.stdout and re.search(r"^  severe/100k trips +\d\.\d+ \[—\]$", run.stdout, re.M)
+    assert "[—]: one seed gives no interval (at least 2 are needed, e.g. --seeds 10)" in run.stdout
     assert sorted(p.name for p in out.iterdir()) == sorted(TABLES)
     assert json.loads((out / "manifest.json").read_text(encoding="utf-8"))["seeds"] == [1]
     assert hidden_leftovers(tmp_path) == []

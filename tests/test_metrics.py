@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -84,6 +85,17 @@ def test_a_figure_s_unit_agrees_with_its_name(suffix: str, unit: str) -> None:
     assert named and all(m.unit == unit for m in named)
 
 
+def test_every_figure_is_bounded_as_what_it_counts() -> None:
+    """Risks, counts and times cannot be negative, percentages stay within 0-100 (so do their intervals)."""
+    for key, m in METRICS.items():
+        if m.unit == "%":
+            assert m.bounds == (0.0, 100.0), key
+        elif key == "no_stairs_extra_m":  # a step-free route can be shorter than the usual one (the bridge)
+            assert m.bounds == (-math.inf, math.inf), key
+        else:
+            assert m.bounds == (0.0, math.inf), key
+
+
 def test_a_change_of_a_percentage_is_in_points_and_lower_is_better_for_risk() -> None:
     late = METRICS["late_pct"]
     assert late.label("en") == "children arriving late (%)"
@@ -98,6 +110,7 @@ def test_a_change_of_a_percentage_is_in_points_and_lower_is_better_for_risk() ->
 def entries() -> list[dict[str, Any]]:
     """The registry written back as the entries of ``metrics.yaml``."""
     return [{"key": m.key, "unit": m.unit, "decimals": m.decimals, "direction": m.direction.name.lower(),
+             "bounds": [None if math.isinf(b) else b for b in m.bounds],
              "name": {"zh": m.name.zh, "en": m.name.en}, "short": m.short,
              "definition": {"zh": m.definition.zh, "en": m.definition.en}} for m in METRICS.values()]
 
@@ -116,6 +129,7 @@ def test_a_broken_metrics_file_gives_one_error_naming_every_problem() -> None:
     by_key["deaths_per_100k_trips"]["direction"] = "sideways"
     by_key["conflicts_per_100_trips"]["decimals"] = -1
     by_key["unassisted_arterial_per_trip"]["name"] = {"zh": "只有中文"}
+    by_key["late_pct"]["bounds"] = [100, 0]
     broken.append(dict(broken[0]))
     with pytest.raises(ParameterError) as raised:
         metrics_from_entries(broken, origin="simulator/data/metrics.yaml")
@@ -125,6 +139,7 @@ def test_a_broken_metrics_file_gives_one_error_naming_every_problem() -> None:
     assert "deaths_per_100k_trips.direction: 'sideways' is not one of lower, higher, neither" in message
     assert "conflicts_per_100_trips.decimals: -1 is not a whole number >= 0" in message
     assert "unassisted_arterial_per_trip.name: needs exactly zh and en" in message
+    assert "late_pct.bounds: [100, 0] is not [low, high] with low < high" in message
     assert "children: a second entry with this key" in message
     with pytest.raises(ParameterError, match=r"entry 1: needs a mapping"):
         metrics_from_entries(["children"], origin="x")

@@ -12,7 +12,7 @@ import pytest
 from simulator.metrics import SUMMARY_FIELDS
 from simulator.model import TRAILING, SchoolRouteModel
 from simulator.params import clock_seconds
-from simulator.runs import RunResult, mean_ci, paired_differences, run_many, run_once, summary_table
+from simulator.runs import RunResult, paired_differences, run_many, run_once, summary_table
 
 GUARDED = ("x24-23", "x24-25")  # the crossings scenarios/guard-posts.yaml staffs
 
@@ -167,17 +167,6 @@ def _fake(scenario: str, seed: int, value: float) -> RunResult:
     summary = dict.fromkeys(SUMMARY_FIELDS, 1.0) | {"late_pct": value}
     empty = pd.DataFrame()
     return RunResult(scenario, seed, summary, empty, empty, empty)
-
-
-@pytest.mark.parametrize("n", [2, 3, 10, 41])
-def test_mean_ci_is_the_t_interval_of_scipy_stats(n):
-    from scipy import stats
-
-    x = np.random.default_rng(n).lognormal(size=n)
-    low, high = stats.t.interval(0.95, n - 1, loc=x.mean(), scale=stats.sem(x))
-    m, lo, hi = mean_ci(x)
-    assert m == x.mean() and (lo, hi) == pytest.approx((low, high), rel=1e-14)
-    assert mean_ci(x[:1])[1:] == pytest.approx((math.nan, math.nan), nan_ok=True)
 
 
 def test_paired_differences_interval_by_hand():

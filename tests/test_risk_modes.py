@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from simulator.runs import mean_ci
+from simulator.intervals import mean_ci
 
 MEETS_VEHICLES = ("green", "red", "gap", "lag", "yield", "staged")
 

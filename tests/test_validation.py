@@ -12,6 +12,7 @@ import pytest
 
 from simulator.validation import (
     STANDARD_CASES,
+    CaseResult,
     CrossingCase,
     hcm_signalised_delay,
     hcm_unsignalised_delay,
@@ -129,6 +130,37 @@ def test_cli_validate_prints_one_json_object():
     # the same numbers as the library call
     lib = simulate_case(CrossingCase(flow=600, length=7.0, crossings=2000, seed=3))
     assert out["mean_delay_s"] == pytest.approx(lib.mean_delay_s, rel=1e-12)
+    assert out["z"] == pytest.approx(lib.z) and out["passed"] is True
+
+
+def _result(mean: float, stderr: float, closed_form: float | None) -> CaseResult:
+    return CaseResult(mean_delay_s=mean, stderr_s=stderr, p_wait=0.5, p_wait_stderr=0.01, crossings=100,
+                      closed_form_delay_s=closed_form, closed_form_p_wait=None, critical_headway_s=9.5,
+                      flow_vph=600, length_m=7.0)
+
+
+def test_a_case_passes_within_three_standard_errors_of_the_closed_form():
+    assert _result(10.0, 1.0, 12.9).passed is True and _result(10.0, 1.0, 12.9).z == pytest.approx(-2.9)
+    assert _result(10.0, 1.0, 13.1).passed is False and _result(16.5, 2.0, 10.0).passed is False
+    assert _result(10.0, 0.0, 10.0).passed is True and _result(10.0, 0.0, 10.5).passed is False
+    assert _result(10.0, 1.0, None).passed is None and _result(10.0, 1.0, None).z is None
+
+
+def test_cli_validate_ends_with_a_verdict_per_case_and_overall():
+    cmd = [sys.executable, "-m", "simulator.cli", "validate"]
+    done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300, check=False)
+    lines = done.stdout.splitlines()
+    assert len(lines) == len(STANDARD_CASES) + 1
+    verdicts = [line.rsplit(" ", 1)[1] for line in lines[:-1]]
+    assert set(verdicts) <= {"PASS", "FAIL"}
+    passed = verdicts.count("PASS")
+    assert lines[-1].startswith(f"{'PASS' if passed == len(verdicts) else 'FAIL'}: {passed} of "
+                                f"{len(STANDARD_CASES)} cases within 3 standard errors")
+    assert done.returncode == (0 if passed == len(verdicts) else 1)
+    assert passed == len(verdicts)  # the model agrees with the HCM on every standard case
+    yielding = subprocess.run([*cmd, "--flow", "600", "--length", "7", "--crossings", "200", "--yield-rate",
+                               "0.3"], cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
+    assert yielding.returncode == 0 and yielding.stdout.splitlines()[-1].startswith("not checked: ")
 
 
 # --- heavier, more precise --------------------------------------------------------------------

@@ -48,7 +48,7 @@ def summary_tables(runs: pd.DataFrame, *, baseline: str, networks: list[str]) ->
         parts.append(summary)
         schools.append(_school_row(network, mine, summary, baseline))
     columns = ["network", "scenario", "metric", "mean", "ci_low", "ci_high", "seeds", "diff", "diff_ci_low",
-               "diff_ci_high", "pct", "paired_seeds", "significant"]
+               "diff_ci_high", "pct", "pct_low", "pct_high", "paired_seeds", "significant"]
     table = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
     table = table.reindex(columns=columns)
     ranking = pd.DataFrame(schools, columns=_SCHOOL_COLUMNS)

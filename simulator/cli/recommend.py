@@ -71,6 +71,7 @@ def _guards(args: argparse.Namespace) -> int:
 
     import pandas as pd
 
+    from simulator.intervals import WITHIN_NOISE, bracket_text
     from simulator.recommend.guards import recommend_guards
 
     ev = _evaluator(args)
@@ -87,8 +88,9 @@ def _guards(args: argparse.Namespace) -> int:
     for k, p in enumerate(picks, 1):
         print(
             f"{k:>2} {p.crossing:<14} {p.hours:<12} {p.change:+8.{nd}f} "
-            f"[{p.ci_low:+.{nd}f}, {p.ci_high:+.{nd}f}]"
-            f"{'':<6} {p.cumulative:>+10.{nd}f} {p.per_staff_hour:>11.{part_decimals(RISK)}f}  {p.road}"
+            f"{bracket_text(p.ci_low, p.ci_high, decimals=nd, sign=True):<19}"
+            f" {p.cumulative:>+10.{nd}f} {p.per_staff_hour:>11.{part_decimals(RISK)}f}  {p.road}"
+            + ("" if p.significant else f"  ({WITHIN_NOISE.en})")
         )
     if len(picks) < args.staff:
         print(f"no further post lowered the risk measurably: {args.staff - len(picks)} guard(s) not placed")
@@ -105,6 +107,7 @@ def _routes(args: argparse.Namespace) -> int:
     from simulator.figures import save_site_map
     from simulator.figures.routes import draw_route_map
     from simulator.hazard import crossing_hazards
+    from simulator.intervals import WITHIN_NOISE, bracket_text
     from simulator.recommend.routes import recommend_routes
 
     ev = _evaluator(args)
@@ -115,7 +118,9 @@ def _routes(args: argparse.Namespace) -> int:
     )
     for row in advice.changes.itertuples():
         label, nd = METRICS[row.metric].short, METRICS[row.metric].decimals
-        print(f"  {label:<26} {row.diff:+9.{nd}f} [{row.ci_low:+.{nd}f}, {row.ci_high:+.{nd}f}]")
+        interval = bracket_text(row.ci_low, row.ci_high, decimals=nd, sign=True)
+        noise = "" if row.significant else f"  ({WITHIN_NOISE.en})"
+        print(f"  {label:<26} {row.diff:+9.{nd}f} {interval}{noise}")
     out = _out(args, "routes")
     advice.table.to_csv(out / "routes.csv", index=False)
     advice.changes.to_csv(out / "changes.csv", index=False)
@@ -134,6 +139,7 @@ def _routes(args: argparse.Namespace) -> int:
 
 
 def _measures(args: argparse.Namespace) -> int:
+    from simulator.intervals import WITHIN_NOISE, bracket_text, includes_zero
     from simulator.recommend.measures import recommend_measures
 
     ev = _evaluator(args)
@@ -144,16 +150,20 @@ def _measures(args: argparse.Namespace) -> int:
         f"(severe injuries per 100k trips; paired, {len(ev.seeds)} seeds):"
     )
     for r in singles.itertuples():
-        note = "" if r.significant else "  (within noise)"
+        note = "" if r.significant else f"  ({WITHIN_NOISE.en})"
         print(
             f"  {r.measure:<34} cost {r.cost:>7.2f}  change {r.risk_change:+7.{nd}f} "
-            f"[{r.risk_ci_low:+.{nd}f}, {r.risk_ci_high:+.{nd}f}]  wait {r.wait_change_s:+6.{wd}f} s{note}"
+            f"{bracket_text(r.risk_ci_low, r.risk_ci_high, decimals=nd, sign=True)}  "
+            f"wait {r.wait_change_s:+6.{wd}f} s{note}"
         )
     if len(sets):
         best = sets.iloc[0]
+        noise = includes_zero(best["risk_ci_low"], best["risk_ci_high"])
         print(
             f"best set within {args.budget:g}: {best['measures']} (cost {best['cost']:.2f}, change "
-            f"{best['risk_change']:+.{nd}f} [{best['risk_ci_low']:+.{nd}f}, {best['risk_ci_high']:+.{nd}f}])"
+            f"{best['risk_change']:+.{nd}f} "
+            f"{bracket_text(best['risk_ci_low'], best['risk_ci_high'], decimals=nd, sign=True)})"
+            + (f"  ({WITHIN_NOISE.en})" if noise else "")
         )
     else:
         print(f"no affordable set lowered the risk within {args.budget:g}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 import textwrap
 import time
@@ -147,10 +148,17 @@ def _compare(args: argparse.Namespace) -> int:
 def format_comparison(summary, diffs, *, params: ParameterLookup) -> str:
     """A plain-text table: each scenario's figures (mean [95% CI]) and the change from the baseline.
 
-    Below it: how the casualties a year are made and how the risk is
-    calibrated and how uncertain it is (from ``params``, the baseline's parameter table).
+    The change (and its percentage, with the ratio's interval) is shown only
+    when there are alternatives; an interval from one seed is "[—]", and a
+    line says why. Below it: how the casualties a year are made and how the
+    risk is calibrated and how uncertain it is (from ``params``, the
+    baseline's parameter table).
     """
-    lines = ["Scenario means over seeds, [95% CI]; change vs baseline (paired, common random numbers)"]
+    from simulator.intervals import ONE_SEED, WITHIN_NOISE, bracket_text
+
+    compared = len(diffs) > 0
+    lines = ["Scenario means over seeds [95% CI]"
+             + ("; change vs baseline (paired, common random numbers)" if compared else "")]
     present = summary.groupby("metric")["mean"].max()
     shown = [*HEADLINE, *(key for key, when in WHEN_PRESENT.items()
                           if key in present.index and present.get(when, 0.0) > 0)]
@@ -159,15 +167,23 @@ def format_comparison(summary, diffs, *, params: ParameterLookup) -> str:
         for key in shown:
             label, nd = METRICS[key].short, METRICS[key].decimals
             row = summary[(summary["scenario"] == name) & (summary["metric"] == key)].iloc[0]
-            text = f"  {label:<26} {row['mean']:>9.{nd}f} [{row['ci_low']:.{nd}f}, {row['ci_high']:.{nd}f}]"
-            d = diffs[(diffs["scenario"] == name) & (diffs["metric"] == key)] if len(diffs) else diffs
+            text = f"  {label:<26} {row['mean']:>9.{nd}f} " + bracket_text(row["ci_low"], row["ci_high"],
+                                                                             decimals=nd)
+            d = diffs[(diffs["scenario"] == name) & (diffs["metric"] == key)] if compared else diffs
             if len(d):
                 r = d.iloc[0]
-                verdict = "" if r["significant"] else "  (within noise)"
-                text += (f"   change {r['diff']:+.{nd}f} [{r['ci_low']:+.{nd}f}, {r['ci_high']:+.{nd}f}]"
-                         f"{verdict}")
+                change = bracket_text(r["ci_low"], r["ci_high"], decimals=nd, sign=True)
+                pct = ""
+                if math.isfinite(r["pct"]):  # its interval only where the ratio has one
+                    ratio = (f" {bracket_text(r['pct_low'], r['pct_high'], decimals=0, sign=True)}"
+                             if math.isfinite(r["pct_low"]) else "")
+                    pct = f" ({r['pct']:+.0f}%{ratio})"
+                verdict = "" if r["significant"] else f"  ({WITHIN_NOISE.en})"
+                text += f"   change {r['diff']:+.{nd}f} {change}{pct}{verdict}"
             lines.append(text)
     lines.append("")
+    if (summary["seeds"] < 2).any():
+        lines.append(ONE_SEED.en)
     lines += [textwrap.fill(note(params, "en"), width=NOTE_WIDTH)
               for note in (per_year_note, calibration_note)]
     return "\n".join(lines)

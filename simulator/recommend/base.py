@@ -15,9 +15,10 @@ import numpy as np
 
 from simulator.errors import ScenarioError
 from simulator.experiment import built_site, setting_from_scenario
+from simulator.intervals import mean_ci
 from simulator.network.site import Site
 from simulator.network.walk import WalkNetwork
-from simulator.runs import RunResult, mean_ci, run_many
+from simulator.runs import RunResult, run_many
 from simulator.scenario import Scenario, scenario_from_mapping
 from simulator.setting import Setting
 

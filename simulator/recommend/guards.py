@@ -8,8 +8,8 @@ hours are the shortest 5-minute-aligned span inside the window that holds 95%
 of that crossing's risk. (3) Verify: run the base plus the first k posts with
 the same seeds (common random numbers) and keep a post only if the paired
 risk change it brings is not an increase; report each kept post's marginal
-risk reduction with its 95% CI, the cumulative reduction and the reduction per
-staff-hour.
+risk reduction with its 95% CI (marked within noise when the interval includes
+0), the cumulative reduction and the reduction per staff-hour.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from simulator.errors import ScenarioError
+from simulator.intervals import includes_zero
 from simulator.params import clock_seconds, clock_text, default_parameters
 from simulator.recommend.base import Evaluator, check_positive
 from simulator.scenario import staff_types
@@ -42,6 +43,7 @@ class GuardPick:
     change: float  # marginal paired change in severe per 100k trips (negative = safer)
     ci_low: float
     ci_high: float
+    significant: bool  # the marginal change's interval excludes 0 (else: within noise)
     cumulative: float  # change of base + posts so far versus the base
     per_staff_hour: float  # risk reduction per staff-hour (severe per 100k trips per hour)
 
@@ -168,6 +170,7 @@ def recommend_guards(
                 change=change[0],
                 ci_low=change[1],
                 ci_high=change[2],
+                significant=not includes_zero(change[1], change[2]),
                 cumulative=ev.change(trial.name, base.name)[0],
                 per_staff_hour=-change[0] / staff_hours if staff_hours else 0.0,
             )

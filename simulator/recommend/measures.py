@@ -22,6 +22,7 @@ from typing import Any
 import pandas as pd
 
 from simulator.errors import ScenarioError
+from simulator.intervals import includes_zero
 from simulator.params import default_parameters
 from simulator.recommend.base import Evaluator
 from simulator.recommend.guards import screening_gains
@@ -142,7 +143,7 @@ def recommend_measures(ev: Evaluator, *, budget: float) -> tuple[pd.DataFrame, p
                 "risk_ci_low": risk[1],
                 "risk_ci_high": risk[2],
                 "wait_change_s": delay[0],
-                "significant": bool(risk[2] < 0),
+                "significant": not includes_zero(risk[1], risk[2]),
                 "risk_reduction_per_cost": -risk[0] / m.cost if m.cost else 0.0,
                 "affordable": m.cost <= budget,
             }

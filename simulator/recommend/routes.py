@@ -16,6 +16,7 @@ import pandas as pd
 
 from simulator.errors import ScenarioError
 from simulator.hazard import crossing_hazards
+from simulator.intervals import includes_zero
 from simulator.recommend.base import Evaluator
 from simulator.routing import RouteChoice, path_risk, recommended_routes
 
@@ -73,7 +74,8 @@ def recommend_routes(ev: Evaluator, *, max_detour: float = 0.2, compliance: floa
     ev.run([base, follow])
     changes = pd.DataFrame(
         [
-            {"metric": key, "diff": d[0], "ci_low": d[1], "ci_high": d[2]}
+            {"metric": key, "diff": d[0], "ci_low": d[1], "ci_high": d[2],
+             "significant": not includes_zero(d[1], d[2])}
             for key in ev.results[base.name][0].summary
             if key != "children"
             for d in [ev.change(follow.name, base.name, key)]
