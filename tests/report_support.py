@@ -86,6 +86,13 @@ def baseline_only_results() -> Path:
 
 
 @cache
+def one_seed_results() -> Path:
+    """The default district's baseline and 护学岗 guard posts, one seed (no intervals)."""
+    settings, scenarios = settings_from_files(_small_copies(["baseline.yaml", "guard-posts.yaml"]))
+    return _write(settings, scenarios, (1,), "one-seed")
+
+
+@cache
 def map_results() -> Path:
     """The real map around 中国农业大学附属实验小学: baseline, and guards at its two riskiest crossings."""
     site = {"map": str(OSM), "school": SCHOOL}

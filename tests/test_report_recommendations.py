@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from report_support import baseline_only_results, workspace
+from report_support import baseline_only_results, one_seed_results, workspace
 
 from simulator.errors import ResultsError
+from simulator.intervals import ONE_SEED
 from simulator.metric import METRICS
 from simulator.report.build import make_report
 from simulator.report.format import RATIO_DECIMALS
@@ -62,6 +63,25 @@ def test_the_guard_recommendations_are_shown_with_their_numbers() -> None:
     for text in ("x24-23", "07:40-08:10", change, f"{-3.75:.{nd}f}", f"{5.0:.{RATIO_DECIMALS}f}", "护学岗"):
         assert text in section.replace("−", "-")
     assert "saferoute recommend routes" in section and "saferoute recommend measures" in section
+    assert "†" not in section  # both posts' changes are beyond noise
+
+
+def test_a_post_whose_interval_includes_zero_is_marked_within_noise() -> None:
+    folder = _with_guards("noisy-guards")
+    GUARDS.assign(ci_high=[-1.0, 0.4]).to_csv(folder / "recommend-guards" / "guards.csv", index=False)
+    page = render_html(make_report(folder, lang="en"))
+    section = page[page.index('data-section="recommendations"') : page.index('data-section="crossings"')]
+    rows = section[section.index("x24-23"):].split("</tr>")
+    assert "†" not in rows[0] and '<td class="n noise">' in rows[1] and "†" in rows[1]
+
+
+def test_one_seed_shows_no_interval_and_says_why() -> None:
+    page = render_html(make_report(one_seed_results(), lang="en"))
+    assert ">nan<" not in page and "[nan" not in page and "—, —" not in page
+    assert '<span class="ci">[—]</span>' in page
+    assert ONE_SEED.en in page
+    zh = render_html(make_report(one_seed_results(), lang="zh"))
+    assert ONE_SEED.zh in zh
 
 
 def test_without_recommendations_the_section_says_how_to_make_them() -> None:

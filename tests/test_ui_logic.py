@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import bz2
+import re
 from pathlib import Path
 
 import pytest
@@ -438,6 +439,10 @@ def test_the_comparison_shows_the_casualties_a_year_and_how_the_risk_is_calibrat
     params = comparison.settings[0].params
     assert charts.comparison_notes(comparison, lang=lang) == [per_year_note(params, lang),
                                                               calibration_note(params, lang)]
+    # each change with its percentage of the baseline and the ratio's interval, before the verdict
+    change = next(v for k, v in row.items() if k.endswith(texts.texts(lang)["delta"]))
+    interval = r"[+-][\d.]+ \[[+-][\d.]+, [+-][\d.]+\]"
+    assert re.search(rf"^{interval}( \([+-]\d+%( \[[+-]\d+, [+-]\d+\])?\))? ", change), change
 
 
 def test_the_report_button_writes_results_in_the_folder_and_builds_the_report(
@@ -461,6 +466,15 @@ def test_identical_scenarios_are_within_noise(base: Prepared) -> None:
     assert all(r[f"copy {t['delta']}"].endswith(t["within_noise"]) for r in rows)
     (statement,) = charts.noise_statements(comp, lang="en")
     assert "within noise" in statement and "Real changes" not in statement
+
+
+def test_one_seed_shows_no_interval_and_says_why(base: Prepared) -> None:
+    other = scenario_from_mapping(base.data).model_copy(update={"name": "copy"})
+    comp = jobs.compare([("a", scenario_from_mapping(base.data)), ("b", other)], [1], workers=1)
+    assert comp is not None
+    rows = charts.change_rows(comp, lang="en")
+    assert all(r[comp.baseline].endswith(" [—]") and "nan" not in " ".join(r.values()) for r in rows)
+    assert charts.comparison_notes(comp, lang="zh")[0].startswith("[—]：只有 1 个随机种子")
 
 
 # --- texts, catalogue, assets, command ------------------------------------------------------------------

@@ -122,6 +122,7 @@ def _baseline_parameters(plan: Plan) -> Parameters:
 def _report(out: os.PathLike[str] | str, counts: dict[str, int], *, params: Parameters) -> None:
     import pandas as pd
 
+    from simulator.intervals import ONE_SEED, bracket_text
     from simulator.metric import METRICS, calibration_note, per_year_note
 
     schools = pd.read_parquet(os.path.join(out, "schools.parquet"))
@@ -134,12 +135,15 @@ def _report(out: os.PathLike[str] | str, counts: dict[str, int], *, params: Para
         for r in schools.head(TOP_SCHOOLS).to_dict(orient="records"):
             best = (f"{r['best_measure']}: {r['best_diff']:+.{nd}f} ({r['best_pct']:+.0f}%)"
                     if r["best_measure"] else "no significant reduction")
-            print(f"  {r['rank']:>3}. {r['network']}  {r['baseline_severe_per_100k_trips']:.{nd}f} "
-                  f"[{r['baseline_ci_low']:.{nd}f}, {r['baseline_ci_high']:.{nd}f}]  "
+            interval = bracket_text(r["baseline_ci_low"], r["baseline_ci_high"], decimals=nd)
+            risk = f"{r['baseline_severe_per_100k_trips']:.{nd}f} {interval}"
+            print(f"  {r['rank']:>3}. {r['network']}  {risk}  "
                   f"{r['baseline_severe_per_year']:.{sd}f} severe/year, "
                   f"{r['baseline_deaths_per_year']:.{dd}f} deaths/year  -> {best}")
         if len(schools) > TOP_SCHOOLS:
             print(f"  ... {len(schools) - TOP_SCHOOLS} more in schools.csv")
+        if (schools["baseline_seeds"] < 2).any():
+            print(ONE_SEED.en)
         for note in (per_year_note, calibration_note):
             print(textwrap.fill(note(params, "en"), width=NOTE_WIDTH))
     failed = f", {counts['failed']} failed (see index.csv; rerun the same command to retry)" \

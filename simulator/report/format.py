@@ -70,8 +70,12 @@ def ci(row_value: float, low: float, high: float, decimals: int, *, sign: bool =
     """"value [low, high]" with each number tagged (``col`` = the value's column, then ci_low/ci_high).
 
     ``mark`` (HTML, e.g. a dagger for "within noise") follows the value.
+    Without an interval (fewer than 2 seeds) the brackets hold one "—".
     """
     col = str(keys.pop("col", "mean"))
+    if not (math.isfinite(low) and math.isfinite(high)):
+        value = num(row_value, decimals, sign=sign, col=col, **keys)
+        return Markup(f'{value}{mark} <span class="ci">[{DASH}]</span>')
     return Markup(
         f"{num(row_value, decimals, sign=sign, col=col, **keys)}{mark} "
         f'<span class="ci">[{num(low, decimals, sign=sign, col="ci_low", **keys)}, '

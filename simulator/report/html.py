@@ -16,6 +16,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 from matplotlib.figure import Figure
 
+from simulator.intervals import ONE_SEED
 from simulator.report import content, figures, maps
 from simulator.report.format import CROSSING_DECIMALS, number_text
 from simulator.report.methods import parameter_rows, reproduce, scenario_rows
@@ -82,6 +83,7 @@ def prepare_report(results: Results, view: SiteView, *, lang: str) -> Report:
         "generated": dt.date.today().isoformat(),
         "footer_css": _css_string(f"{w['title']} · {view.school}"),
         "head": content.headline(results, lang),
+        "one_seed": ONE_SEED.text(lang) if seeds < 2 else "",
         "notes": content.risk_notes(results, lang),
         "top": content.top_crossings(results, base, lang, scale=scale),
         "measures": content.measure_rows(results, found, codes, lang),

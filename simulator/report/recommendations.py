@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 
 from simulator.errors import ResultsError
+from simulator.intervals import WITHIN_NOISE, bracket_text, includes_zero
 from simulator.metric import METRICS
 from simulator.report.format import RATIO_DECIMALS
 
@@ -67,8 +68,9 @@ def recommendation_context(folder: Path, lang: str) -> dict[str, Any]:
     wd = METRICS["wait_per_trip_s"].decimals
     guards = [
         {"crossing": r.crossing, "road": r.road, "hours": r.hours, "change": f"{r.change:+.{nd}f}",
-         "ci": f"[{r.ci_low:+.{nd}f}, {r.ci_high:+.{nd}f}]", "cumulative": f"{r.cumulative:+.{nd}f}",
-         "per_hour": f"{r.per_staff_hour:.{RATIO_DECIMALS}f}"}
+         "ci": bracket_text(r.ci_low, r.ci_high, decimals=nd, sign=True),
+         "noise": includes_zero(r.ci_low, r.ci_high),
+         "cumulative": f"{r.cumulative:+.{nd}f}", "per_hour": f"{r.per_staff_hour:.{RATIO_DECIMALS}f}"}
         for r in recs.get("guards", {}).get("guards.csv", pd.DataFrame()).itertuples()
     ]
     routes: dict[str, Any] = {}
@@ -78,11 +80,12 @@ def recommendation_context(folder: Path, lang: str) -> dict[str, Any]:
         risk = changes[changes["metric"] == "severe_per_100k_trips"]
         routes = {"share": f"{100 * share:.1f}",
                   "max_detour": f"{table['detour_pct'].max():.1f}" if len(table) else "0.0",
-                  "risk": (f"{risk['diff'].iloc[0]:+.{nd}f} [{risk['ci_low'].iloc[0]:+.{nd}f}, "
-                           f"{risk['ci_high'].iloc[0]:+.{nd}f}]") if len(risk) else "—"}
+                  "risk": (_change_text(risk.iloc[0], "diff", "ci_low", "ci_high", nd, lang)
+                           if len(risk) else "—")}
     measures = [
         {"measure": r.measure, "cost": f"{r.cost:.2f}", "risk": f"{r.risk_change:+.{nd}f}",
-         "ci": f"[{r.risk_ci_low:+.{nd}f}, {r.risk_ci_high:+.{nd}f}]", "wait": f"{r.wait_change_s:+.{wd}f}",
+         "ci": bracket_text(r.risk_ci_low, r.risk_ci_high, decimals=nd, sign=True),
+         "noise": includes_zero(r.risk_ci_low, r.risk_ci_high), "wait": f"{r.wait_change_s:+.{wd}f}",
          "ratio": f"{r.risk_reduction_per_cost:.{RATIO_DECIMALS}f}"}
         for r in recs.get("measures", {}).get("measures.csv", pd.DataFrame()).itertuples()
     ][:12]
@@ -90,10 +93,18 @@ def recommendation_context(folder: Path, lang: str) -> dict[str, Any]:
     combos = recs.get("measures", {}).get("combinations.csv", pd.DataFrame())
     if len(combos):
         c = combos.iloc[0]
-        best = (f"{c['measures']}（{c['cost']:.2f} 万元）：{c['risk_change']:+.{nd}f} "
-                f"[{c['risk_ci_low']:+.{nd}f}, {c['risk_ci_high']:+.{nd}f}]" if zh else
-                f"{c['measures']} (cost {c['cost']:.2f} × 10k CNY): {c['risk_change']:+.{nd}f} "
-                f"[{c['risk_ci_low']:+.{nd}f}, {c['risk_ci_high']:+.{nd}f}]")
+        change = _change_text(c, "risk_change", "risk_ci_low", "risk_ci_high", nd, lang)
+        best = (f"{c['measures']}（{c['cost']:.2f} 万元）：{change}" if zh else
+                f"{c['measures']} (cost {c['cost']:.2f} × 10k CNY): {change}")
     missing = [k for k in KINDS if k not in recs]
     how = [f"saferoute recommend {k} ... --out {folder / f'recommend-{k}'}" for k in missing]
     return {"guards": guards, "routes": routes, "measures": measures, "best": best, "how": how}
+
+
+def _change_text(row: pd.Series, value: str, low: str, high: str, decimals: int, lang: str) -> str:
+    """"−0.013 [−0.020, −0.006]", followed by "(within noise)" when the interval includes 0."""
+    lo, hi = float(row[low]), float(row[high])
+    text = f"{float(row[value]):+.{decimals}f} {bracket_text(lo, hi, decimals=decimals, sign=True)}"
+    if includes_zero(lo, hi):
+        text += f"（{WITHIN_NOISE.zh}）" if lang == "zh" else f" ({WITHIN_NOISE.en})"
+    return text

@@ -16,6 +16,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from simulator.figures import draw_site_map, figure_style
+from simulator.intervals import ONE_SEED, bracket_text
 from simulator.metric import METRICS, part_decimals, per_100k_trips
 from simulator.ui.jobs import Comparison
 from simulator.ui.texts import facility_names, metric_names, risk_notes, texts
@@ -134,15 +135,24 @@ def change_rows(comp: Comparison, *, lang: str, keys: Sequence[str] = HEADLINE) 
         row = {t["metric"]: labels[key]}
         for name in names:
             s = summary.loc[(name, key)]
-            row[name] = f"{s['mean']:.{nd}f} [{_num(s['ci_low'], nd)}, {_num(s['ci_high'], nd)}]"
+            row[name] = f"{s['mean']:.{nd}f} {bracket_text(s['ci_low'], s['ci_high'], decimals=nd)}"
             if name != comp.baseline and (name, key) in diffs.index:
                 r = diffs.loc[(name, key)]
                 verdict = t["significant"] if r["significant"] else t["within_noise"]
                 row[f"{_short(name, 14)} {t['delta']}"] = (
-                    f"{r['diff']:+.{nd}f} [{_num(r['ci_low'], nd, sign=True)}, "
-                    f"{_num(r['ci_high'], nd, sign=True)}] {verdict}")
+                    f"{r['diff']:+.{nd}f} {bracket_text(r['ci_low'], r['ci_high'], decimals=nd, sign=True)}"
+                    f"{_percent(r)} {verdict}")
         rows.append(row)
     return rows
+
+
+def _percent(r: pd.Series) -> str:
+    """" (−40% [−49, −30])": the change in percent of the baseline, with the ratio's interval if any."""
+    if not math.isfinite(r["pct"]):
+        return ""
+    ratio = (f" {bracket_text(r['pct_low'], r['pct_high'], decimals=0, sign=True)}"
+             if math.isfinite(r["pct_low"]) else "")
+    return f" ({r['pct']:+.0f}%{ratio})"
 
 
 def definitions(*, lang: str, keys: Sequence[str] = HEADLINE) -> list[str]:
@@ -168,15 +178,10 @@ def noise_statements(comp: Comparison, *, lang: str, keys: Sequence[str] = HEADL
     return out
 
 
-def _num(x: float, nd: int, *, sign: bool = False) -> str:
-    if not math.isfinite(x):
-        return "–"
-    return f"{x:+.{nd}f}" if sign else f"{x:.{nd}f}"
-
-
 def comparison_notes(comp: Comparison, *, lang: str) -> list[str]:
     """How the casualties a year are made and how the risk is calibrated (the baseline's parameter table)."""
-    return risk_notes(comp.settings[0].params, lang)
+    one_seed = [ONE_SEED.text(lang)] if len(comp.seeds) < 2 else []
+    return [*one_seed, *risk_notes(comp.settings[0].params, lang)]
 
 
 def hotspot_rows(comp: Comparison, *, lang: str, top: int = 12) -> list[dict[str, str]]:
