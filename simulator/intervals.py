@@ -51,7 +51,7 @@ UNBOUNDED = (-math.inf, math.inf)
 ONE_SEED = Bilingual("[—]：只有 1 个随机种子，无法给出区间（至少需 2 个，如 --seeds 10）",
                      "[—]: one seed gives no interval (at least 2 are needed, e.g. --seeds 10)")
 """Said wherever an interval is shown as "—" because it comes from fewer than two replications."""
-WITHIN_NOISE = Bilingual("在随机波动范围内", "within noise")
+WITHIN_NOISE = Bilingual("在随机误差内", "within noise")
 """The mark of a change whose interval includes zero."""
 
 

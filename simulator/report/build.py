@@ -88,7 +88,7 @@ def build_reports(
         raise ReportError(msg)
     targets = {f: Path((outs or {}).get(f) or default_out(results_dir, lang=lang, fmt=f)) for f in formats}
     for fmt, path in targets.items():
-        _check_target(path, fmt)
+        check_target(path, fmt)
     if "pdf" in targets:
         find_browser()  # before the work, not after it
     results = load_results(results_dir)
@@ -96,7 +96,7 @@ def build_reports(
     html = render_html(prepare_report(results, view, lang=lang))
     written = {}
     for fmt, path in targets.items():
-        written[fmt] = _write(html, path, fmt=fmt)
+        written[fmt] = write_report(html, path, fmt=fmt)
     return written
 
 
@@ -107,12 +107,12 @@ def make_report(results_dir: str | os.PathLike[str], *, lang: str = "zh",
     return prepare_report(results, rebuild_site(results, map_file=map_file), lang=lang)
 
 
-def _check_target(path: Path, fmt: str) -> None:
+def check_target(path: Path, fmt: str) -> None:
     check_out_file(path, option="--out", allowed=f"a .{fmt} file for --format {fmt}", suffix=f".{fmt}",
                    error=ReportError)
 
 
-def _write(html: str, path: Path, *, fmt: str) -> Path:
+def write_report(html: str, path: Path, *, fmt: str) -> Path:
     """Write ``html`` (or its PDF print) to a temporary file beside ``path``, then rename it there."""
     path = path.resolve()
     with tempfile.TemporaryDirectory(prefix=f".{path.name}.", dir=path.parent) as tmp:

@@ -81,7 +81,7 @@ def prepare_report(results: Results, view: SiteView, *, lang: str) -> Report:
         "site_name": results.manifest["site"].get("name", ""),
         "folder": str(results.folder.resolve()),
         "generated": dt.date.today().isoformat(),
-        "footer_css": _css_string(f"{w['title']} · {view.school}"),
+        "footer_css": css_string(f"{w['title']} · {view.school}"),
         "head": content.headline(results, lang),
         "one_seed": ONE_SEED.text(lang) if seeds < 2 else "",
         "notes": content.risk_notes(results, lang),
@@ -138,10 +138,11 @@ def sight_hot_spots(results: Results, code: Mapping[str, str], *, scale: float) 
 
 def render_html(report: Report) -> str:
     """The report as one HTML document."""
-    return _environment().get_template("report.html.j2").render(**report.context)
+    return template_environment().get_template("report.html.j2").render(**report.context)
 
 
-def _environment() -> Environment:
+def template_environment() -> Environment:
+    """The Jinja environment of the report templates (escaping on, undefined names an error)."""
     return Environment(
         loader=PackageLoader("simulator.report", "templates"),
         autoescape=True,
@@ -152,7 +153,7 @@ def _environment() -> Environment:
     )
 
 
-def _css_string(text: str) -> Markup:
+def css_string(text: str) -> Markup:
     """``text`` as a CSS string literal, safe inside ``<style>``."""
     body = "".join(ch if ch.isascii() and ch.isprintable() and ch not in '"\\<>' else f"\\{ord(ch):x} "
                    for ch in text)

@@ -1,0 +1,227 @@
+"""Reports from a batch folder: the city overview (ranking, best measures, totals, map) and ``--school``."""
+
+from __future__ import annotations
+
+import math
+import re
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from batch_kit import NETWORKS, OSM, SCENARIOS
+from pypdf import PdfReader
+from report_support import numbers, shown
+
+from simulator.batch import run_sweep
+from simulator.cli import main
+from simulator.metric import METRICS
+from simulator.report.city import build_city_report, build_school_report
+from simulator.report.texts import scenario_label
+
+RISK, PER_YEAR = "severe_per_100k_trips", "severe_per_year"
+MEASURE = "Measures [speed_limit_kmh=30, guards=1]"
+A4 = (595.3, 841.9)  # points
+
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory) -> Path:
+    """2 synthetic networks x 2 scenarios (baseline, a grid combination) x 3 seeds, 150 children."""
+    out = tmp_path_factory.mktemp("city") / "batch"
+    run_sweep(
+        {
+            "name": "city test",
+            "out": str(out),
+            "seeds": 3,
+            "children": 150,
+            "networks": NETWORKS,
+            "scenarios": [
+                str(SCENARIOS / "baseline.yaml"),
+                {
+                    "file": str(SCENARIOS / "baseline.yaml"),
+                    "name": "Measures",
+                    "grid": {"speed_limit_kmh": [30], "guards": [1]},
+                },
+            ],
+        }
+    )
+    return out
+
+
+def summary(folder: Path) -> pd.DataFrame:
+    return pd.read_parquet(folder / "summary.parquet")
+
+
+def row(table: pd.DataFrame, network: str, scenario: str, metric: str) -> pd.Series:
+    return table[
+        (table["network"] == network) & (table["scenario"] == scenario) & (table["metric"] == metric)
+    ].iloc[0]
+
+
+def close(text: str, value: float, decimals: int) -> bool:
+    return abs(shown(text) - value) <= 0.5 * 10**-decimals + 1e-12
+
+
+def section(page: str, name: str) -> str:
+    return page.split(f'data-section="{name}"')[1].split("</section>")[0]
+
+
+def test_the_ranking_is_the_summary_tables_order_with_its_numbers(batch: Path, tmp_path: Path) -> None:
+    page = build_city_report(batch, out=tmp_path / "city.html").read_text(encoding="utf-8")
+    table = summary(batch)
+    base = table[(table["scenario"] != MEASURE) & (table["metric"] == RISK)]
+    expected = list(base.sort_values("mean", ascending=False)["network"])
+    ranked = re.findall(r'<tr data-network="([^"]+)" data-rank="(\d+)">', section(page, "ranking"))
+    assert [n for n, _ in ranked] == expected and [int(r) for _, r in ranked] == [1, 2]
+    checked = 0
+    for n in numbers(page):
+        if n.get("src") == "summary.csv":
+            value = row(table, n["network"], n["scenario"], n["metric"])[n["col"]]
+            assert close(n["text"], float(value), int(n["decimals"])), n
+            checked += 1
+    assert checked >= 2 * 9  # risk, per year, deaths (3 numbers each) of both schools, and the best measures
+    for name in ("A", "B"):
+        assert f'data-network="{name}"' in section(page, "schools")
+
+
+def test_each_school_shows_its_best_measure_and_riskiest_crossings(batch: Path, tmp_path: Path) -> None:
+    page = build_city_report(batch, lang="en", out=tmp_path / "city.html").read_text(encoding="utf-8")
+    table = summary(batch)
+    crossings = pd.read_parquet(batch / "crossings.parquet")
+    for name in ("A", "B"):
+        part = page.split(f'<div class="school" data-network="{name}">')[1].split("</div>")[0]
+        change = row(table, name, MEASURE, RISK)
+        if change["diff"] < 0:
+            assert f'data-best="{scenario_label(MEASURE, "en")}"' in part
+            assert ('data-noise="true"' in part) == (not bool(change["significant"]))
+        else:
+            assert "No scenario lowers" in part
+        base = crossings[(crossings["network"] == name) & (crossings["scenario"] != MEASURE)]
+        riskiest = base.groupby("crossing")["p_severe_sum"].sum().sort_values(ascending=False).index[0]
+        assert f"<code>{riskiest}</code>" in part.split("<tbody>")[1].split("</tr>")[0]
+
+
+def test_a_best_measure_within_noise_is_marked_and_left_out_of_the_total(batch: Path, tmp_path: Path) -> None:
+    doctored = tmp_path / "batch"
+    shutil.copytree(batch, doctored)
+    table = summary(doctored)
+    for name in ("A", "B"):
+        for metric in (RISK, PER_YEAR):  # A: a clear reduction; B: within noise
+            pick = (table["network"] == name) & (table["scenario"] == MEASURE) & (table["metric"] == metric)
+            table.loc[pick, ["diff", "diff_ci_low", "diff_ci_high"]] = (
+                [-0.2, -0.3, -0.1] if name == "A" else [-0.05, -0.4, 0.3]
+            )
+            table.loc[pick, "significant"] = name == "A"
+    table.to_parquet(doctored / "summary.parquet", index=False)
+    page = build_city_report(doctored, out=tmp_path / "city.html").read_text(encoding="utf-8")
+    ranking = section(page, "ranking")
+    marks = dict(re.findall(r'<tr data-network="([AB])".*?data-noise="(true|false)"', ranking, flags=re.S))
+    assert marks == {"A": "false", "B": "true"}
+    assert "在随机误差内" in ranking.split('<tr data-network="B"')[1].split("</tr>")[0]
+    total = section(page, "total")
+    assert re.search(r'data-network="A" data-counted="true"', total)
+    assert re.search(r'data-network="B" data-counted="false"', total)
+    found = {n["col"]: n["text"] for n in numbers(page) if n.get("derived") == "total_change"}
+    assert close(found["value"], -0.2, METRICS[PER_YEAR].decimals)
+    assert close(found["ci_low"], -0.3, METRICS[PER_YEAR].decimals)
+
+
+def test_the_total_adds_the_counted_schools_in_quadrature(batch: Path, tmp_path: Path) -> None:
+    page = build_city_report(batch, out=tmp_path / "city.html").read_text(encoding="utf-8")
+    table = summary(batch)
+    counted = [
+        row(table, n, MEASURE, PER_YEAR)
+        for n in ("A", "B")
+        if row(table, n, MEASURE, RISK)["diff"] < 0 and bool(row(table, n, MEASURE, RISK)["significant"])
+    ]
+    found = {n["col"]: n["text"] for n in numbers(page) if n.get("derived") == "total_change"}
+    today = {n["col"]: n["text"] for n in numbers(page) if n.get("derived") == "total_today"}
+    d = METRICS[PER_YEAR].decimals
+    base = [row(table, n, "现状 Baseline", PER_YEAR) for n in ("A", "B")]
+    assert close(today["value"], sum(r["mean"] for r in base), d)
+    assert close(
+        today["ci_high"],
+        sum(r["mean"] for r in base) + math.hypot(*(r["ci_high"] - r["mean"] for r in base)),
+        d,
+    )
+    if not counted:
+        assert not found
+        return
+    value = sum(r["diff"] for r in counted)
+    assert close(found["value"], value, d)
+    assert close(
+        found["ci_low"], value - math.sqrt(sum((r["diff"] - r["diff_ci_low"]) ** 2 for r in counted)), d
+    )
+    assert close(
+        found["ci_high"], value + math.sqrt(sum((r["diff_ci_high"] - r["diff"]) ** 2 for r in counted)), d
+    )
+
+
+def test_synthetic_districts_have_no_map_but_the_ranking_chart(batch: Path, tmp_path: Path) -> None:
+    page = build_city_report(batch, out=tmp_path / "city.html").read_text(encoding="utf-8")
+    assert 'data-value="no-geography"' in page and "合成街区" in page
+    assert 'data-figure="map"' not in page and 'data-figure="ranking"' in page
+
+
+def test_schools_on_a_real_map_are_placed(tmp_path: Path) -> None:
+    beijing = OSM / "beijing_haidian_xueyuan_cau.osm.bz2"
+    out = tmp_path / "beijing"
+    run_sweep(
+        {
+            "out": str(out),
+            "seeds": 2,
+            "children": 150,
+            "scenarios": [str(SCENARIOS / "baseline.yaml")],
+            "networks": [
+                {"map": str(beijing), "schools": ["中国农业大学附属实验小学", "w365816824"]},
+                NETWORKS[0],
+            ],
+        }
+    )
+    page = build_city_report(out, lang="en", out=tmp_path / "city.html").read_text(encoding="utf-8")
+    assert page.count('data-figure="map"') == 1 and f'data-map="{beijing.name}"' in page
+    note = page.split('data-value="no-geography">')[1].split("</p>")[0]
+    assert "A is a synthetic district" in note and "中国农业大学附属实验小学" not in note
+
+
+def test_a_schools_own_report_has_the_batchs_numbers(batch: Path, tmp_path: Path) -> None:
+    path, notes = build_school_report(batch, "A", out=tmp_path / "a.html")
+    assert notes == []
+    page = path.read_text(encoding="utf-8")
+    table = summary(batch)
+    checked = {"summary.csv": 0, "differences.csv": 0}
+    for n in numbers(page):
+        src = n.get("src")
+        if src not in checked or "metric" not in n:
+            continue
+        r = row(table, "A", n["scenario"], n["metric"])
+        column = (
+            n["col"]
+            if src == "summary.csv"
+            else {"diff": "diff", "ci_low": "diff_ci_low", "ci_high": "diff_ci_high"}[n["col"]]
+        )
+        assert close(n["text"], float(r[column]) * float(n["scale"]), int(n["decimals"])), n
+        checked[src] += 1
+    assert checked["summary.csv"] > 30 and checked["differences.csv"] > 5
+
+
+def test_the_report_command_on_a_batch_and_an_unknown_school(batch: Path, tmp_path: Path, capsys) -> None:
+    out = tmp_path / "city.html"
+    assert main(["report", str(batch), "--out", str(out)]) == 0
+    assert "城市上学路线安全总览" in out.read_text(encoding="utf-8")
+    capsys.readouterr()
+    assert main(["report", str(batch), "--school", "C"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "'C' is not a network" in err and "known: A, B" in err
+
+
+def test_the_city_overview_prints_to_an_a4_pdf(batch: Path, tmp_path: Path) -> None:
+    path = build_city_report(batch, lang="zh", fmt="pdf", out=tmp_path / "city.pdf")
+    reader = PdfReader(path)
+    assert 3 <= len(reader.pages) <= 12
+    for page in reader.pages:
+        assert abs(float(page.mediabox.width) - A4[0]) < 2 and abs(float(page.mediabox.height) - A4[1]) < 2
+    text = re.sub(r"\s+", "", "".join(p.extract_text() for p in reader.pages))
+    for word in ("城市上学路线安全总览", "学校风险排名", "全市最佳措施的总效果", "方法与复现", "预期重伤"):
+        assert word in text
+    assert "\ufffd" not in text and reader.pages[0].images
