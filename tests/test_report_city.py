@@ -225,3 +225,47 @@ def test_the_city_overview_prints_to_an_a4_pdf(batch: Path, tmp_path: Path) -> N
     for word in ("城市上学路线安全总览", "学校风险排名", "全市最佳措施的总效果", "方法与复现", "预期重伤"):
         assert word in text
     assert "\ufffd" not in text and reader.pages[0].images
+
+
+GUARDS = "recommend-city-guards/allocation.csv"
+
+
+def test_without_an_allocation_the_overview_says_how_to_make_one(batch: Path, tmp_path: Path) -> None:
+    page = build_city_report(batch, lang="en", out=tmp_path / "city.html").read_text(encoding="utf-8")
+    part = section(page, "guards")
+    assert 'data-value="no-allocation"' in part and "<table" not in part
+    assert f"saferoute recommend guards --staff K --batch {batch.resolve()}" in part
+
+
+def test_the_overview_shows_the_guard_allocation_with_its_numbers(batch: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "batch"
+    shutil.copytree(batch, copy)
+    assert main(["recommend", "guards", "--staff", "2", "--batch", str(copy), "--workers", "1"]) == 0
+    table = pd.read_csv(copy / GUARDS)
+    assert len(table) >= 1
+    table.loc[len(table) - 1, "significant"] = False  # the last post within noise: marked
+    table.to_csv(copy / GUARDS, index=False)
+    page = build_city_report(copy, out=tmp_path / "city.html").read_text(encoding="utf-8")
+    part = section(page, "guards")
+    rows = re.findall(r'<tr data-order="(\d+)" data-school="([^"]+)" data-crossing="([^"]+)" '
+                      r'data-noise="(true|false)">', part)
+    assert [(int(o), s, c) for o, s, c, _ in rows] == list(
+        zip(table["order"], table["school"], table["crossing"], strict=True))
+    assert [n for *_, n in rows] == ["false"] * (len(table) - 1) + ["true"]
+    assert "在随机误差内" in part.split(f'<tr data-order="{len(table)}"')[1].split("</tr>")[0]
+    checked = 0
+    for n in numbers(part):
+        if n.get("src") == GUARDS:
+            value = table.loc[table["order"] == int(n["order"]), n["col"]].iloc[0]
+            assert close(n["text"], float(value), int(n["decimals"])), n
+            checked += 1
+    assert checked >= len(table) * 8  # staff-hours, change [CI], per staff-hour, city so far [CI]
+    assert f"--staff 2 --hours 07:10-08:30 --staff-type auxiliary_police --batch {copy.resolve()}" in part
+    hours = {n["text"] for n in numbers(part) if n.get("derived") == "allocation_staff_hours"}
+    assert hours == {f"{table['staff_hours_per_morning'].sum():.2f}"}
+    total = [n for n in numbers(part.split('data-row="total"')[1]) if n.get("total") == "city"]
+    last = table.iloc[-1]
+    expected = [last[c] for c in ("city_cumulative_severe_per_year", "city_cumulative_ci_low",
+                                  "city_cumulative_ci_high")]
+    half = 0.5 * 10 ** -int(total[0]["decimals"])
+    assert [shown(n["text"]) for n in total] == pytest.approx(expected, abs=half)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
@@ -115,6 +116,49 @@ def _span(events: pd.DataFrame, window: tuple[float, float], t0: float) -> tuple
     return best
 
 
+def guard_window(ev: Evaluator, hours: str, *, staff_type: str) -> tuple[tuple[float, float], float]:
+    """The window posts may cover and the simulated period's start (clock seconds), options checked."""
+    if staff_type not in staff_types():
+        msg = f"--staff-type: {staff_type!r} is not allowed (allowed: {', '.join(staff_types())})"
+        raise ScenarioError(msg)
+    params = default_parameters()
+    period = ev.base.period
+    p0 = clock_seconds(period.start if period else params["school.period_start"])
+    p1 = clock_seconds(period.end if period else params["school.period_end"])
+    return parse_window(hours, period=(p0, p1)), p0
+
+
+def at_grade_crossings(ev: Evaluator) -> int:
+    """How many crossings of the site could take a post (at grade, not informal)."""
+    return sum(1 for c in ev.network.crossings.values() if not c.grade_separated and not c.informal)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A one-person post at a screened crossing: its hours and the guard intervention."""
+
+    crossing: str
+    road: str
+    gain: float
+    hours: str
+    staff_hours: float
+    post: dict[str, object]
+
+
+def candidate_post(row: Any, *, staff_type: str) -> Candidate:
+    """The post a screening row (:func:`screening_gains`) offers: one guard over the row's span."""
+    a, b = row.span
+    hours_text = f"{clock_text(a)[:5]}-{clock_text(b)[:5]}"
+    post: dict[str, object] = {
+        "type": "guard",
+        "crossings": [row.crossing],
+        "hours": hours_text,
+        "staff": staff_type,
+        "count": 1,
+    }
+    return Candidate(row.crossing, row.road, row.gain, hours_text, (b - a) / 3600.0, post)
+
+
 def recommend_guards(
     ev: Evaluator,
     *,
@@ -123,16 +167,9 @@ def recommend_guards(
     staff_type: str = "auxiliary_police",
 ) -> tuple[list[GuardPick], pd.DataFrame]:
     """Choose up to ``staff`` single-person posts; returns the picks and the screening table."""
-    if staff_type not in staff_types():
-        msg = f"--staff-type: {staff_type!r} is not allowed (allowed: {', '.join(staff_types())})"
-        raise ScenarioError(msg)
-    params = default_parameters()
-    period = ev.base.period
-    p0 = clock_seconds(period.start if period else params["school.period_start"])
-    p1 = clock_seconds(period.end if period else params["school.period_end"])
-    window = parse_window(hours, period=(p0, p1))
-    at_grade = [c for c in ev.network.crossings.values() if not c.grade_separated and not c.informal]
-    check_positive(staff, "--staff", most=len(at_grade), what=", the number of at-grade crossings here")
+    window, p0 = guard_window(ev, hours, staff_type=staff_type)
+    most = at_grade_crossings(ev)
+    check_positive(staff, "--staff", most=most, what=", the number of at-grade crossings here")
     base = ev.variant(ev.base.name, [])
     ev.run([base])
     table = screening_gains(ev, base.name, window, p0)
@@ -142,29 +179,21 @@ def recommend_guards(
     for row in table.itertuples():
         if len(picks) == staff or tries >= MAX_TRIES:
             break
-        a, b = row.span
-        hours_text = f"{clock_text(a)[:5]}-{clock_text(b)[:5]}"
-        post: dict[str, object] = {
-            "type": "guard",
-            "crossings": [row.crossing],
-            "hours": hours_text,
-            "staff": staff_type,
-            "count": 1,
-        }
-        trial = ev.variant(f"护学岗 {len(picks) + 1}: {row.crossing}", [*posts, post])
+        cand = candidate_post(row, staff_type=staff_type)
+        trial = ev.variant(f"护学岗 {len(picks) + 1}: {row.crossing}", [*posts, cand.post])
         ev.run([trial])
         change = ev.change(trial.name, previous)
         if change[0] > 0:  # the verified effect is an increase: do not post a guard there
             tries += 1
             continue
         tries = 0
-        posts.append(post)
-        staff_hours = (b - a) / 3600.0
+        posts.append(cand.post)
+        staff_hours = cand.staff_hours
         picks.append(
             GuardPick(
                 crossing=row.crossing,
                 road=row.road,
-                hours=hours_text,
+                hours=cand.hours,
                 staff_hours=staff_hours,
                 gain_screened=row.gain,
                 change=change[0],

@@ -28,6 +28,7 @@ from simulator.report.citycontent import (
     totals,
 )
 from simulator.report.citydata import City, city_from_batch, places_of
+from simulator.report.cityguards import allocation_context
 from simulator.report.citymap import city_maps, ranking_chart
 from simulator.report.citytexts import CITY_WORDS, METHODS
 from simulator.report.figures import png_base64
@@ -167,6 +168,7 @@ def city_context(city: City, *, lang: str) -> dict[str, Any]:
         "totals": totals(city),
         "total_rows": total_rows(city, lang),
         "derived_per_year": city.derived_per_year,
+        "guards": allocation_context(batch, lang, today=city.today.value if city.today else None),
         "methods": [*METHODS[lang], per_year_note(params, lang), calibration_note(params, lang)],
         "repro": repro,
     }

@@ -38,6 +38,13 @@ CITY_WORDS: dict[str, dict[str, str]] = {
         "scenarios": "情景",
         "folder": "批量结果目录",
         "within_noise_city": "在随机误差内",
+        "sec_guards": "护学岗分配：全市一份人力，分到各校",
+        "guard_school": "提出岗位的学校",
+        "guard_hours": "上岗时段",
+        "guard_staff_hours": "每早人时（小时）",
+        "guard_change": "每年重伤变化（人/年）[95%置信区间]",
+        "guard_per_hour": "每人时每年减少重伤（人/年）",
+        "guard_city": "全市累计变化（人/年）[95%置信区间]",
     },
     "en": {
         "kicker": "City overview of school-route safety",
@@ -74,6 +81,13 @@ CITY_WORDS: dict[str, dict[str, str]] = {
         "scenarios": "Scenarios",
         "folder": "Batch folder",
         "within_noise_city": "within noise",
+        "sec_guards": "护学岗 allocation: one guard budget across the schools",
+        "guard_school": "School (offered by)",
+        "guard_hours": "Hours on duty",
+        "guard_staff_hours": "Staff-hours a morning (h)",
+        "guard_change": "Change in severe injuries a year [95% CI]",
+        "guard_per_hour": "Reduction a year per staff-hour",
+        "guard_city": "City's cumulative change a year [95% CI]",
     },
 }
 
