@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
+from simulator.cli.cityguards import add_city_options, city_guards, wants_city
 from simulator.cli.common import add_work_options, check_work, number, whole
 from simulator.cli.runs import site_override
 from simulator.metric import METRICS, part_decimals
@@ -22,6 +22,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     guards.add_argument("--staff", type=whole, required=True, help="number of guards (one per post)")
     guards.add_argument("--hours", default="07:10-08:30", help="window the posts may cover (HH:MM-HH:MM)")
     guards.add_argument("--staff-type", default="auxiliary_police", help="police, auxiliary_police, ...")
+    add_city_options(guards)  # --batch, --schools: one budget across several schools
     guards.set_defaults(handler=_guards)
     routes = what.add_parser("routes", help="safe routes to publish (上学路线图)")
     routes.add_argument("--max-detour", type=number, default=0.2, help="extra distance allowed (0.2 = +20%%)")
@@ -67,6 +68,8 @@ def _out(args: argparse.Namespace, name: str) -> Path:
 
 
 def _guards(args: argparse.Namespace) -> int:
+    if wants_city(args):
+        return city_guards(args)
     from dataclasses import asdict
 
     import pandas as pd
@@ -97,8 +100,10 @@ def _guards(args: argparse.Namespace) -> int:
     out = _out(args, "guards")
     pd.DataFrame([asdict(p) for p in picks]).to_csv(out / "guards.csv", index=False)
     table.to_csv(out / "screening.csv", index=False)
-    scenario = {"type": "guard", "posts": [{"crossings": [p.crossing], "hours": p.hours} for p in picks]}
-    (out / "guards.json").write_text(json.dumps(scenario, ensure_ascii=False, indent=1), encoding="utf-8")
+    from simulator.recommend.scenario import interventions_from_guards
+
+    posts = interventions_from_guards(picks, staff_type=args.staff_type)
+    _write_scenario(out / "guards.yaml", ev, "guards", posts)
     print(f"tables written to {out}")
     return 0
 
@@ -170,5 +175,21 @@ def _measures(args: argparse.Namespace) -> int:
     out = _out(args, "measures")
     singles.to_csv(out / "measures.csv", index=False)
     sets.to_csv(out / "combinations.csv", index=False)
+    if len(sets):
+        from simulator.recommend.scenario import interventions_from_measures, menu_of
+
+        chosen = interventions_from_measures(str(sets.iloc[0]["measures"]), menu=menu_of(ev, singles))
+        _write_scenario(out / "measures.yaml", ev, "measures", chosen)
     print(f"tables written to {out}")
     return 0
+
+
+def _write_scenario(path: Path, ev, kind: str, interventions: list[dict]) -> None:
+    """The base scenario with the recommendation's interventions, as a file ``saferoute run`` reads."""
+    from simulator.recommend.scenario import NAMES, describe_recommendation, scenario_from_recommendation
+    from simulator.scenario import scenario_to_yaml
+
+    scenario = scenario_from_recommendation(
+        ev.base, name=NAMES[kind], interventions=interventions,
+        description=describe_recommendation(kind, ev.base, seeds=len(ev.seeds)))
+    path.write_text(scenario_to_yaml(scenario), encoding="utf-8")

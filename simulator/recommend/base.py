@@ -7,7 +7,7 @@ random numbers, as in ``saferoute compare``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,14 +25,28 @@ from simulator.setting import Setting
 RISK = "severe_per_100k_trips"
 
 
+class RunsCancelledError(Exception):
+    """Raised by :meth:`Evaluator.run` when its ``cancelled`` callback says stop (not a user error)."""
+
+
 @dataclass
 class Evaluator:
-    """Runs variants of a base scenario with fixed seeds and keeps every result."""
+    """Runs variants of a base scenario with fixed seeds and keeps every result.
+
+    ``progress`` (called with the runs done so far, after each batch of at most
+    ``workers`` runs) and ``cancelled`` (polled before each batch; True raises
+    :class:`RunsCancelledError`) are for a caller that shows progress and can
+    stop, e.g. the web page. With either given the runs go in such batches;
+    the results are the same (each run depends on its setting and seed only).
+    """
 
     base: Scenario
     seeds: tuple[int, ...]
     workers: int = 1
     origin: str = "<recommend>"
+    progress: Callable[[int], None] | None = None
+    cancelled: Callable[[], bool] | None = None
+    runs_done: int = field(default=0, init=False)
     site: Site = field(init=False)
     network: WalkNetwork = field(init=False)
     results: dict[str, list[RunResult]] = field(default_factory=dict, init=False)
@@ -56,11 +70,29 @@ class Evaluator:
     def run(self, scenarios: Sequence[Scenario]) -> list[list[RunResult]]:
         """Run variants not run yet; the results of each, in seed order."""
         todo = [s for s in scenarios if s.name not in self.results]
-        if todo:
+        if self.progress is not None or self.cancelled is not None:
+            for s in todo:
+                self.results[s.name] = self._run_in_batches(self.setting(s))
+        elif todo:
             done = run_many([self.setting(s) for s in todo], self.seeds, workers=self.workers)
+            self.runs_done += len(done)
             for s in todo:
                 self.results[s.name] = [r for r in done if r.scenario == s.name]
         return [self.results[s.name] for s in scenarios]
+
+    def _run_in_batches(self, setting: Setting) -> list[RunResult]:
+        """One setting over the seeds, ``workers`` runs at a time, reporting and polling between."""
+        out: list[RunResult] = []
+        step = max(1, self.workers)
+        for i in range(0, len(self.seeds), step):
+            if self.cancelled is not None and self.cancelled():
+                msg = "cancelled"
+                raise RunsCancelledError(msg)
+            out += run_many([setting], self.seeds[i:i + step], workers=self.workers)
+            self.runs_done += len(self.seeds[i:i + step])
+            if self.progress is not None:
+                self.progress(self.runs_done)
+        return out
 
     def risk(self, name: str) -> np.ndarray:
         """Severe injuries per 100,000 trips of a variant, per seed."""

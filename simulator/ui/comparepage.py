@@ -160,7 +160,7 @@ def ComparePage(session: Session) -> solara.Element:
     differs = session.prepared.value.data != state.mapping_of(files[baseline.value]) \
         if baseline.value in files else True
     use_edit = differs if edited_on.value is None else bool(edited_on.value)
-    seeds = solara.use_reactive(10)
+    seeds = session.seeds
     holder: Any = solara.use_ref(None)
 
     def work(chosen: list[tuple[str, Scenario]], n: int) -> jobs.Comparison | None:

@@ -42,6 +42,8 @@ class Session:
         The only folder the page writes in.
     inbox
         This session's uploads still coming in (bounded).
+    seeds
+        Replications (seeds 1..N) of comparisons and recommendations.
     """
 
     lang: solara.Reactive[str]
@@ -53,6 +55,7 @@ class Session:
     cache: SiteCache
     folder: Path
     inbox: Inbox
+    seeds: solara.Reactive[int]
 
     @property
     def t(self) -> dict[str, str]:

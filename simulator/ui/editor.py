@@ -12,6 +12,7 @@ from simulator.scenario import ENFORCEMENT, staff_types
 from simulator.scenario.apply import Words, describe
 from simulator.ui import state
 from simulator.ui.context import Session
+from simulator.ui.levereditor import RoadLevers
 from simulator.ui.texts import enforcement_names, facility_names, staff_names
 
 
@@ -83,6 +84,7 @@ def CrossingEditor(session: Session, crossing: str, stats: dict[str, list[float]
                 if guard:
                     solara.Button(t["remove_guard"], small=True, outlined=True, classes=["sr-guard-remove"],
                                   on_click=lambda: session.edit(state.without_guard(session.data, crossing)))
+        RoadLevers(session, "crossings", crossing)
     return card
 
 
@@ -121,6 +123,7 @@ def StreetEditor(session: Session, edge: str) -> solara.Element:
         solara.InputText(t["only_hours"], value=hours)
         solara.Checkbox(label=t["humps"], value=humps)
         solara.Button(t["apply"], on_click=apply, color="primary", small=True, classes=["sr-street-apply"])
+        RoadLevers(session, "edges", edge)
     return card
 
 

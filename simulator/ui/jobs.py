@@ -29,6 +29,7 @@ from simulator.setting import Setting
 FIRST_SLICE_S = 600.0  # model seconds after the first departure before the map starts
 SLICE_S = 1200.0
 MAX_WORKERS = 2
+PRELOAD = (__name__, "simulator.ui.advice")  # imported by the worker-process server before it forks
 
 
 def result_of(model: SchoolRouteModel) -> RunResult:
@@ -134,7 +135,7 @@ def compare(
             progress(len(done), len(jobs))
     else:
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload([__name__])
+        context.set_forkserver_preload(list(PRELOAD))
         models = [s for _, s in scenarios]
         with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker,
                                  initargs=(models,)) as pool:
@@ -169,13 +170,11 @@ def _run_job(job: tuple[int, int]) -> RunResult:
     return run_once(_WORKER["settings"][i], seed)
 
 
-
-
 def warm_up() -> None:
     """Start the worker-process server with the engine imported (so the first comparison starts quickly)."""
     from multiprocessing import forkserver
 
-    multiprocessing.get_context("forkserver").set_forkserver_preload([__name__])
+    multiprocessing.get_context("forkserver").set_forkserver_preload(list(PRELOAD))
     forkserver.ensure_running()
 
 

@@ -118,7 +118,7 @@ def crossing_list(setting: Setting, *, frame: Frame) -> list[dict[str, Any]]:
             "len": round(c.length, 1),
             "limit": round(c.speed_limit),
             "p85": round(tr.p85_kmh),
-            "vph": round(sum(c.volume)),
+            "vph": round(sum(r.volume for r in tr.rate)),  # after any volume override
         })
     return sorted(out, key=lambda c: c["id"])
 

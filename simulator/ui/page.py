@@ -17,6 +17,7 @@ from simulator.ui.comparepage import ComparePage
 from simulator.ui.context import Session
 from simulator.ui.inbox import Inbox
 from simulator.ui.mappage import MapPage
+from simulator.ui.recommendpage import RecommendPage
 from simulator.ui.session import catalogue, prepare
 from simulator.ui.texts import texts
 from simulator.ui.uploads import work_folder
@@ -35,6 +36,8 @@ CSS = """
 .sr-table th { background: #eceff1; }
 .sr-table td.sr-noise { color: #8d6e63; font-style: italic; }
 .sr-yaml { background: #f5f5f5; padding: 6px; }
+.sr-recommend .sr-table { align-self: flex-start; }
+.sr-stagger-ages .v-btn { min-width: 38px !important; padding: 0 4px !important; }
 .v-btn { text-transform: none !important; }
 """
 
@@ -57,6 +60,7 @@ def Page() -> solara.Element:
         cache=cache.current,
         folder=solara.use_memo(work_folder, []),
         inbox=solara.use_memo(Inbox, []),
+        seeds=solara.use_reactive(10),
     )
     tab = solara.use_reactive("map")
     maps: Any = solara.use_reactive({})
@@ -80,7 +84,7 @@ def Page() -> solara.Element:
 
     def open_tab(name: str) -> None:
         tab.set(name)
-        if name == "compare":
+        if name in ("compare", "recommend"):
             warm_up()
 
     with solara.Column(gap="0px", classes=["sr-page"], style={"min-width": "1560px"}) as page:
@@ -88,7 +92,7 @@ def Page() -> solara.Element:
         solara.Style(CSS)
         with solara.Div(classes=["sr-header"]):
             solara.Text(t["title"], classes=["sr-title"])
-            for name in ("map", "compare"):
+            for name in ("map", "compare", "recommend"):
                 here = tab.value == name
                 solara.Button(t[f"tab_{name}"], on_click=lambda name=name: open_tab(name),
                               color="white" if here else None, text=not here, classes=[f"sr-tab-{name}"],
@@ -109,4 +113,7 @@ def Page() -> solara.Element:
             with solara.Div(style={"display": "block" if tab.value == "compare" else "none"},
                             classes=["sr-compare-page"]):
                 ComparePage(session)
+            with solara.Div(style={"display": "block" if tab.value == "recommend" else "none"},
+                            classes=["sr-recommend-page"]):
+                RecommendPage(session)
     return page

@@ -11,6 +11,7 @@ from simulator.scenario import scenario_to_yaml
 from simulator.ui import state, uploads
 from simulator.ui.context import Session
 from simulator.ui.editor import ChangesPanel, RulesPanel
+from simulator.ui.levereditor import SchoolLevers
 from simulator.ui.session import on_map
 from simulator.ui.widgets import Upload
 
@@ -122,6 +123,7 @@ def Sidebar(session: Session, maps: solara.Reactive[dict]) -> solara.Element:
     with solara.Column(gap="10px", style={"width": "330px", "min-width": "330px"}) as col:
         ScenarioPanel(session, maps)
         RulesPanel(session)
+        SchoolLevers(session)
         ChangesPanel(session)
         SavePanel(session)
     return col

@@ -126,6 +126,76 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "need_two": ("请选择至少一个比较方案。", "Choose at least one alternative."),
     "error": ("错误", "Error"),
     "children_share": ("学生比例", "share of children"),
+    # more levers
+    "road_levers": ("车道与流量", "Lanes and traffic"),
+    "lanes_per_direction": ("每方向车道数（条，0 = 不变）", "Lanes per direction (0 = unchanged)"),
+    "vph": ("高峰流量（辆/时，每方向；0 = 估计值）", "Peak volume (veh/h each direction; 0 = estimated)"),
+    "vph_other": ("另一方向流量（辆/时；0 = 同上）", "Other direction (veh/h; 0 = the same)"),
+    "school_levers": ("学生、教育与错峰上学", "Children, education, start times"),
+    "children": ("学生人数（人）", "Children (pupils)"),
+    "pupils": ("名学生", "children"),
+    "education": ("接受交通安全教育的学生（%）", "Children given road-safety education (%)"),
+    "staggered": ("错峰上学", "Staggered start (错峰上学)"),
+    "stagger_bell": ("这些学生的上课时间 (HH:MM)", "Their bell (HH:MM)"),
+    "stagger_ages": ("适用年龄（岁，不选 = 全部）", "For ages (years; none chosen = all)"),
+    # recommend
+    "tab_recommend": ("推荐", "Recommend"),
+    "rec_guards": ("护学岗设在哪里", "Where to post guards (护学岗)"),
+    "rec_routes": ("推荐上学路线", "Safe routes to publish (上学路线图)"),
+    "rec_measures": ("优先投资哪些措施", "Which measures to fund"),
+    "rec_base": ("起点：当前编辑的方案", "Starting from the scenario being edited"),
+    "rec_staff": ("护学岗人数 K（每岗 1 人）", "Guards K (one per post)"),
+    "rec_window": ("可安排的时段 (HH:MM-HH:MM)", "Window the posts may cover (HH:MM-HH:MM)"),
+    "rec_detour": ("最多多走 (%)", "Longest detour allowed (%)"),
+    "rec_compliance": ("遵从的学生 (%)", "Children who follow the routes (%)"),
+    "rec_budget": ("预算（万元）", "Budget (10k CNY, 万元)"),
+    "rec_run": ("开始推荐", "Recommend"),
+    "rec_running": ("正在推荐", "Recommending"),
+    "rec_planned": ("预计约 {} 次模拟（{} 个随机种子，与“方案比较”相同）",
+                    "about {} runs ({} seeds, as on the Compare page)"),
+    "rec_runs": ("次模拟完成", "runs done"),
+    "rec_make": ("生成方案", "Make scenario"),
+    "rec_added": ("已加入方案列表，可在“方案比较”中选用",
+                  "Added to the scenarios: choose it on the Compare page"),
+    "rec_no_posts": ("没有哪个岗位能明显降低风险。", "No post lowered the risk measurably."),
+    "rec_change": ("风险变化（每10万人次重伤）[95% 置信区间]",
+                   "Risk change (severe injuries per 100,000 trips) [95% CI]"),
+    "rec_cumulative": ("累计变化（每10万人次重伤）", "Cumulative change (severe per 100,000 trips)"),
+    "rec_per_staff_hour": ("每人时降低（每10万人次重伤）",
+                           "Reduction per staff-hour (severe per 100,000 trips)"),
+    "rec_staff_hours": ("在岗时长（小时）", "On duty (h)"),
+    "rec_share": ("{:.1f}% 的学生获得更安全的路线（最多多走 {:.0f}%），{:.0f}% 的学生遵从时：",
+                  "{:.1f}% of the children get a safer route (at most +{:.0f}% walking); "
+                  "when {:.0f}% follow it:"),
+    "rec_figure_change": ("变化 [95% 置信区间]", "Change [95% CI]"),
+    "rec_measure": ("措施", "Measure"),
+    "rec_cost": ("费用（万元）", "Cost (10k CNY)"),
+    "rec_wait_change": ("等待变化（秒/次）", "Wait change (s per trip)"),
+    "rec_per_cost": ("每万元降低（每10万人次重伤）", "Reduction per 10k CNY (severe per 100,000 trips)"),
+    "rec_sets": ("预算内的最佳组合（模拟验证）", "Best sets within the budget (simulated)"),
+    "rec_set": ("组合", "Set"),
+    "rec_estimated": ("估计变化（单项之和）", "Estimated change (sum of the singles)"),
+    "rec_no_set": ("预算内没有能降低风险的组合。", "No affordable set lowered the risk."),
+    "rec_gate": ("校门周边", "around the gate"),
+    "rec_map": ("推荐在地图上", "The recommendation on the map"),
+    "rec_title_guards": ("推荐护学岗", "recommended guard posts"),
+    "rec_title_routes": ("推荐上学路线图", "recommended routes"),
+    "rec_title_measures": ("预算内最佳措施组合", "best set of measures within the budget"),
+    "rec_how_guards": ("逐个增加护学岗，每一步用相同随机种子配对模拟验证；风险变化为负表示更安全。",
+                       "Posts are added one at a time, each verified by paired simulation with the same "
+                       "seeds; a negative change is safer."),
+    "rec_how_routes": ("每户选择风险最低且绕行不超过上限的路线；再模拟部分学生按推荐路线走的效果。",
+                       "Each home gets its least risky route within the detour bound; then the "
+                       "scenario where a share of children follows them is simulated."),
+    "rec_how_measures": ("单项措施按每万元降低的风险排序；预算内最好的几个组合再模拟验证。",
+                         "Single measures ranked by risk reduction per 10k CNY; the best affordable "
+                         "sets are then simulated."),
+}
+
+MEASURE_NAMES: dict[str, tuple[str, str]] = {
+    "guard": ("护学岗", "guard post"),
+    "school_zone": ("30 km/h 学校区域", "30 km/h school zone"),
+    "humps": ("学校区域减速带", "speed humps in the school zone"),
 }
 
 FACILITY_NAMES: dict[str, tuple[str, str]] = {
@@ -176,6 +246,11 @@ def staff_names(lang: str) -> dict[str, str]:
 def enforcement_names(lang: str) -> dict[str, str]:
     """Enforcement levels in ``lang``."""
     return _pick(ENFORCEMENT_NAMES, lang)
+
+
+def measure_names(lang: str) -> dict[str, str]:
+    """Names of the kinds of measures on the recommendation's menu (facilities and the rest) in ``lang``."""
+    return facility_names(lang) | _pick(MEASURE_NAMES, lang)
 
 
 def metric_names(lang: str) -> dict[str, str]:
