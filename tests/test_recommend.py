@@ -11,7 +11,7 @@ from simulator.cli import main
 from simulator.errors import ScenarioError
 from simulator.recommend import Evaluator, recommend_guards
 from simulator.recommend.guards import parse_window, screening_gains
-from simulator.recommend.measures import recommend_measures
+from simulator.recommend.measures import TARGETS, recommend_measures, target_crossings
 from simulator.recommend.routes import recommend_routes
 from simulator.scenario import scenario_from_mapping
 
@@ -78,6 +78,20 @@ def test_recommended_routes_never_exceed_the_detour_bound(evaluator: Evaluator, 
     assert risky.all()
     if detour == 0.0:
         assert advice.changed_share == pytest.approx(0.0, abs=1e-9) or (advice.table["detour_pct"] <= 0).all()
+
+
+def test_measures_target_the_riskiest_crossings_whether_or_not_the_base_has_a_period(
+        evaluator: Evaluator) -> None:
+    """With a period the window is in clock seconds, the events count from its start (a bug emptied it)."""
+    base = evaluator.variant(evaluator.base.name, [])
+    evaluator.run([base])
+    targets = target_crossings(evaluator, base.name)
+    assert len(targets) == TARGETS
+    timed = Evaluator(scenario_from_mapping(SMALL | {"period": {"start": "06:50", "end": "08:30"}}),
+                      seeds=(1, 2, 3), workers=1)
+    assert timed.base.period is not None
+    timed.run([timed.variant(timed.base.name, [])])
+    assert target_crossings(timed, timed.base.name) == targets
 
 
 @pytest.mark.slow

@@ -123,10 +123,7 @@ def recommend_measures(ev: Evaluator, *, budget: float) -> tuple[pd.DataFrame, p
         raise ScenarioError(msg)
     base = ev.variant(ev.base.name, [])
     ev.run([base])
-    period = ev.base.period
-    window = (0.0, 86400.0) if period is None else period.seconds()
-    gains = screening_gains(ev, base.name, window, 0.0)
-    targets = list(gains["crossing"][:TARGETS])
+    targets = target_crossings(ev, base.name)
     measures = menu(ev, targets)
     singles = [ev.variant(m.name, m.interventions) for m in measures]
     ev.run(singles)
@@ -152,6 +149,15 @@ def recommend_measures(ev: Evaluator, *, budget: float) -> tuple[pd.DataFrame, p
         "risk_reduction_per_cost", ascending=False, ignore_index=True
     )
     return singles_table, _best_sets(ev, base.name, measures, singles_table, budget)
+
+
+def target_crossings(ev: Evaluator, base_name: str) -> list[str]:
+    """The base's :data:`TARGETS` riskiest crossings over the whole morning (they get facility options)."""
+    # with a period, the window is in clock seconds and the events count from the period's start
+    period = ev.base.period
+    window = (0.0, 86400.0) if period is None else period.seconds()
+    gains = screening_gains(ev, base_name, window, window[0])
+    return list(gains["crossing"][:TARGETS])
 
 
 def _best_sets(
