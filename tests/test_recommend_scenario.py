@@ -90,6 +90,7 @@ def test_an_evaluator_with_progress_and_cancel_gives_the_same_results() -> None:
 @pytest.mark.parametrize(("question", "options", "written"), [
     ("guards", ["--staff", "2"], "guards.yaml"),
     ("measures", ["--budget", "12"], "measures.yaml"),
+    ("routes", ["--compliance", "0.5"], "routes.yaml"),
 ])
 def test_the_cli_writes_a_scenario_file_that_saferoute_run_reads(
         question: str, options: list[str], written: str, tmp_path: Path,
@@ -105,6 +106,9 @@ def test_the_cli_writes_a_scenario_file_that_saferoute_run_reads(
     if question == "guards":
         assert all(c.type == "guard" and c.staff == "auxiliary_police" for c in scenario.interventions)
         assert len(scenario.interventions) == len(pd.read_csv(tmp_path / "rec" / "guards.csv"))
+    if question == "routes":
+        (routes,) = scenario.interventions
+        assert routes.type == "recommended_routes" and routes.compliance == 0.5
     assert not (tmp_path / "rec" / "guards.json").exists()
     capsys.readouterr()
     assert main(["run", str(path), "--seeds", "1", "--workers", "1", "--out", "ran"]) == 0

@@ -84,13 +84,14 @@ def _guards(args: argparse.Namespace) -> int:
         f"护学岗 guard posts for {ev.site.school.name}: {len(picks)} of {args.staff} "
         f"(greedy, each step verified with {len(ev.seeds)} paired seeds)"
     )
+    wide = max([14, *(len(p.crossing) for p in picks)])  # real maps' crossing ids run long
     print(
-        f"{'#':>2} {'crossing':<14} {'hours':<12} {'change severe/100k [95% CI]':<32} "
+        f"{'#':>2} {'crossing':<{wide}} {'hours':<12} {'change severe/100k [95% CI]':<28} "
         f"{'cumulative':>10} {'per staff-h':>11}  road"
     )
     for k, p in enumerate(picks, 1):
         print(
-            f"{k:>2} {p.crossing:<14} {p.hours:<12} {p.change:+8.{nd}f} "
+            f"{k:>2} {p.crossing:<{wide}} {p.hours:<12} {p.change:+8.{nd}f} "
             f"{bracket_text(p.ci_low, p.ci_high, decimals=nd, sign=True):<19}"
             f" {p.cumulative:>+10.{nd}f} {p.per_staff_hour:>11.{part_decimals(RISK)}f}  {p.road}"
             + ("" if p.significant else f"  ({WITHIN_NOISE.en})")
@@ -129,6 +130,10 @@ def _routes(args: argparse.Namespace) -> int:
     out = _out(args, "routes")
     advice.table.to_csv(out / "routes.csv", index=False)
     advice.changes.to_csv(out / "changes.csv", index=False)
+    from simulator.recommend.scenario import interventions_from_routes
+
+    _write_scenario(out / "routes.yaml", ev, "routes",
+                    interventions_from_routes(compliance=args.compliance, max_detour=args.max_detour))
     setting = ev.setting(ev.variant(ev.base.name, []))
     fig = draw_route_map(
         setting.network,
