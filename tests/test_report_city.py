@@ -203,6 +203,10 @@ def test_a_schools_own_report_has_the_batchs_numbers(batch: Path, tmp_path: Path
         assert close(n["text"], float(r[column]) * float(n["scale"]), int(n["decimals"])), n
         checked[src] += 1
     assert checked["summary.csv"] > 30 and checked["differences.csv"] > 5
+    # a batch folder is shared by its schools: no school's recommendations are read from it
+    section = page[page.index('data-section="recommendations"'):page.index('data-section="crossings"')]
+    assert f"saferoute recommend guards --staff K --batch {batch}" in section
+    assert "--school A --out DIR" in section and "recommend-guards" not in section
 
 
 def test_the_report_command_on_a_batch_and_an_unknown_school(batch: Path, tmp_path: Path, capsys) -> None:
@@ -269,3 +273,11 @@ def test_the_overview_shows_the_guard_allocation_with_its_numbers(batch: Path, t
                                   "city_cumulative_ci_high")]
     half = 0.5 * 10 ** -int(total[0]["decimals"])
     assert [shown(n["text"]) for n in total] == pytest.approx(expected, abs=half)
+
+
+def test_a_grid_scenario_keeps_its_grid_in_both_languages() -> None:
+    name = "措施 Measures [speed_limit_kmh=30, guards=2]"
+    assert scenario_label(name, "zh") == "措施 [speed_limit_kmh=30, guards=2]"
+    assert scenario_label(name, "en") == "Measures [speed_limit_kmh=30, guards=2]"
+    assert scenario_label("护学岗 Guard posts", "zh") == "护学岗"
+    assert scenario_label("Measures [a=1]", "zh") == "Measures [a=1]"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 
 import matplotlib as mpl
 import pytest
@@ -114,3 +115,21 @@ def test_report_maps_read_as_maps(folder, street: str) -> None:
     assert catchment is not None
     assert street in [t.get_text() for t in texts(catchment) if t.get_gid() == STREET_GID]
     assert "①" in "".join(t.get_text() for t in texts(catchment))
+
+
+def test_a_change_below_the_last_shown_digit_is_drawn_without_a_magnified_axis() -> None:
+    """A measure that changes nothing (1e-7) gets an axis as wide as the figure's last digit, no "1e-6"."""
+    import pandas as pd
+
+    from simulator.metric import METRICS
+    from simulator.report.figures import EFFECTS, effects_chart
+
+    rows = [{"scenario": "S1", "metric": key, "diff": 1e-7, "ci_low": -2e-7, "ci_high": 4e-7,
+             "significant": False} for key, _ in EFFECTS]
+    results = SimpleNamespace(alternatives=["S1"], differences=pd.DataFrame(rows))
+    fig = effects_chart(results, {"S1": "S1"}, lang="en")
+    fig.canvas.draw()
+    for ax, (key, _) in zip(fig.axes, EFFECTS, strict=True):
+        left, right = ax.get_xlim()
+        assert right - left >= 2 * 10.0 ** -METRICS[key].decimals, key
+        assert ax.xaxis.get_offset_text().get_text() == "", key

@@ -16,7 +16,7 @@ from typing import Any
 from markupsafe import Markup
 
 from simulator import __version__
-from simulator.metric import METRICS
+from simulator.metric import METRICS, part_decimals
 from simulator.report.citydata import PER_YEAR, RISK, City, Interval, SchoolFigures
 from simulator.report.content import NOISE_MARK
 from simulator.report.format import CROSSING_DECIMALS, ci, num
@@ -32,12 +32,14 @@ def interval_cell(
     sign: bool = False,
     noise: bool = False,
     cols: tuple[str, str, str] = ("mean", "ci_low", "ci_high"),
+    part: bool = False,
     **keys: Any,
 ) -> Markup:
-    """ "value [low, high]" in the figure's decimals, each number tagged with ``keys`` and its column."""
+    """ "value [low, high]" in the figure's decimals (one more for a ``part`` of a city's total), each
+    number tagged with ``keys`` and its column."""
     if x is None:
         return Markup("—")
-    d = METRICS[figure].decimals
+    d = part_decimals(figure) if part else METRICS[figure].decimals
     value, low, high = (
         num(v, d, sign=sign, col=c, **keys) for v, c in zip((x.value, x.low, x.high), cols, strict=True)
     )
@@ -93,8 +95,8 @@ def best_cells(s: SchoolFigures, lang: str) -> dict[str, Any]:
         "best_pct": num(
             b.pct, 0, sign=True, src=SRC, network=s.network, scenario=b.scenario, metric=RISK, col="pct"
         ),
-        "best_year": interval_cell(
-            b.per_year, PER_YEAR, sign=True, noise=not b.significant, metric=PER_YEAR, **keys
+        "best_year": interval_cell(  # one school's part of the city's total: a digit more
+            b.per_year, PER_YEAR, sign=True, noise=not b.significant, metric=PER_YEAR, part=True, **keys
         )
         if b.per_year is not None
         else Markup("—"),

@@ -71,6 +71,12 @@ def effects_chart(results: Results, labels: Mapping[str, str], *, lang: str) -> 
                 face = colour if bool(row["significant"]) else "white"
                 ax.plot([d], [yi], marker="o", ms=6, color=colour, mfc=face, mew=1.5)
             ax.axvline(0, color="#333333", lw=0.8)
+            # changes smaller than the figure's last shown digit: an axis as wide as that digit, not
+            # a magnified one with an offset ("1e-6") that makes nothing look like something
+            shown = 10.0 ** -metric.decimals
+            left, right = ax.get_xlim()
+            if right - left < 2 * shown:
+                ax.set_xlim(min(left, -shown), max(right, shown))
             ax.set_xlabel(metric.change_label(lang), fontsize=8)
             ax.tick_params(labelsize=7)
             ax.grid(axis="x", color="#e5e5e5", lw=0.6)

@@ -107,7 +107,7 @@ def prepare_report(results: Results, view: SiteView, *, lang: str) -> Report:
         "params": parameter_rows(results),
         "scenarios": scenario_rows(results, view, codes, lang),
         "repro": reproduce(results),
-        "recs": recommendation_context(results.folder, lang),
+        "recs": recommendation_context(results.folder, lang, batch=results.manifest.get("batch")),
         "sight_rows": sight_hot_spots(results, codes.code, scale=scale),
     }
     return Report(lang, figs, context)

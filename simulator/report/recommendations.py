@@ -7,6 +7,7 @@ and says how to make the others, so the section is never silently absent.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -60,8 +61,20 @@ def load_recommendations(folder: Path) -> dict[str, dict[str, pd.DataFrame]]:
     return found
 
 
-def recommendation_context(folder: Path, lang: str) -> dict[str, Any]:
-    """Rows and sentences for the template's recommendations section."""
+def recommendation_context(folder: Path, lang: str, *,
+                           batch: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Rows and sentences for the template's recommendations section.
+
+    ``batch``: the report is one school of a batch (``{"folder", "network"}``).
+    A batch folder is shared by its schools, so no school's recommendations
+    are read from it; the commands to make them are given instead (the city's
+    guard allocation is in the batch's city overview).
+    """
+    if batch is not None:
+        network, where = str(batch["network"]), str(batch["folder"])
+        return {"guards": [], "routes": {}, "measures": [], "best": "", "how": [
+            f"saferoute recommend guards --staff K --batch {where}",
+            f"saferoute recommend routes|measures --map MAP --school {network} --out DIR"]}
     recs = load_recommendations(folder)
     zh = lang == "zh"
     nd = METRICS["severe_per_100k_trips"].decimals  # every risk change is in severe injuries per 100k trips

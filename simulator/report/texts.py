@@ -215,8 +215,12 @@ def scenario_label(name: str, lang: str) -> str:
     """A scenario's name in one language when it is written in both ("护学岗 Guard posts").
 
     The Chinese part runs to the last Chinese character, the English part is
-    the rest; a name in one language only is returned whole.
+    the rest; a name in one language only is returned whole. A batch grid's
+    suffix ("措施 Measures [speed_limit_kmh=30]") is kept in both languages.
     """
+    base, bracket, grid = name.partition(" [")
+    if bracket and grid.endswith("]"):
+        return f"{scenario_label(base, lang)} [{grid}"
     last = max((i for i, ch in enumerate(name) if _is_cjk(ch)), default=-1)
     if last < 0 or last == len(name) - 1:
         return name
