@@ -262,7 +262,7 @@ def test_the_compare_page_shows_both_scenarios(ui: Page) -> None:
         page.wait_for_function("s => (document.querySelector(s)?.naturalWidth || 0) > 100", arg=selector)
     table = page.locator(".sr-changes-table")
     expect(table).to_contain_text("护学岗 Guard posts")
-    assert "显著" in table.inner_text() or "随机波动" in table.inner_text()
+    assert "显著" in table.inner_text() or "随机误差" in table.inner_text()
     expect(page.locator(".sr-noise-statements")).to_contain_text("护学岗 Guard posts 对比 现状 Baseline")
     page.wait_for_function("document.querySelectorAll('.sr-hotspots tr').length > 3")
     shot(page, "compare", selector=".sr-compare-page")

@@ -65,7 +65,7 @@ def test_a_guard_recommendation_gives_its_table_its_map_and_its_scenario() -> No
     rows = advicecharts.guard_rows(found, lang="zh")
     assert [r["过街处"] for r in rows] == [p.crossing for p in found.picks]
     change = rows[0]["风险变化（每10万人次重伤）[95% 置信区间]"]
-    assert re.fullmatch(r"[+-]\d\.\d{3} \[[+-]\d\.\d{3}, [+-]\d\.\d{3}\](（在随机波动范围内）)?", change)
+    assert re.fullmatch(r"[+-]\d\.\d{3} \[[+-]\d\.\d{3}, [+-]\d\.\d{3}\](（在随机误差内）)?", change)
     english = advicecharts.guard_rows(found, lang="en")[0]
     assert any("per 100,000 trips" in k for k in english)
     scenario = found.scenario(name=unique_name("推荐护学岗", {"推荐护学岗": None}))
@@ -133,7 +133,7 @@ def test_guards_become_a_scenario_that_the_compare_page_runs(ui: Page) -> None:
     changes = page.locator(".sr-changes-table")
     expect(changes).to_contain_text("推荐护学岗 Recommended guard posts", timeout=180_000)
     expect(changes).to_contain_text("现状 Baseline（修改）")
-    assert "显著" in changes.inner_text() or "随机波动" in changes.inner_text()
+    assert "显著" in changes.inner_text() or "随机误差" in changes.inner_text()
     shot(page, "recommend-compare", selector=".sr-compare-page")
     assert ui.outside == []
 

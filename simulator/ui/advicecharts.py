@@ -26,7 +26,7 @@ WAIT = "wait_per_trip_s"
 
 
 def noise_mark(lang: str) -> str:
-    """The mark after a change whose interval includes zero: "（在随机波动范围内）" / " (within noise)"."""
+    """The mark after a change whose interval includes zero: "（在随机误差内）" / " (within noise)"."""
     return f"（{WITHIN_NOISE.zh}）" if lang == "zh" else f" ({WITHIN_NOISE.en})"
 
 
