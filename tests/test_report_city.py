@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import shutil
@@ -15,6 +16,8 @@ from report_support import numbers, shown
 
 from simulator.batch import run_sweep
 from simulator.cli import main
+from simulator.errors import ResultsError
+from simulator.intervals import ONE_SEED, mean_ci
 from simulator.metric import METRICS
 from simulator.report.city import build_city_report, build_school_report
 from simulator.report.texts import scenario_label
@@ -87,74 +90,90 @@ def test_the_ranking_is_the_summary_tables_order_with_its_numbers(batch: Path, t
 def test_each_school_shows_its_best_measure_and_riskiest_crossings(batch: Path, tmp_path: Path) -> None:
     page = build_city_report(batch, lang="en", out=tmp_path / "city.html").read_text(encoding="utf-8")
     table = summary(batch)
+    schools = pd.read_parquet(batch / "schools.parquet").set_index("network")
     crossings = pd.read_parquet(batch / "crossings.parquet")
     for name in ("A", "B"):
         part = page.split(f'<div class="school" data-network="{name}">')[1].split("</div>")[0]
         change = row(table, name, MEASURE, RISK)
-        if change["diff"] < 0:
+        if change["diff"] < 0 and bool(change["significant"]):
             assert f'data-best="{scenario_label(MEASURE, "en")}"' in part
-            assert ('data-noise="true"' in part) == (not bool(change["significant"]))
         else:
             assert "No scenario lowers" in part
+        assert (schools.loc[name, "best_measure"] == MEASURE) == ("data-best=" in part)  # as schools.csv
         base = crossings[(crossings["network"] == name) & (crossings["scenario"] != MEASURE)]
         riskiest = base.groupby("crossing")["p_severe_sum"].sum().sort_values(ascending=False).index[0]
         assert f"<code>{riskiest}</code>" in part.split("<tbody>")[1].split("</tr>")[0]
 
 
-def test_a_best_measure_within_noise_is_marked_and_left_out_of_the_total(batch: Path, tmp_path: Path) -> None:
+def _per_seed(runs: pd.DataFrame, network: str, scenario: str) -> pd.Series:
+    mine = runs[(runs["network"] == network) & (runs["scenario"] == scenario)]
+    return mine.set_index("seed")[PER_YEAR]
+
+
+def test_a_reduction_within_noise_is_no_best_measure_nor_counted(batch: Path, tmp_path: Path) -> None:
     doctored = tmp_path / "batch"
     shutil.copytree(batch, doctored)
     table = summary(doctored)
-    for name in ("A", "B"):
-        for metric in (RISK, PER_YEAR):  # A: a clear reduction; B: within noise
-            pick = (table["network"] == name) & (table["scenario"] == MEASURE) & (table["metric"] == metric)
-            table.loc[pick, ["diff", "diff_ci_low", "diff_ci_high"]] = (
-                [-0.2, -0.3, -0.1] if name == "A" else [-0.05, -0.4, 0.3]
-            )
-            table.loc[pick, "significant"] = name == "A"
+    for name in ("A", "B"):  # A: a clear reduction; B: a larger one, within noise
+        pick = (table["network"] == name) & (table["scenario"] == MEASURE) & (table["metric"] == RISK)
+        table.loc[pick, ["diff", "diff_ci_low", "diff_ci_high"]] = (
+            [-0.2, -0.3, -0.1] if name == "A" else [-0.5, -1.4, 0.3])
+        table.loc[pick, "significant"] = name == "A"
     table.to_parquet(doctored / "summary.parquet", index=False)
     page = build_city_report(doctored, out=tmp_path / "city.html").read_text(encoding="utf-8")
     ranking = section(page, "ranking")
-    marks = dict(re.findall(r'<tr data-network="([AB])".*?data-noise="(true|false)"', ranking, flags=re.S))
-    assert marks == {"A": "false", "B": "true"}
-    assert "在随机误差内" in ranking.split('<tr data-network="B"')[1].split("</tr>")[0]
+    best = dict(re.findall(r'<tr data-network="([AB])".*?data-best="([^"]*)"', ranking, flags=re.S))
+    assert best == {"A": scenario_label(MEASURE, "zh"), "B": ""}
     total = section(page, "total")
     assert re.search(r'data-network="A" data-counted="true"', total)
     assert re.search(r'data-network="B" data-counted="false"', total)
+    runs = pd.read_parquet(doctored / "runs.parquet")
+    change = _per_seed(runs, "A", MEASURE) - _per_seed(runs, "A", "现状 Baseline")  # A's alone, seed by seed
     found = {n["col"]: n["text"] for n in numbers(page) if n.get("derived") == "total_change"}
-    assert close(found["value"], -0.2, METRICS[PER_YEAR].decimals)
-    assert close(found["ci_low"], -0.3, METRICS[PER_YEAR].decimals)
+    m, low, high = mean_ci(change.to_numpy())
+    d = METRICS[PER_YEAR].decimals
+    assert close(found["value"], m, d) and close(found["ci_low"], low, d) and close(found["ci_high"], high, d)
 
 
-def test_the_total_adds_the_counted_schools_in_quadrature(batch: Path, tmp_path: Path) -> None:
+def test_the_city_totals_add_the_schools_seed_by_seed(batch: Path, tmp_path: Path) -> None:
     page = build_city_report(batch, out=tmp_path / "city.html").read_text(encoding="utf-8")
     table = summary(batch)
-    counted = [
-        row(table, n, MEASURE, PER_YEAR)
-        for n in ("A", "B")
-        if row(table, n, MEASURE, RISK)["diff"] < 0 and bool(row(table, n, MEASURE, RISK)["significant"])
-    ]
-    found = {n["col"]: n["text"] for n in numbers(page) if n.get("derived") == "total_change"}
-    today = {n["col"]: n["text"] for n in numbers(page) if n.get("derived") == "total_today"}
+    runs = pd.read_parquet(batch / "runs.parquet")
     d = METRICS[PER_YEAR].decimals
-    base = [row(table, n, "现状 Baseline", PER_YEAR) for n in ("A", "B")]
-    assert close(today["value"], sum(r["mean"] for r in base), d)
-    assert close(
-        today["ci_high"],
-        sum(r["mean"] for r in base) + math.hypot(*(r["ci_high"] - r["mean"] for r in base)),
-        d,
-    )
+    today = sum(_per_seed(runs, n, "现状 Baseline") for n in ("A", "B"))
+    expected = mean_ci(today.to_numpy(), bounds=(0.0, math.inf))
+    found = {n["col"]: n["text"] for n in numbers(page) if n.get("derived") == "total_today"}
+    assert all(close(found[c], v, d) for c, v in zip(("value", "ci_low", "ci_high"), expected, strict=True))
+    counted = [n for n in ("A", "B") if row(table, n, MEASURE, RISK)["diff"] < 0
+               and bool(row(table, n, MEASURE, RISK)["significant"])]
+    found = {n["col"]: n["text"] for n in numbers(page) if n.get("derived") == "total_change"}
     if not counted:
         assert not found
         return
-    value = sum(r["diff"] for r in counted)
-    assert close(found["value"], value, d)
-    assert close(
-        found["ci_low"], value - math.sqrt(sum((r["diff"] - r["diff_ci_low"]) ** 2 for r in counted)), d
-    )
-    assert close(
-        found["ci_high"], value + math.sqrt(sum((r["diff_ci_high"] - r["diff"]) ** 2 for r in counted)), d
-    )
+    change = sum(_per_seed(runs, n, MEASURE) - _per_seed(runs, n, "现状 Baseline") for n in counted)
+    expected = mean_ci(change.to_numpy())
+    assert all(close(found[c], v, d) for c, v in zip(("value", "ci_low", "ci_high"), expected, strict=True))
+
+
+def test_one_seed_shows_no_interval_and_says_why(tmp_path: Path) -> None:
+    out = tmp_path / "one"
+    run_sweep({"out": str(out), "seeds": 1, "children": 100, "networks": NETWORKS,
+               "scenarios": [str(SCENARIOS / "baseline.yaml")]})
+    page = build_city_report(out, lang="en", out=tmp_path / "city.html").read_text(encoding="utf-8")
+    assert '<span class="ci">[—]</span>' in page and "—, —" not in page
+    assert ONE_SEED.en in page
+
+
+def test_an_old_batch_without_the_trips_a_year_is_one_error(batch: Path, tmp_path: Path) -> None:
+    old = tmp_path / "old"
+    shutil.copytree(batch, old)
+    manifest = json.loads((old / "batch.json").read_text(encoding="utf-8"))
+    manifest["parameters"] = [p for p in manifest["parameters"] if p["key"] != "calibration.trips_per_day"]
+    (old / "batch.json").write_text(json.dumps(manifest), encoding="utf-8")
+    summary_table = summary(old)
+    summary_table[summary_table["metric"] != PER_YEAR].to_parquet(old / "summary.parquet", index=False)
+    with pytest.raises(ResultsError, match=r"batch.json has no parameter 'calibration.trips_per_day'"):
+        build_city_report(old, out=tmp_path / "city.html")
 
 
 def test_synthetic_districts_have_no_map_but_the_ranking_chart(batch: Path, tmp_path: Path) -> None:

@@ -18,15 +18,12 @@ from pathlib import Path
 
 from simulator.errors import ScenarioError
 
-FOLDER = "recommend-city-guards"
-"""Where in a batch folder the allocation is written (the city overview looks there)."""
-
 
 def add_city_options(parser: argparse.ArgumentParser) -> None:
     """``--batch`` and ``--schools`` of ``recommend guards``."""
     parser.add_argument("--batch", default=None,
                         help="a batch folder: allocate the guards across its schools (its baseline, seeds "
-                             f"and children; written to BATCH/{FOLDER}/allocation.csv)")
+                             "and children; written to BATCH/recommend-city-guards/allocation.csv)")
     parser.add_argument("--schools", default=None,
                         help="with --map: allocate across these schools (NAME,NAME,... or all)")
 
@@ -42,8 +39,10 @@ def city_guards(args: argparse.Namespace) -> int:
 
     _check_options(args)
     check_work(args)
+    from simulator.intervals import ONE_SEED
+    from simulator.recommend.allocation import FOLDER, allocation_table
     from simulator.recommend.base import base_scenario
-    from simulator.recommend.city import allocate_guards, allocation_table
+    from simulator.recommend.city import allocate_guards
     from simulator.recommend.schools import evaluators_from_sweep, evaluators_on_map
 
     skipped: dict[str, str] = {}
@@ -74,6 +73,8 @@ def city_guards(args: argparse.Namespace) -> int:
         evaluators, staff=args.staff, hours=args.hours, staff_type=args.staff_type,
         note=lambda line: print(f"  {line}", file=sys.stderr, flush=True))
     _print_table(posts, args.staff)
+    if len(seeds) < 2:
+        print(ONE_SEED.en)
     out.mkdir(parents=True, exist_ok=True)
     allocation_table(posts).to_csv(out / "allocation.csv", index=False)
     for name, table in tables.items():
@@ -125,7 +126,7 @@ def _check_out(out: Path) -> None:
 
 def _print_table(posts: list, staff: int) -> None:
     from simulator.intervals import WITHIN_NOISE, bracket_text
-    from simulator.recommend.city import POST_DECIMALS
+    from simulator.recommend.allocation import POST_DECIMALS
 
     nd = POST_DECIMALS
     print(f"{'#':>2} {_fit('school (offered by)', 28)} {_fit('crossing', 24)} {'hours':<11} {'staff-h':>7} "
@@ -163,7 +164,7 @@ def _fit(text: str, width: int) -> str:
 
 def _write_scenarios(out: Path, posts: list, evaluators: dict) -> list[str]:
     """A scenario file per school with posts: its base with the posts, as ``saferoute run`` reads it."""
-    from simulator.recommend.city import school_posts
+    from simulator.recommend.allocation import school_posts
     from simulator.recommend.scenario import NAMES, describe_recommendation, scenario_from_recommendation
     from simulator.scenario import scenario_to_yaml
 

@@ -16,6 +16,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+from simulator.errors import SaferouteError
+from simulator.intervals import ONE_SEED
 from simulator.metric import calibration_note, per_year_note
 from simulator.report.batchfolder import BatchFolder, batch_from_folder
 from simulator.report.build import ReportError, check_target, write_report
@@ -131,6 +133,14 @@ def render_city(city: City, *, lang: str) -> str:
     return template_environment().get_template("city.html.j2").render(**city_context(city, lang=lang))
 
 
+def _risk_notes(params: dict[str, Any], lang: str) -> list[str]:
+    """How a year's figures are made and how the risk is calibrated (none from a batch too old to say)."""
+    try:
+        return [per_year_note(params, lang), calibration_note(params, lang)]
+    except (KeyError, SaferouteError):
+        return []
+
+
 def city_context(city: City, *, lang: str) -> dict[str, Any]:
     """Every table, sentence and figure of the city overview in ``lang``."""
     batch: BatchFolder = city.batch
@@ -169,6 +179,7 @@ def city_context(city: City, *, lang: str) -> dict[str, Any]:
         "total_rows": total_rows(city, lang),
         "derived_per_year": city.derived_per_year,
         "guards": allocation_context(batch, lang, today=city.today.value if city.today else None),
-        "methods": [*METHODS[lang], per_year_note(params, lang), calibration_note(params, lang)],
+        "methods": [*METHODS[lang], *_risk_notes(params, lang)],
+        "one_seed": ONE_SEED.text(lang) if any(s.seeds < 2 for s in city.schools) else "",
         "repro": repro,
     }

@@ -36,14 +36,11 @@ def interval_cell(
     **keys: Any,
 ) -> Markup:
     """ "value [low, high]" in the figure's decimals (one more for a ``part`` of a city's total), each
-    number tagged with ``keys`` and its column."""
+    number tagged with ``keys`` and its column; "[—]" without an interval."""
     if x is None:
         return Markup("—")
     d = part_decimals(figure) if part else METRICS[figure].decimals
-    value, low, high = (
-        num(v, d, sign=sign, col=c, **keys) for v, c in zip((x.value, x.low, x.high), cols, strict=True)
-    )
-    return Markup(f'{value}{NOISE_MARK if noise else ""} <span class="ci">[{low}, {high}]</span>')
+    return ci(x.value, x.low, x.high, d, sign=sign, mark=NOISE_MARK if noise else "", cols=cols, **keys)
 
 
 def ranking_rows(city: City, lang: str) -> list[dict[str, Any]]:
@@ -72,15 +69,9 @@ def ranking_rows(city: City, lang: str) -> list[dict[str, Any]]:
 
 
 def best_cells(s: SchoolFigures, lang: str) -> dict[str, Any]:
-    """The best measure's name, its change of the risk [CI] (marked within noise) and per year."""
+    """The best measure's name, its change of the risk [CI], in % [the ratio's CI] and a year."""
     if s.best is None:
-        return {
-            "best": "",
-            "best_change": Markup("—"),
-            "best_noise": False,
-            "best_pct": "—",
-            "best_year": Markup("—"),
-        }
+        return {"best": "", "best_change": Markup("—"), "best_pct": "—", "best_year": Markup("—")}
     b = s.best
     keys: dict[str, Any] = {
         "src": SRC,
@@ -90,13 +81,11 @@ def best_cells(s: SchoolFigures, lang: str) -> dict[str, Any]:
     }
     return {
         "best": scenario_label(b.scenario, lang),
-        "best_change": interval_cell(b.change, RISK, sign=True, noise=not b.significant, metric=RISK, **keys),
-        "best_noise": not b.significant,
-        "best_pct": num(
-            b.pct, 0, sign=True, src=SRC, network=s.network, scenario=b.scenario, metric=RISK, col="pct"
-        ),
+        "best_change": interval_cell(b.change, RISK, sign=True, metric=RISK, **keys),
+        "best_pct": ci(b.pct.value, b.pct.low, b.pct.high, 0, sign=True, cols=("pct", "pct_low", "pct_high"),
+                       src=SRC, network=s.network, scenario=b.scenario, metric=RISK),
         "best_year": interval_cell(  # one school's part of the city's total: a digit more
-            b.per_year, PER_YEAR, sign=True, noise=not b.significant, metric=PER_YEAR, part=True, **keys
+            b.per_year, PER_YEAR, sign=True, metric=PER_YEAR, part=True, **keys
         )
         if b.per_year is not None
         else Markup("—"),
@@ -130,9 +119,7 @@ def total_rows(city: City, lang: str) -> list[dict[str, Any]]:
     rows = []
     for s in city.schools:
         if s.best is None:
-            why = "没有降低风险的措施" if zh else "no measure lowers the risk"
-        elif not s.best.significant:
-            why = "在随机误差内，不计入" if zh else "within noise: not counted"
+            why = "没有显著降低风险的措施" if zh else "no measure lowers the risk beyond noise"
         elif s.best.per_year is None:
             why = "无每年数值" if zh else "no per-year figure"
         else:

@@ -4,18 +4,23 @@
   severe injuries per 100,000 trips) with its 95% CI, and the other baseline
   figures, are the ``summary`` table's rows as they are (``mean``, ``ci_low``,
   ``ci_high``).
-- Best measure of a school: the alternative with the largest paired reduction
-  of that risk (``summary``'s ``diff`` < 0, most negative; ties by name), with
-  ``diff_ci_low``/``diff_ci_high`` and ``significant`` as they are.
+- Best measure of a school: among the alternatives whose paired reduction of
+  that risk is significant (``summary``'s ``significant``, ``diff`` < 0), the
+  largest (ties by name), with ``diff_ci_low``/``diff_ci_high`` as they are:
+  the same choice as the batch's ``schools`` table.
 - Riskiest crossings: the baseline's per-crossing expected severe injuries
   (``crossings``: sum of ``p_severe_sum`` over seeds / seeds), in the school's
   unit (per 100,000 trips: × 100,000 / children), and their share of the sum.
-- Totals a year: the sum over schools of ``severe_per_year`` (the change from
-  the baseline for the best measures, counting only significant ones). Schools
-  are independent, so the half-widths of the 95% CIs add in quadrature (each
-  side separately: an asymmetric interval stays asymmetric). A batch without
-  ``severe_per_year`` gets it from the risk per 100,000 trips × children × trips
-  a year (:func:`simulator.metric.trips_a_year`), said so in the report.
+- Totals a year: seed by seed, the sum over schools of ``severe_per_year`` in
+  the baseline (``runs``), and of each counted school's paired change to its
+  best measure; then the mean over seeds with its 95% CI
+  (:func:`simulator.intervals.mean_ci`; non-negative for today's total). Every
+  network of a batch runs the same seeds, so the seeds every school finished
+  pair up; schools share nothing else. Taking each school's best of several
+  alternatives makes the measures' total somewhat optimistic (the report says
+  so). A batch without ``severe_per_year`` gets it from the risk per 100,000
+  trips × children × trips a year (:func:`simulator.metric.trips_a_year`),
+  said so in the report.
 """
 
 from __future__ import annotations
@@ -28,6 +33,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from simulator.errors import ResultsError
+from simulator.intervals import includes_zero, mean_ci
 from simulator.metric import per_100k_trips, trips_a_year
 from simulator.report.batchfolder import CROSSING_COLUMNS, BatchFolder
 
@@ -47,15 +54,7 @@ class Interval:
     @property
     def includes_zero(self) -> bool:
         """True when the interval includes 0 (or is unknown)."""
-        return not (self.low > 0 or self.high < 0)
-
-
-def sum_independent(parts: Sequence[Interval]) -> Interval:
-    """The sum of independent figures: values add, each side's half-widths add in quadrature."""
-    value = sum(p.value for p in parts)
-    below = math.sqrt(sum((p.value - p.low) ** 2 for p in parts))
-    above = math.sqrt(sum((p.high - p.value) ** 2 for p in parts))
-    return Interval(value, value - below, value + above)
+        return includes_zero(self.low, self.high)
 
 
 @dataclass(frozen=True)
@@ -63,9 +62,8 @@ class BestMeasure:
     """A school's alternative with the largest paired reduction of its risk."""
 
     scenario: str
-    change: Interval  # severe per 100,000 trips (negative = safer)
-    pct: float
-    significant: bool
+    change: Interval  # severe per 100,000 trips (negative = safer), significant (its CI excludes 0)
+    pct: Interval  # the change in % of the baseline, with the ratio's (Fieller) CI; NaN where none
     per_year: Interval | None  # severe injuries a year at the school
 
 
@@ -103,11 +101,12 @@ def city_from_batch(batch: BatchFolder) -> City:
     """Read the batch's tables and compute the overview's figures (see the module docstring)."""
     summary = batch.table("summary")
     ranking = batch.table("schools")
-    runs = batch.table("runs", columns=["network", "scenario", "seed", "children"])
+    derived = PER_YEAR not in set(summary["metric"])
+    runs = batch.table("runs", columns=["network", "scenario", "seed", "children", RISK, *([] if derived else
+                                                                                        [PER_YEAR])])
     base = batch.baseline
     crossings = _baseline_crossings(batch, base)
-    derived = PER_YEAR not in set(summary["metric"])
-    scale = trips_a_year({p["key"]: p["value"] for p in batch.manifest.get("parameters", [])}) / 1e5
+    scale = _per_year_scale(batch) if derived else math.nan
     schools = []
     for row in ranking.itertuples():
         network = str(row.network)
@@ -137,21 +136,55 @@ def city_from_batch(batch: BatchFolder) -> City:
         )
     ranked = {s.network for s in schools}
     missing = {n: _why(batch, n) for n in batch.networks if n not in ranked}
-    counted = [
-        s for s in schools if s.best is not None and s.best.significant and s.best.per_year is not None
-    ]
-    years = [s.per_year for s in schools if s.per_year is not None and math.isfinite(s.per_year.value)]
+    counted = [s for s in schools if s.best is not None and s.best.per_year is not None]
+    per_year = _per_year_runs(runs, derived=derived, scale=scale)
+    today = _summed(per_year, [(s.network, base, None) for s in schools], bounds=(0.0, math.inf))
+    total = _summed(per_year, [(s.network, s.best.scenario, base) for s in counted if s.best]) if counted \
+        else None
     return City(
         batch=batch,
         schools=tuple(schools),
         missing=missing,
-        today=sum_independent(years) if years else None,
-        total=sum_independent([s.best.per_year for s in counted if s.best and s.best.per_year])
-        if counted
-        else None,
+        today=today,
+        total=total,
         counted=tuple(s.network for s in counted),
         derived_per_year=derived,
     )
+
+
+def _per_year_scale(batch: BatchFolder) -> float:
+    """Per 100,000 trips x children -> a year, from the batch's parameters (an old batch has no figure)."""
+    try:
+        return trips_a_year({p["key"]: p["value"] for p in batch.manifest.get("parameters", [])}) / 1e5
+    except KeyError as missing:
+        msg = (f"{batch.folder}: batch.json has no parameter {missing} to make its figures a year of "
+               "(made by an older saferoute): run the batch again")
+        raise ResultsError(msg) from None
+
+
+def _per_year_runs(runs: pd.DataFrame, *, derived: bool, scale: float) -> pd.Series:
+    """Expected severe injuries a year of every finished run, by (network, scenario, seed)."""
+    values = runs[RISK] * runs["children"] * scale if derived else runs[PER_YEAR]
+    index = pd.MultiIndex.from_frame(runs[["network", "scenario", "seed"]])
+    return pd.Series(values.to_numpy(float), index=index)
+
+
+def _summed(per_year: pd.Series, parts: Sequence[tuple[str, str, str | None]], *,
+            bounds: tuple[float, float] = (-math.inf, math.inf)) -> Interval | None:
+    """Seed by seed, the sum over (network, scenario, minus scenario or None) of a year's figure;
+    its mean over the seeds every part finished, with the 95% CI."""
+    if not parts:
+        return None
+    by_seed: list[pd.Series] = []
+    for network, scenario, minus in parts:
+        value = per_year.xs((network, scenario), level=("network", "scenario"))
+        if minus is not None:
+            value = value - per_year.xs((network, minus), level=("network", "scenario"))
+        by_seed.append(value.dropna())
+    total = pd.concat(by_seed, axis=1, join="inner").sum(axis=1)
+    if not len(total):
+        return None
+    return Interval(*mean_ci(total.to_numpy(), bounds=bounds))
 
 
 def _text(value: object) -> str:
@@ -182,14 +215,16 @@ def _best(
     summary: pd.DataFrame, baseline: str, *, derived: bool, per_year_scale: float
 ) -> BestMeasure | None:
     rows = summary[(summary["metric"] == RISK) & (summary["scenario"] != baseline)]
-    rows = rows[pd.to_numeric(rows["diff"], errors="coerce") < 0]
+    helps = (pd.to_numeric(rows["diff"], errors="coerce") < 0) & rows["significant"].map(_true).astype(bool)
+    rows = rows[helps]
     if not len(rows):
         return None
     best = rows.sort_values(["diff", "scenario"], kind="stable").iloc[0]
     name = str(best["scenario"])
     change = Interval(float(best["diff"]), float(best["diff_ci_low"]), float(best["diff_ci_high"]))
     per_year = _scaled(change, per_year_scale) if derived else _change(summary, name, PER_YEAR)
-    return BestMeasure(name, change, float(best["pct"]), _true(best["significant"]), per_year)
+    pct = Interval(*(float(best.get(c, math.nan)) for c in ("pct", "pct_low", "pct_high")))
+    return BestMeasure(name, change, pct, per_year)
 
 
 def _true(value: object) -> bool:

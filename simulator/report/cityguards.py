@@ -22,13 +22,13 @@ import pandas as pd
 from markupsafe import Markup
 
 from simulator.errors import ResultsError
-from simulator.recommend.city import POST_DECIMALS, SERVED_SEP
+from simulator.intervals import includes_zero
+from simulator.recommend.allocation import FOLDER, POST_DECIMALS, SERVED_SEP
 from simulator.report.batchfolder import BatchFolder
 from simulator.report.content import NOISE_MARK
-from simulator.report.format import num
+from simulator.report.format import ci, num
 from simulator.report.texts import road_name
 
-FOLDER = "recommend-city-guards"
 FILE = "allocation.csv"
 SRC = f"{FOLDER}/{FILE}"
 COLUMNS = (
@@ -100,12 +100,8 @@ def allocation_of(batch: BatchFolder) -> Allocation:
 def _cell(value: float, low: float, high: float, *, noise: bool, cols: tuple[str, str, str],
           **keys: Any) -> Markup:
     """ "value† [low, high]" with each number tagged by its allocation.csv column."""
-    values = zip((value, low, high), cols, strict=True)
-    parts = [num(v, POST_DECIMALS, src=SRC, sign=True, col=c, **keys) for v, c in values]
-    mark = NOISE_MARK if noise else ""
-    if not (math.isfinite(low) and math.isfinite(high)):
-        return Markup(f'{parts[0]}{mark} <span class="ci">[—]</span>')
-    return Markup(f'{parts[0]}{mark} <span class="ci">[{parts[1]}, {parts[2]}]</span>')
+    return ci(value, low, high, POST_DECIMALS, sign=True, mark=NOISE_MARK if noise else "", cols=cols,
+              src=SRC, **keys)
 
 
 def allocation_context(batch: BatchFolder, lang: str, *, today: float | None = None) -> dict[str, Any]:
@@ -134,14 +130,15 @@ def allocation_context(batch: BatchFolder, lang: str, *, today: float | None = N
                 "per_staff_hour": num(r.reduction_severe_per_year_per_staff_hour, POST_DECIMALS, src=SRC,
                                       col="reduction_severe_per_year_per_staff_hour", **keys),
                 "cumulative": _cell(r.city_cumulative_severe_per_year, r.city_cumulative_ci_low,
-                                    r.city_cumulative_ci_high, noise=False, cols=CITY, **keys),
+                                    r.city_cumulative_ci_high, cols=CITY, **keys,
+                                    noise=includes_zero(r.city_cumulative_ci_low, r.city_cumulative_ci_high)),
             }
         )
     total: dict[str, Any] = {}
     if rows:
         last = found.posts.iloc[-1]
         city = [float(last[c]) for c in CITY]
-        noise = not (city[2] < 0 or city[1] > 0)
+        noise = includes_zero(city[1], city[2])
         total = {
             "posts": len(rows),
             "schools": len({n for v in found.posts["schools_served"] for n in str(v).split(SERVED_SEP)}),

@@ -39,7 +39,7 @@ WIDTH_IN = 7.3
 PAD_M = 400.0
 CMAP = "YlOrRd"
 DARK = 0.6  # a rank number on a colour darker than this is written in white
-SAFER, NOISE = "#1a9850", "#9a9a9a"
+SAFER = "#1a9850"
 TEXT = {
     "zh": {
         "east": "距学校群中心东向（千米）",
@@ -48,7 +48,6 @@ TEXT = {
         "school": "学校（颜色=现状风险，数字=排名）",
         "today": "现状（均值与95%置信区间）",
         "best": "最佳措施后（显著）",
-        "best_noise": "最佳措施后（在随机误差内）",
         "map_title": "{map}：{n} 所学校",
     },
     "en": {
@@ -58,7 +57,6 @@ TEXT = {
         "school": "school (colour = risk today, number = rank)",
         "today": "today (mean and 95% CI)",
         "best": "after the best measure (significant)",
-        "best_noise": "after the best measure (within noise)",
         "map_title": "{map}: {n} schools",
     },
 }
@@ -87,7 +85,7 @@ def ranking_chart(city: City, *, lang: str) -> Figure:
             ax.plot([s.risk.value], [yi], marker="o", ms=8, color=cmap(norm(s.risk.value)), mec="#333333")
             if s.best is not None:
                 after = s.risk.value + s.best.change.value
-                colour = SAFER if s.best.significant else NOISE
+                colour = SAFER  # a best measure is a significant reduction
                 ax.annotate(
                     "",
                     (after, yi),
@@ -100,7 +98,7 @@ def ranking_chart(city: City, *, lang: str) -> Figure:
                     marker="D",
                     ms=5,
                     color=colour,
-                    mfc=colour if s.best.significant else "white",
+                    mfc=colour,
                     mew=1.2,
                 )
         ax.set_yticks(y, [f"{s.rank}. {s.network}" for s in schools], fontsize=8)
@@ -113,9 +111,8 @@ def ranking_chart(city: City, *, lang: str) -> Figure:
         handles = [
             Line2D([], [], marker="o", color="#555555", mfc="#fd8d3c", mec="#333333", label=t["today"]),
             Line2D([], [], marker="D", color=SAFER, linestyle="", label=t["best"]),
-            Line2D([], [], marker="D", color=NOISE, mfc="white", linestyle="", label=t["best_noise"]),
         ]
-        fig.legend(handles=handles, loc="outside lower center", ncols=3, fontsize=7, frameon=False)
+        fig.legend(handles=handles, loc="outside lower center", ncols=2, fontsize=7, frameon=False)
     return fig
 
 

@@ -24,7 +24,8 @@ CITY_WORDS: dict[str, dict[str, str]] = {
         "best_year": "每年重伤变化（人/年）",
         "counted": "是否计入",
         "total": "合计",
-        "no_best": "没有任何情景降低该校的预期重伤风险。",
+        "no_best": "没有任何情景显著降低该校的预期重伤风险（降低量的95%置信区间都包含0）。",
+        "within_noise_city": "在随机误差内",
         "today_total": "各校现状每年预期重伤合计（人/年）",
         "change_total": "显著的最佳措施每年减少的重伤（人/年）",
         "missing": "没有结果的路网",
@@ -37,7 +38,6 @@ CITY_WORDS: dict[str, dict[str, str]] = {
         "networks": "路网",
         "scenarios": "情景",
         "folder": "批量结果目录",
-        "within_noise_city": "在随机误差内",
         "sec_guards": "护学岗分配：全市一份人力，分到各校",
         "guard_school": "提出岗位的学校",
         "guard_hours": "上岗时段",
@@ -67,7 +67,9 @@ CITY_WORDS: dict[str, dict[str, str]] = {
         "best_year": "Change in severe injuries a year",
         "counted": "Counted",
         "total": "Total",
-        "no_best": "No scenario lowers this school's expected severe-injury risk.",
+        "within_noise_city": "within noise",
+        "no_best": ("No scenario lowers this school's expected severe-injury risk beyond noise "
+                    "(every reduction's 95% CI includes 0)."),
         "today_total": "The schools' expected severe injuries a year today",
         "change_total": "Change a year from the significant best measures",
         "missing": "Networks without results",
@@ -80,7 +82,6 @@ CITY_WORDS: dict[str, dict[str, str]] = {
         "networks": "Networks",
         "scenarios": "Scenarios",
         "folder": "Batch folder",
-        "within_noise_city": "within noise",
         "sec_guards": "护学岗 allocation: one guard budget across the schools",
         "guard_school": "School (offered by)",
         "guard_hours": "Hours on duty",
@@ -95,22 +96,23 @@ METHODS: dict[str, list[str]] = {
     "zh": [
         "每所学校（路网）在每个情景下用相同的随机种子各模拟一次早高峰（共同随机数），情景之间的差异按种子配对计算。",
         "排名按现状情景的预期重伤（每10万人次）从高到低；均值与95%置信区间直接取自批量结果的汇总表（summary）。",
-        "一所学校的最佳措施是与现状相比预期重伤配对降低最多的情景；若其95%置信区间包含0，标为“在随机误差内（†）”。",
+        "一所学校的最佳措施：与现状相比预期重伤配对降低量显著（95%置信区间不含0）的情景中降低最多的一个，与批量结果的学校表（schools）相同。",
         "过街点风险为现状各种子该处预期重伤之和除以种子数，换算为每10万人次（与全校数值同单位，各处之和即全校数值）。",
-        "全市合计：各校最佳措施的每年重伤变化相加，只计入显著（置信区间不含0）的措施；各校相互独立，"
-        "置信区间的半宽按平方和开方合成（上下两侧分别计算）。",
+        "全市合计：逐个随机种子把各校的每年重伤（现状）及各校最佳措施的每年重伤变化相加（各校用相同的种子），再求均值与95%置信区间；"
+        "从几个方案中为每校取最好者，会使措施的合计略偏乐观。",
     ],
     "en": [
         "Each school (network) runs one morning per scenario and seed with the same seeds in every scenario "
         "(common random numbers); differences between scenarios are paired by seed.",
         "Schools are ranked by today's expected severe injuries per 100,000 trips, highest first; means and "
         "95% CIs are the batch's summary table as it is.",
-        "A school's best measure is the scenario with the largest paired reduction of that risk versus "
-        "today; when its 95% CI includes 0 it is marked within noise (†).",
+        "A school's best measure is, among the scenarios whose paired reduction of that risk versus today "
+        "is beyond noise (95% CI excluding 0), the one with the largest reduction (the batch's schools "
+        "table chooses the same).",
         "A crossing's risk is the sum over seeds of the expected severe injuries there today divided by the "
         "seeds, in the school's unit (per 100,000 trips: the crossings add up to the school's figure).",
-        "City total: the best measures' changes in severe injuries a year, added over schools, counting only "
-        "significant measures (CI excludes 0); schools are independent, so the CIs' half-widths add in "
-        "quadrature (each side separately).",
+        "City totals: seed by seed, the schools' severe injuries a year today, and the changes of their best "
+        "measures, are added (every school runs the same seeds), then averaged with a 95% CI; taking each "
+        "school's best of several scenarios makes the measures' total somewhat optimistic.",
     ],
 }

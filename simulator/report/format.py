@@ -66,18 +66,20 @@ def num(value: float | None, decimals: int, *, src: str | None = None, sign: boo
 
 
 def ci(row_value: float, low: float, high: float, decimals: int, *, sign: bool = False,
-       mark: str = "", **keys: Any) -> Markup:
-    """"value [low, high]" with each number tagged (``col`` = the value's column, then ci_low/ci_high).
+       mark: str = "", cols: tuple[str, str, str] | None = None, **keys: Any) -> Markup:
+    """"value [low, high]" with each number tagged by its column.
 
-    ``mark`` (HTML, e.g. a dagger for "within noise") follows the value.
-    Without an interval (fewer than 2 seeds) the brackets hold one "—".
+    ``cols``: the value's, the low's and the high's columns (default: ``col``
+    or "mean", then ci_low and ci_high). ``mark`` (HTML, e.g. a dagger for
+    "within noise") follows the value. Without an interval (fewer than 2
+    seeds) the brackets hold one "—".
     """
-    col = str(keys.pop("col", "mean"))
+    value_col, low_col, high_col = cols or (str(keys.pop("col", "mean")), "ci_low", "ci_high")
+    value = num(row_value, decimals, sign=sign, col=value_col, **keys)
     if not (math.isfinite(low) and math.isfinite(high)):
-        value = num(row_value, decimals, sign=sign, col=col, **keys)
         return Markup(f'{value}{mark} <span class="ci">[{DASH}]</span>')
     return Markup(
-        f"{num(row_value, decimals, sign=sign, col=col, **keys)}{mark} "
-        f'<span class="ci">[{num(low, decimals, sign=sign, col="ci_low", **keys)}, '
-        f"{num(high, decimals, sign=sign, col='ci_high', **keys)}]</span>"
+        f"{value}{mark} "
+        f'<span class="ci">[{num(low, decimals, sign=sign, col=low_col, **keys)}, '
+        f"{num(high, decimals, sign=sign, col=high_col, **keys)}]</span>"
     )
