@@ -570,3 +570,17 @@ def test_the_yaml_loader_stays_safe() -> None:
     with pytest.raises(ScenarioError):
         scenario_from_yaml("name: !!python/object/apply:os.system ['true']\n", origin="evil.yaml")
     assert yaml.safe_load(state.yaml_text({"name": "n"}))["name"] == "n"
+
+
+def test_the_page_names_its_own_fields_and_adjusts_no_number() -> None:
+    from simulator.ui.context import whole_in
+    from simulator.ui.recommendpage import in_page_words
+
+    assert whole_in("12", 1, 200) == 12 and whole_in(0, 1, 200) is None and whole_in("x", 1, 200) is None
+    assert whole_in(500, 1, 200) is None  # refused, not capped
+    zh = texts.texts("zh")
+    said = in_page_words("--staff: 999 is not allowed (allowed: 1 to 40, the at-grade crossings here)", zh)
+    assert said.startswith(zh["rec_staff"] + ": 999 is not allowed")
+    staff_type = in_page_words("--staff-type: 'x' is not allowed (allowed: police)", zh)
+    assert staff_type.startswith(zh["staff"] + ": 'x'")
+    assert in_page_words("site.map: no such file", zh) == "site.map: no such file"

@@ -153,6 +153,11 @@ def test_cancel_stops_a_recommendation_and_the_next_one_runs(ui: Page) -> None:
     expect(page.locator(".sr-rec-run")).to_be_enabled()
     expect(page.locator(".sr-rec-result")).to_have_count(0)
     expect(page.locator(".sr-error")).to_have_count(0)
+    page.fill(".sr-rec-seeds input", "0")  # refused in the page's words, not quietly made 10
+    page.keyboard.press("Enter")
+    page.click(".sr-rec-run")
+    expect(page.locator(".sr-error")).to_contain_text("重复次数 (随机种子)：0 不允许（允许 1–200 的整数）")
+    expect(page.locator(".sr-rec-progress")).to_have_count(0)
     page.fill(".sr-rec-seeds input", "2")
     page.keyboard.press("Enter")
     page.click(".sr-rec-kind-routes")

@@ -16,7 +16,7 @@ import solara.lab
 from simulator.errors import SaferouteError
 from simulator.scenario import Scenario
 from simulator.ui import charts, jobs, state
-from simulator.ui.context import Session, one_line
+from simulator.ui.context import MAX_SEEDS, Session, one_line, whole_in
 
 EDITED = "*"  # key of the scenario being edited in the choices
 
@@ -182,7 +182,10 @@ def ComparePage(session: Session) -> solara.Element:
         if not picked:
             session.fail(t["need_two"])
             return
-        n = max(1, min(int(seeds.value or 10), 200))
+        n = whole_in(seeds.value, 1, MAX_SEEDS)
+        if n is None:
+            session.fail(t["bad_number"].format(t["seeds"], seeds.value, 1, MAX_SEEDS))
+            return
         session.error.set("")
         task(chosen_scenarios(session, baseline.value, picked), n)
 

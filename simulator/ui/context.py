@@ -14,6 +14,18 @@ from simulator.ui.inbox import Inbox
 from simulator.ui.session import Prepared, SiteCache, prepare
 from simulator.ui.texts import texts
 
+MAX_SEEDS = 200
+"""Most seeds the page runs at once (the command line allows more with --yes)."""
+
+
+def whole_in(value: object, low: int, high: int) -> int | None:
+    """``value`` as a whole number if it is one within [low, high], else None (nothing is adjusted)."""
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        return None
+    return number if low <= number <= high else None
+
 
 def one_line(exc: BaseException | str | None) -> str:
     """An error as the CLI prints it (one line, without the ``saferoute: error:`` prefix)."""

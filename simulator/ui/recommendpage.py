@@ -20,10 +20,20 @@ from simulator.recommend.scenario import NAMES
 from simulator.scenario import staff_types
 from simulator.ui import advice, advicecharts
 from simulator.ui.comparepage import table
-from simulator.ui.context import Session, one_line
+from simulator.ui.context import MAX_SEEDS, Session, one_line, whole_in
 from simulator.ui.texts import staff_names
 
-MAX_SEEDS = 200  # as the compare page
+OPTIONS = {"--staff": "rec_staff", "--hours": "rec_window", "--max-detour": "rec_detour",
+           "--compliance": "rec_compliance", "--budget": "rec_budget", "--staff-type": "staff"}
+"""The recommenders' command-line options and the labels of the page's fields that set them."""
+
+
+def in_page_words(message: str, t: dict[str, str]) -> str:
+    """A recommender's error with its option names replaced by the page's labels of those fields."""
+    for option in sorted(OPTIONS, key=len, reverse=True):  # --staff-type before --staff
+        if message.startswith(f"{option}:") and OPTIONS[option] in t:
+            return t[OPTIONS[option]] + message[len(option):]
+    return message
 
 
 def unique_name(name: str, taken: Any) -> str:
@@ -136,14 +146,22 @@ def RecommendPage(session: Session) -> solara.Element:
 
     task: Any = solara.lab.use_task(work, dependencies=None, raise_error=False)
     holder.current = task
-    seeds = max(1, min(int(session.seeds.value or 10), MAX_SEEDS))
+    seeds = whole_in(session.seeds.value, 1, MAX_SEEDS)
+    staff = whole_in(values["staff"].value, 1, 10_000)
     request = advice.Request(
-        kind.value, p.scenario, tuple(range(1, seeds + 1)), staff=max(1, int(values["staff"].value or 1)),
+        kind.value, p.scenario, tuple(range(1, (seeds or 1) + 1)), staff=staff or 1,
         hours=str(values["hours"].value).strip(), staff_type=values["staff_type"].value,
         max_detour=(values["detour"].value or 0) / 100, compliance=(values["compliance"].value or 0) / 100,
         budget=float(values["budget"].value or 0.0))
 
     def go() -> None:
+        # the page's own words for a bad number, and nothing adjusted behind the user's back
+        if seeds is None:
+            session.fail(t["bad_number"].format(t["seeds"], session.seeds.value, 1, MAX_SEEDS))
+            return
+        if staff is None and kind.value == "guards":
+            session.fail(t["bad_number"].format(t["rec_staff"], values["staff"].value, 1, 10_000))
+            return
         session.error.set("")
         done.set(0)
         task(request)
@@ -173,7 +191,7 @@ def RecommendPage(session: Session) -> solara.Element:
         if task.pending:
             solara.ProgressLinear(task.progress if task.progress else True)
         if task.error:
-            solara.Error(one_line(task.exception), classes=["sr-error"])
+            solara.Error(in_page_words(one_line(task.exception), t), classes=["sr-error"])
         found = task.latest
         if found is not None and not task.pending:
             AdviceView(session, found).key(f"advice-{id(found)}")

@@ -154,6 +154,8 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "rec_planned": ("预计约 {} 次模拟（{} 个随机种子，与“方案比较”相同）",
                     "about {} runs ({} seeds, as on the Compare page)"),
     "rec_runs": ("次模拟完成", "runs done"),
+    "bad_number": ("{}：{} 不允许（允许 {}–{} 的整数）",
+                   "{}: {} is not allowed (allowed: a whole number {}–{})"),
     "rec_make": ("生成方案", "Make scenario"),
     "rec_added": ("已加入方案列表，可在“方案比较”中选用",
                   "Added to the scenarios: choose it on the Compare page"),
