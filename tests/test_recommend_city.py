@@ -156,6 +156,7 @@ def test_the_cli_allocates_across_a_batchs_schools(batch: Path, capsys) -> None:
 
 @pytest.mark.parametrize(("args", "expected"), [
     (["--batch", "B", "--map", "m.osm"], "--map (the batch fixes it)"),
+    (["--batch", "B", "--seeds", "3"], "--seeds (the batch fixes it)"),
     (["--schools", "all"], "--schools needs --map"),
 ])
 def test_clashing_options_are_one_line(args: list[str], expected: str, capsys, tmp_path: Path) -> None:

@@ -36,8 +36,10 @@ def wants_city(args: argparse.Namespace) -> bool:
 def city_guards(args: argparse.Namespace) -> int:
     """Allocate ``--staff`` guards across the schools; print the table and write the files."""
     from simulator.cli.common import check_work
+    from simulator.cli.recommend import fill_seeds
 
     _check_options(args)
+    fill_seeds(args)
     check_work(args)
     from simulator.intervals import ONE_SEED
     from simulator.recommend.allocation import FOLDER, allocation_table
@@ -101,8 +103,8 @@ def _check_options(args: argparse.Namespace) -> None:
     found = []
     if args.batch is not None:
         found += [f"{o} (the batch fixes it)" for o, v in (("--map", args.map), ("--school", args.school),
-                  ("--schools", args.schools), ("--scenario", args.scenario), ("--catchment", args.catchment))
-                  if v is not None]
+                  ("--schools", args.schools), ("--scenario", args.scenario), ("--catchment", args.catchment),
+                  ("--seeds", args.seeds)) if v is not None]
     else:
         if args.map is None:
             found.append("--schools needs --map (the map the schools are on)")

@@ -10,6 +10,8 @@ from simulator.cli.common import add_work_options, check_work, number, whole
 from simulator.cli.runs import site_override
 from simulator.metric import METRICS, part_decimals
 
+DEFAULT_SEEDS = 10
+"""Seeds per candidate when ``--seeds`` is not given (as ``add_work_options`` says)."""
 RISK = "severe_per_100k_trips"
 """The figure every recommendation's risk change is in."""
 
@@ -38,12 +40,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         q.add_argument("--school", default=None, help="school name or id on --map")
         q.add_argument("--catchment", type=float, default=None, help="catchment radius, m")
         add_work_options(q, seeds_help="replications per candidate")
+        q.set_defaults(seeds=None)  # 10 unless given; --batch takes the batch's seeds and refuses --seeds
         q.add_argument("--out", default=None, help="folder for the tables (default results/recommend-*)")
 
 
 def _evaluator(args: argparse.Namespace):
     from simulator.recommend.base import Evaluator, base_scenario
 
+    fill_seeds(args)
     check_work(args)
     from simulator.guesses import guesses_of
 
@@ -53,6 +57,12 @@ def _evaluator(args: argparse.Namespace):
     )
     print(guesses_of(ev.setting(ev.variant(ev.base.name, [])).network).line("en"))
     return ev
+
+
+def fill_seeds(args: argparse.Namespace) -> None:
+    """``--seeds`` as given, or its default."""
+    if args.seeds is None:
+        args.seeds = DEFAULT_SEEDS
 
 
 def _out(args: argparse.Namespace, name: str) -> Path:
