@@ -19,6 +19,7 @@ import pandas as pd
 from simulator.crossing import INFORMAL_SUFFIX
 from simulator.errors import ScenarioError
 from simulator.experiment import built_site, setting_from_scenario, settings_from_scenarios
+from simulator.params import default_parameters
 from simulator.runs import run_many
 from simulator.scenario import scenario_from_mapping
 from simulator.scenario.examples import EXAMPLES
@@ -98,7 +99,7 @@ def demo_settings_for_map(
         {
             "type": "guard",
             "crossings": targets,
-            "hours": "07:10-08:30",
+            "hours": default_parameters()["guard.default_hours"],
             "staff": "auxiliary_police",
             "count": 2,
         }

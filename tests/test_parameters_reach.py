@@ -35,6 +35,7 @@ READ_ELSEWHERE = {
     "calibration.severe_per_100k_trips": "saferoute calibrate and the figures' calibration line (a target)",
     "calibration.deaths_per_100k_trips": "saferoute calibrate (a target)",
     "calibration.red_crossing_pct": "saferoute calibrate (a held-out behaviour target)",
+    "guard.default_hours": "recommend guards, the page's guard editor, a batch's guards axis, the demo",
 }
 NOT_YET_USED: dict[str, str] = {}
 INTERVENTIONS: list[dict[str, Any]] = [

@@ -9,13 +9,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from batch_kit import NETWORKS, OSM, SCENARIOS
-from simulator.recommend.allocation import PER_YEAR, allocation_table, school_posts
 
 from simulator.batch import run_sweep
 from simulator.cli import main
 from simulator.errors import ScenarioError
 from simulator.intervals import includes_zero, mean_ci
 from simulator.recommend import Evaluator, recommend_guards
+from simulator.recommend.allocation import PER_YEAR, allocation_table, school_posts
 from simulator.recommend.city import allocate_guards
 from simulator.recommend.guards import candidate_post, guard_window, screening_gains
 from simulator.recommend.schools import evaluators_from_sweep, evaluators_on_map

@@ -40,7 +40,7 @@ from simulator.scenario.rules import FieldPath, is_number, show
 
 ZONE_M = 200.0
 ZONE_HOURS = "07:00-08:30"
-GUARD_HOURS = "07:10-08:30"
+GUARD_HOURS = default_parameters()["guard.default_hours"]
 GUARD_STAFF = "auxiliary_police"
 GUARD_COUNT = 2
 MAX_GUARD_POSTS = 20

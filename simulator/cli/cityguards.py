@@ -36,10 +36,10 @@ def wants_city(args: argparse.Namespace) -> bool:
 def city_guards(args: argparse.Namespace) -> int:
     """Allocate ``--staff`` guards across the schools; print the table and write the files."""
     from simulator.cli.common import check_work
-    from simulator.cli.recommend import fill_seeds
+    from simulator.cli.recommend import fill_defaults
 
     _check_options(args)
-    fill_seeds(args)
+    fill_defaults(args)
     check_work(args)
     from simulator.intervals import ONE_SEED
     from simulator.recommend.allocation import FOLDER, allocation_table

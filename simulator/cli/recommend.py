@@ -22,7 +22,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     what = rec.add_subparsers(dest="question", required=True)
     guards = what.add_parser("guards", help="where and when to post K 护学岗 guards")
     guards.add_argument("--staff", type=whole, required=True, help="number of guards (one per post)")
-    guards.add_argument("--hours", default="07:10-08:30", help="window the posts may cover (HH:MM-HH:MM)")
+    guards.add_argument("--hours", default=None,
+                        help="window the posts may cover, HH:MM-HH:MM (default: guard.default_hours)")
     guards.add_argument("--staff-type", default="auxiliary_police", help="police, auxiliary_police, ...")
     add_city_options(guards)  # --batch, --schools: one budget across several schools
     guards.set_defaults(handler=_guards)
@@ -47,7 +48,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def _evaluator(args: argparse.Namespace):
     from simulator.recommend.base import Evaluator, base_scenario
 
-    fill_seeds(args)
+    fill_defaults(args)
     check_work(args)
     from simulator.guesses import guesses_of
 
@@ -59,10 +60,14 @@ def _evaluator(args: argparse.Namespace):
     return ev
 
 
-def fill_seeds(args: argparse.Namespace) -> None:
-    """``--seeds`` as given, or its default."""
+def fill_defaults(args: argparse.Namespace) -> None:
+    """``--seeds`` (and ``--hours``) as given, or their defaults."""
     if args.seeds is None:
         args.seeds = DEFAULT_SEEDS
+    if getattr(args, "hours", "") is None:
+        from simulator.params import default_parameters
+
+        args.hours = default_parameters()["guard.default_hours"]
 
 
 def _out(args: argparse.Namespace, name: str) -> Path:

@@ -32,6 +32,7 @@ import pandas as pd
 
 from simulator.errors import ScenarioError
 from simulator.intervals import includes_zero, mean_ci
+from simulator.params import default_parameters
 from simulator.recommend.allocation import PER_YEAR, CityPost
 from simulator.recommend.base import Evaluator, check_positive
 from simulator.recommend.guards import (
@@ -88,7 +89,7 @@ def allocate_guards(
     evaluators: Mapping[str, Evaluator],
     *,
     staff: int,
-    hours: str = "07:10-08:30",
+    hours: str | None = None,
     staff_type: str = "auxiliary_police",
     note: Callable[[str], None] | None = None,
 ) -> tuple[list[CityPost], dict[str, pd.DataFrame]]:
@@ -126,6 +127,7 @@ def allocate_guards(
     if any(s.ev.seeds != seeds for s in schools):
         msg = "the schools' evaluators have different seeds (allowed: the same seeds, for paired results)"
         raise ScenarioError(msg)
+    hours = hours or default_parameters()["guard.default_hours"]
     windows = [guard_window(s.ev, hours, staff_type=staff_type) for s in schools]
     places = {(s.place, c) for s in schools for c in s.ev.network.crossings if s.has(c)}
     check_positive(staff, "--staff", most=len(places), what=", the at-grade crossings of these schools")

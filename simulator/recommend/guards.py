@@ -163,11 +163,14 @@ def recommend_guards(
     ev: Evaluator,
     *,
     staff: int,
-    hours: str = "07:10-08:30",
+    hours: str | None = None,
     staff_type: str = "auxiliary_police",
 ) -> tuple[list[GuardPick], pd.DataFrame]:
-    """Choose up to ``staff`` single-person posts; returns the picks and the screening table."""
-    window, p0 = guard_window(ev, hours, staff_type=staff_type)
+    """Choose up to ``staff`` single-person posts; returns the picks and the screening table.
+
+    ``hours``: the window posts may cover (default: parameter ``guard.default_hours``).
+    """
+    window, p0 = guard_window(ev, hours or default_parameters()["guard.default_hours"], staff_type=staff_type)
     most = at_grade_crossings(ev)
     check_positive(staff, "--staff", most=most, what=", the number of at-grade crossings here")
     base = ev.variant(ev.base.name, [])

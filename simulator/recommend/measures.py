@@ -30,7 +30,7 @@ from simulator.recommend.guards import screening_gains
 TARGETS = 3  # riskiest crossings given facility options
 SHORTLIST = 6  # most cost-effective singles combined
 VERIFY = 3  # combinations simulated
-GUARD_HOURS = ("07:10", "08:30")
+GUARD_HOURS = tuple(default_parameters()["guard.default_hours"].split("-"))  # a guard's (start, end)
 ZONE_M = 200.0
 
 

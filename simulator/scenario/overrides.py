@@ -28,6 +28,9 @@ SET_BY_FIELDS: Mapping[str, str] = {
 FIXED: Mapping[str, str] = {
     "school.ages": "the model's children are primary pupils: the age-dependent parameters (walking speed, "
                    "gap judgement, inattention, escorting) are given for ages 6–12",
+    "guard.default_hours": "it is the window the commands that place guards start from (recommend guards "
+                           "--hours, the page's guard editor, a batch's guards axis), not a run's: give a "
+                           "guard's hours in its intervention",
 }
 """Parameters a scenario may not override, and why."""
 

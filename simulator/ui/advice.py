@@ -20,6 +20,7 @@ from typing import Any
 import pandas as pd
 
 from simulator.errors import SaferouteError
+from simulator.params import default_parameters
 from simulator.recommend.base import Evaluator, RunsCancelledError
 from simulator.recommend.guards import GuardPick, recommend_guards
 from simulator.recommend.measures import VERIFY, recommend_measures
@@ -50,7 +51,7 @@ class Request:
     base: Scenario
     seeds: tuple[int, ...]
     staff: int = 2
-    hours: str = "07:10-08:30"
+    hours: str = field(default_factory=lambda: default_parameters()["guard.default_hours"])
     staff_type: str = "auxiliary_police"
     max_detour: float = 0.2
     compliance: float = 0.6

@@ -18,7 +18,7 @@ from simulator.errors import SaferouteError
 from simulator.experiment import built_site
 from simulator.recommend.scenario import NAMES
 from simulator.scenario import staff_types
-from simulator.ui import advice, advicecharts
+from simulator.ui import advice, advicecharts, state
 from simulator.ui.comparepage import table
 from simulator.ui.context import MAX_SEEDS, Session, one_line, whole_in
 from simulator.ui.texts import staff_names
@@ -128,7 +128,7 @@ def RecommendPage(session: Session) -> solara.Element:
     p = session.prepared.value
     kind = solara.use_reactive("guards")
     values: dict[str, solara.Reactive[Any]] = {
-        "staff": solara.use_reactive(2), "hours": solara.use_reactive("07:10-08:30"),
+        "staff": solara.use_reactive(2), "hours": solara.use_reactive(state.DEFAULT_GUARD_HOURS),
         "staff_type": solara.use_reactive("auxiliary_police"), "detour": solara.use_reactive(20),
         "compliance": solara.use_reactive(60), "budget": solara.use_reactive(40.0),
     }

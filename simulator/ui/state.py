@@ -15,10 +15,11 @@ from collections.abc import Callable, Mapping
 from copy import deepcopy
 from typing import Any
 
+from simulator.params import default_parameters
 from simulator.scenario import Scenario, scenario_from_mapping, scenario_to_yaml
 
 Data = dict[str, Any]
-DEFAULT_GUARD_HOURS = "07:10-08:30"
+DEFAULT_GUARD_HOURS = default_parameters()["guard.default_hours"]
 DEFAULT_STAFF = "auxiliary_police"
 ZONE_TYPES = ("speed_limit", "humps")
 
