@@ -85,17 +85,17 @@ def _bounded(m: float, half: float, bounds: tuple[float, float]) -> tuple[float,
         return (m, m) if half == 0.0 else (math.nan, math.nan)
     if math.isinf(lo) and math.isinf(hi):
         return m - half, m + half
+    if not lo < m < hi:  # with a spread, a mean at or beyond a bound breaks the bounds: say it plainly
+        return m - half, m + half
     if math.isfinite(lo) and math.isfinite(hi):
         p = (m - lo) / (hi - lo)
-        if not 0.0 < p < 1.0:
-            return m, m
         logit, spread = math.log(p / (1.0 - p)), half / ((hi - lo) * p * (1.0 - p))
         return (lo + (hi - lo) * _logistic(logit - spread), lo + (hi - lo) * _logistic(logit + spread))
     if math.isfinite(lo):
         gap = m - lo
-        return (lo + gap * math.exp(-half / gap), lo + gap * math.exp(half / gap)) if gap > 0 else (m, m)
+        return lo + gap * math.exp(-half / gap), lo + gap * math.exp(half / gap)
     gap = hi - m
-    return (hi - gap * math.exp(half / gap), hi - gap * math.exp(-half / gap)) if gap > 0 else (m, m)
+    return hi - gap * math.exp(half / gap), hi - gap * math.exp(-half / gap)
 
 
 def _logistic(x: float) -> float:
@@ -140,6 +140,26 @@ def bracket_text(low: float, high: float, *, decimals: int, sign: bool = False) 
         return "[—]"
     fmt = f"{{:{'+' if sign else ''}.{decimals}f}}"
     return f"[{fmt.format(low)}, {fmt.format(high)}]"
+
+
+def noise_mark(lang: str) -> str:
+    """The mark after a change whose interval includes zero: "（在随机误差内）" / " (within noise)"."""
+    return f"（{WITHIN_NOISE.zh}）" if lang == "zh" else f" ({WITHIN_NOISE.en})"
+
+
+def change_text(change: float, low: float, high: float, *, decimals: int, lang: str) -> str:
+    """"-0.012 [-0.020, -0.004]", with :func:`noise_mark` when the interval includes 0."""
+    text = f"{change:+.{decimals}f} {bracket_text(low, high, decimals=decimals, sign=True)}"
+    return text + (noise_mark(lang) if includes_zero(low, high) else "")
+
+
+def percent_text(pct: float, low: float, high: float) -> str:
+    """" (-40% [-49, -30])": a change in percent of the baseline with the ratio's interval if it has one;
+    "" without a percentage."""
+    if not math.isfinite(pct):
+        return ""
+    ratio = f" {bracket_text(low, high, decimals=0, sign=True)}" if math.isfinite(low) else ""
+    return f" ({pct:+.0f}%{ratio})"
 
 
 def includes_zero(low: float, high: float) -> bool:

@@ -7,7 +7,15 @@ import math
 import numpy as np
 import pytest
 
-from simulator.intervals import includes_zero, mean_ci, ratio_ci, t_quantile
+from simulator.intervals import (
+    bracket_text,
+    change_text,
+    includes_zero,
+    mean_ci,
+    percent_text,
+    ratio_ci,
+    t_quantile,
+)
 
 NON_NEGATIVE = (0.0, math.inf)
 PERCENT = (0.0, 100.0)
@@ -66,6 +74,8 @@ def test_a_figure_at_its_bound_or_without_spread_has_a_point_interval() -> None:
     assert mean_ci([0.0, 0.0, 0.0], bounds=NON_NEGATIVE) == (0.0, 0.0, 0.0)
     assert mean_ci([100.0, 100.0], bounds=PERCENT) == (100.0, 100.0, 100.0)
     assert mean_ci([2.5, 2.5], bounds=NON_NEGATIVE) == (2.5, 2.5, 2.5)
+    # values that break the declared bounds (a wrong registry entry) get the plain t interval, not a point
+    assert mean_ci([-1.0, 0.5], bounds=NON_NEGATIVE) == mean_ci([-1.0, 0.5])
 
 
 def test_the_log_interval_covers_a_skewed_mean_at_least_as_often_as_the_t_interval() -> None:
@@ -124,3 +134,12 @@ def test_the_ratio_and_the_difference_agree_about_noise() -> None:
 def test_a_change_is_within_noise_when_its_interval_includes_zero_or_is_unknown() -> None:
     assert includes_zero(-1.0, 2.0) and includes_zero(0.0, 1.0) and includes_zero(math.nan, math.nan)
     assert not includes_zero(-3.0, -1.0) and not includes_zero(0.5, 2.0)
+
+
+def test_the_texts_of_a_change_and_of_its_percentage() -> None:
+    assert change_text(-0.0123, -0.02, -0.004, decimals=3, lang="en") == "-0.012 [-0.020, -0.004]"
+    assert change_text(-0.01, -0.02, 0.004, decimals=3, lang="en").endswith("[-0.020, +0.004] (within noise)")
+    assert change_text(-0.01, -0.02, 0.004, decimals=3, lang="zh").endswith("（在随机误差内）")
+    assert percent_text(-40.2, -49.4, -30.0) == " (-40% [-49, -30])"
+    assert percent_text(-100.0, math.nan, math.nan) == " (-100%)" and percent_text(math.nan, 1, 2) == ""
+    assert bracket_text(math.nan, math.nan, decimals=2) == "[—]"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 import textwrap
 import time
@@ -154,7 +153,7 @@ def format_comparison(summary, diffs, *, params: ParameterLookup) -> str:
     risk is calibrated and how uncertain it is (from ``params``, the
     baseline's parameter table).
     """
-    from simulator.intervals import ONE_SEED, WITHIN_NOISE, bracket_text
+    from simulator.intervals import ONE_SEED, WITHIN_NOISE, bracket_text, percent_text
 
     compared = len(diffs) > 0
     lines = ["Scenario means over seeds [95% CI]"
@@ -173,11 +172,7 @@ def format_comparison(summary, diffs, *, params: ParameterLookup) -> str:
             if len(d):
                 r = d.iloc[0]
                 change = bracket_text(r["ci_low"], r["ci_high"], decimals=nd, sign=True)
-                pct = ""
-                if math.isfinite(r["pct"]):  # its interval only where the ratio has one
-                    ratio = (f" {bracket_text(r['pct_low'], r['pct_high'], decimals=0, sign=True)}"
-                             if math.isfinite(r["pct_low"]) else "")
-                    pct = f" ({r['pct']:+.0f}%{ratio})"
+                pct = percent_text(r["pct"], r["pct_low"], r["pct_high"])
                 verdict = "" if r["significant"] else f"  ({WITHIN_NOISE.en})"
                 text += f"   change {r['diff']:+.{nd}f} {change}{pct}{verdict}"
             lines.append(text)

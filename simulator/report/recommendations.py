@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from simulator.errors import ResultsError
-from simulator.intervals import WITHIN_NOISE, bracket_text, includes_zero
+from simulator.intervals import bracket_text, change_text, includes_zero
 from simulator.metric import METRICS
 from simulator.report.format import RATIO_DECIMALS
 
@@ -93,7 +93,7 @@ def recommendation_context(folder: Path, lang: str, *,
         risk = changes[changes["metric"] == "severe_per_100k_trips"]
         routes = {"share": f"{100 * share:.1f}",
                   "max_detour": f"{table['detour_pct'].max():.1f}" if len(table) else "0.0",
-                  "risk": (_change_text(risk.iloc[0], "diff", "ci_low", "ci_high", nd, lang)
+                  "risk": (change_text(*risk.iloc[0][["diff", "ci_low", "ci_high"]], decimals=nd, lang=lang)
                            if len(risk) else "—")}
     measures = [
         {"measure": r.measure, "cost": f"{r.cost:.2f}", "risk": f"{r.risk_change:+.{nd}f}",
@@ -106,18 +106,9 @@ def recommendation_context(folder: Path, lang: str, *,
     combos = recs.get("measures", {}).get("combinations.csv", pd.DataFrame())
     if len(combos):
         c = combos.iloc[0]
-        change = _change_text(c, "risk_change", "risk_ci_low", "risk_ci_high", nd, lang)
+        change = change_text(*c[["risk_change", "risk_ci_low", "risk_ci_high"]], decimals=nd, lang=lang)
         best = (f"{c['measures']}（{c['cost']:.2f} 万元）：{change}" if zh else
                 f"{c['measures']} (cost {c['cost']:.2f} × 10k CNY): {change}")
     missing = [k for k in KINDS if k not in recs]
     how = [f"saferoute recommend {k} ... --out {folder / f'recommend-{k}'}" for k in missing]
     return {"guards": guards, "routes": routes, "measures": measures, "best": best, "how": how}
-
-
-def _change_text(row: pd.Series, value: str, low: str, high: str, decimals: int, lang: str) -> str:
-    """"−0.013 [−0.020, −0.006]", followed by "(within noise)" when the interval includes 0."""
-    lo, hi = float(row[low]), float(row[high])
-    text = f"{float(row[value]):+.{decimals}f} {bracket_text(lo, hi, decimals=decimals, sign=True)}"
-    if includes_zero(lo, hi):
-        text += f"（{WITHIN_NOISE.zh}）" if lang == "zh" else f" ({WITHIN_NOISE.en})"
-    return text

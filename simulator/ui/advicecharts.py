@@ -13,7 +13,7 @@ from __future__ import annotations
 from simulator.experiment import setting_from_scenario
 from simulator.figures import draw_site_map
 from simulator.figures.routes import draw_route_map
-from simulator.intervals import ONE_SEED, WITHIN_NOISE, bracket_text, includes_zero
+from simulator.intervals import ONE_SEED, change_text
 from simulator.metric import METRICS, part_decimals
 from simulator.network.site import Site
 from simulator.network.walk import WalkNetwork
@@ -23,17 +23,6 @@ from simulator.ui.texts import measure_names, metric_names, texts
 
 RISK = "severe_per_100k_trips"
 WAIT = "wait_per_trip_s"
-
-
-def noise_mark(lang: str) -> str:
-    """The mark after a change whose interval includes zero: "（在随机误差内）" / " (within noise)"."""
-    return f"（{WITHIN_NOISE.zh}）" if lang == "zh" else f" ({WITHIN_NOISE.en})"
-
-
-def change_text(change: float, low: float, high: float, *, decimals: int, lang: str) -> str:
-    """"-0.012 [-0.020, -0.004]", with the within-noise mark when the interval includes 0."""
-    text = f"{change:+.{decimals}f} {bracket_text(low, high, decimals=decimals, sign=True)}"
-    return text + (noise_mark(lang) if includes_zero(low, high) else "")
 
 
 def notes(advice: Advice, *, lang: str) -> list[str]:
@@ -134,5 +123,4 @@ def advice_map(advice: Advice, *, site: Site, network: WalkNetwork, lang: str) -
     return png(fig, dpi=80)
 
 
-__all__ = ["advice_map", "change_text", "guard_rows", "measure_rows", "noise_mark", "notes", "route_rows",
-           "routes_sentence", "set_rows"]
+__all__ = ["advice_map", "guard_rows", "measure_rows", "notes", "route_rows", "routes_sentence", "set_rows"]

@@ -7,7 +7,6 @@ Every figure is drawn and turned into PNG bytes inside
 from __future__ import annotations
 
 import io
-import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -16,7 +15,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from simulator.figures import draw_site_map, figure_style
-from simulator.intervals import ONE_SEED, bracket_text
+from simulator.intervals import ONE_SEED, bracket_text, percent_text
 from simulator.metric import METRICS, part_decimals, per_100k_trips
 from simulator.ui.jobs import Comparison
 from simulator.ui.texts import facility_names, metric_names, risk_notes, texts
@@ -141,18 +140,9 @@ def change_rows(comp: Comparison, *, lang: str, keys: Sequence[str] = HEADLINE) 
                 verdict = t["significant"] if r["significant"] else t["within_noise"]
                 row[f"{_short(name, 14)} {t['delta']}"] = (
                     f"{r['diff']:+.{nd}f} {bracket_text(r['ci_low'], r['ci_high'], decimals=nd, sign=True)}"
-                    f"{_percent(r)} {verdict}")
+                    f"{percent_text(r['pct'], r['pct_low'], r['pct_high'])} {verdict}")
         rows.append(row)
     return rows
-
-
-def _percent(r: pd.Series) -> str:
-    """" (−40% [−49, −30])": the change in percent of the baseline, with the ratio's interval if any."""
-    if not math.isfinite(r["pct"]):
-        return ""
-    ratio = (f" {bracket_text(r['pct_low'], r['pct_high'], decimals=0, sign=True)}"
-             if math.isfinite(r["pct_low"]) else "")
-    return f" ({r['pct']:+.0f}%{ratio})"
 
 
 def definitions(*, lang: str, keys: Sequence[str] = HEADLINE) -> list[str]:

@@ -65,7 +65,7 @@ def SchoolLevers(session: Session) -> solara.Element:
 
     with solara.Column(gap="2px", classes=["sr-school-levers"]) as col:
         solara.Text(t["school_levers"], style={"font-weight": "bold"})
-        solara.InputInt(t["children"], value=p.setting.n_children, on_value=set_children,
+        solara.InputInt(t["children_count"], value=p.setting.n_children, on_value=set_children,
                         classes=["sr-children"])
         solara.InputInt(t["education"], value=round(100 * (share or 0)), on_value=set_education,
                         classes=["sr-education"])

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
-from simulator.ui.state import Data, _changes, _with_changes, _without, with_field
+from simulator.ui.state import Data, interventions_of, with_field, with_interventions, without_ident
 
 Where = Literal["crossings", "edges"]
 
@@ -19,7 +19,7 @@ Where = Literal["crossings", "edges"]
 def road_levers(data: Mapping[str, Any], where: Where, ident: str) -> dict[str, Any]:
     """Lanes per direction (or None) and peak volume, veh/h per direction (a pair, or None), at one place."""
     lanes = vph = None
-    for change in _changes(data):
+    for change in interventions_of(data):
         if ident not in (change.get(where) or ()):
             continue
         if change.get("type") == "lane_reduction":
@@ -31,7 +31,7 @@ def road_levers(data: Mapping[str, Any], where: Where, ident: str) -> dict[str, 
 
 
 def _replaced(data: Mapping[str, Any], kind: str, where: Where, ident: str) -> list[dict[str, Any]]:
-    return _without(_changes(data), where, ident, keep=lambda c: c.get("type") != kind)
+    return without_ident(interventions_of(data), where, ident, keep=lambda c: c.get("type") != kind)
 
 
 def with_lanes(data: Mapping[str, Any], where: Where, ident: str, lanes: int | None) -> Data:
@@ -39,7 +39,7 @@ def with_lanes(data: Mapping[str, Any], where: Where, ident: str, lanes: int | N
     changes = _replaced(data, "lane_reduction", where, ident)
     if lanes is not None:
         changes.append({"type": "lane_reduction", where: [ident], "lanes_per_direction": int(lanes)})
-    return _with_changes(data, changes)
+    return with_interventions(data, changes)
 
 
 def with_volume(data: Mapping[str, Any], where: Where, ident: str,
@@ -50,26 +50,26 @@ def with_volume(data: Mapping[str, Any], where: Where, ident: str,
         value: Any = ([float(vph[0]), float(vph[1])] if isinstance(vph, tuple) and vph[0] != vph[1]
                       else float(vph[0] if isinstance(vph, tuple) else vph))
         changes.append({"type": "volume", where: [ident], "vph": value})
-    return _with_changes(data, changes)
+    return with_interventions(data, changes)
 
 
 def education_share(data: Mapping[str, Any]) -> float | None:
     """The share of children given road-safety education (0–1), if any."""
-    shares = [float(c["share"]) for c in _changes(data) if c.get("type") == "education"]
+    shares = [float(c["share"]) for c in interventions_of(data) if c.get("type") == "education"]
     return max(shares) if shares else None
 
 
 def with_education(data: Mapping[str, Any], share: float | None) -> Data:
     """The mapping with road-safety education for ``share`` (0–1) of the children (None or 0: none)."""
-    changes = [c for c in _changes(data) if c.get("type") != "education"]
+    changes = [c for c in interventions_of(data) if c.get("type") != "education"]
     if share:
         changes.append({"type": "education", "share": round(float(share), 4)})
-    return _with_changes(data, changes)
+    return with_interventions(data, changes)
 
 
 def start_time(data: Mapping[str, Any]) -> dict[str, Any] | None:
     """The staggered start (``bell`` and ``ages``, None for every age), if any (the first one listed)."""
-    for change in _changes(data):
+    for change in interventions_of(data):
         if change.get("type") == "start_time":
             return {"bell": change["bell"], "ages": change.get("ages")}
     return None
@@ -80,13 +80,13 @@ def with_start_time(data: Mapping[str, Any], bell: str | None, ages: Sequence[in
 
     None for ``bell`` removes it.
     """
-    changes = [c for c in _changes(data) if c.get("type") != "start_time"]
+    changes = [c for c in interventions_of(data) if c.get("type") != "start_time"]
     if bell:
         change: dict[str, Any] = {"type": "start_time", "bell": bell}
         if ages:
             change["ages"] = sorted({int(a) for a in ages})
         changes.append(change)
-    return _with_changes(data, changes)
+    return with_interventions(data, changes)
 
 
 def with_children(data: Mapping[str, Any], children: int | None) -> Data:

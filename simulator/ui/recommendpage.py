@@ -16,6 +16,7 @@ import solara.lab
 
 from simulator.errors import SaferouteError
 from simulator.experiment import built_site
+from simulator.intervals import noise_mark
 from simulator.recommend.scenario import NAMES
 from simulator.scenario import staff_types
 from simulator.ui import advice, advicecharts, state
@@ -73,7 +74,7 @@ def AdviceView(session: Session, found: advice.Advice) -> solara.Element:
     t = session.t
     lang = session.lang.value
     kind = found.request.kind
-    noise = advicecharts.noise_mark(lang)
+    noise = noise_mark(lang)
 
     def draw() -> bytes:
         site, network = built_site(found.request.base, origin=advice.ORIGIN, cache=session.cache)

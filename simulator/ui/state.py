@@ -39,18 +39,20 @@ def yaml_text(data: Mapping[str, Any], *, origin: str = "<edited scenario>") -> 
     return scenario_to_yaml(validated(data, origin=origin))
 
 
-def _changes(data: Mapping[str, Any]) -> list[dict[str, Any]]:
+def interventions_of(data: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The mapping's interventions, each a copy."""
     return [dict(c) for c in data.get("interventions") or ()]
 
 
-def _with_changes(data: Mapping[str, Any], changes: list[dict[str, Any]]) -> Data:
+def with_interventions(data: Mapping[str, Any], changes: list[dict[str, Any]]) -> Data:
+    """A copy of the mapping with these interventions."""
     out = deepcopy(dict(data))
     out["interventions"] = changes
     return out
 
 
-def _without(changes: list[dict[str, Any]], key: str, ident: str,
-             keep: Callable[[dict[str, Any]], bool]) -> list[dict[str, Any]]:
+def without_ident(changes: list[dict[str, Any]], key: str, ident: str,
+                  keep: Callable[[dict[str, Any]], bool]) -> list[dict[str, Any]]:
     """``ident`` removed from ``key`` lists of the changes ``keep`` rejects; emptied changes dropped."""
     out = []
     for change in changes:
@@ -70,7 +72,7 @@ def _without(changes: list[dict[str, Any]], key: str, ident: str,
 def facility_of(data: Mapping[str, Any], crossing: str, *, original: str) -> str:
     """The crossing's facility in the edited scenario (the last facility change naming it wins)."""
     found = original
-    for change in _changes(data):
+    for change in interventions_of(data):
         if change.get("type") == "facility" and crossing in (change.get("crossings") or ()):
             found = change["facility"]
     return found
@@ -78,15 +80,16 @@ def facility_of(data: Mapping[str, Any], crossing: str, *, original: str) -> str
 
 def with_facility(data: Mapping[str, Any], crossing: str, facility: str, *, original: str) -> Data:
     """The mapping with ``crossing`` made a ``facility`` (no change listed if that is the original)."""
-    changes = _without(_changes(data), "crossings", crossing, keep=lambda c: c.get("type") != "facility")
+    changes = without_ident(interventions_of(data), "crossings", crossing,
+                            keep=lambda c: c.get("type") != "facility")
     if facility != original:
         changes.append({"type": "facility", "crossings": [crossing], "facility": facility})
-    return _with_changes(data, changes)
+    return with_interventions(data, changes)
 
 
 def guard_of(data: Mapping[str, Any], crossing: str) -> dict[str, Any] | None:
     """The guard post (hours, staff, count) at the crossing, if any."""
-    for change in _changes(data):
+    for change in interventions_of(data):
         if change.get("type") == "guard" and crossing in (change.get("crossings") or ()):
             return {"hours": change["hours"], "staff": change["staff"], "count": change.get("count", 1)}
     return None
@@ -95,16 +98,18 @@ def guard_of(data: Mapping[str, Any], crossing: str) -> dict[str, Any] | None:
 def with_guard(data: Mapping[str, Any], crossing: str, *, hours: str = DEFAULT_GUARD_HOURS,
                staff: str = DEFAULT_STAFF, count: int = 1) -> Data:
     """The mapping with a 护学岗 post at ``crossing`` (replacing one already there)."""
-    changes = _without(_changes(data), "crossings", crossing, keep=lambda c: c.get("type") != "guard")
+    changes = without_ident(interventions_of(data), "crossings", crossing,
+                            keep=lambda c: c.get("type") != "guard")
     changes.append({"type": "guard", "crossings": [crossing], "hours": hours, "staff": staff,
                     "count": int(count)})
-    return _with_changes(data, changes)
+    return with_interventions(data, changes)
 
 
 def without_guard(data: Mapping[str, Any], crossing: str) -> Data:
     """The mapping with no guard post at ``crossing``."""
-    changes = _without(_changes(data), "crossings", crossing, keep=lambda c: c.get("type") != "guard")
-    return _with_changes(data, changes)
+    changes = without_ident(interventions_of(data), "crossings", crossing,
+                            keep=lambda c: c.get("type") != "guard")
+    return with_interventions(data, changes)
 
 
 # --- streets and zones ----------------------------------------------------------------------
@@ -114,7 +119,7 @@ def street_measures(data: Mapping[str, Any], edge: str) -> dict[str, Any]:
     """Speed limit (km/h or None), its hours (or None) and humps on one street edge."""
     limit = hours = None
     humps = False
-    for change in _changes(data):
+    for change in interventions_of(data):
         if edge not in (change.get("edges") or ()):
             continue
         if change.get("type") == "speed_limit":
@@ -127,7 +132,8 @@ def street_measures(data: Mapping[str, Any], edge: str) -> dict[str, Any]:
 def with_street(data: Mapping[str, Any], edge: str, *, limit_kmh: float | None, humps: bool,
                 hours: str | None = None) -> Data:
     """The mapping with a speed limit (None: none) and humps (or not) on one street edge."""
-    changes = _without(_changes(data), "edges", edge, keep=lambda c: c.get("type") not in ZONE_TYPES)
+    changes = without_ident(interventions_of(data), "edges", edge,
+                            keep=lambda c: c.get("type") not in ZONE_TYPES)
     if limit_kmh is not None:
         limit: dict[str, Any] = {"type": "speed_limit", "limit_kmh": limit_kmh, "edges": [edge]}
         if hours:
@@ -135,7 +141,7 @@ def with_street(data: Mapping[str, Any], edge: str, *, limit_kmh: float | None, 
         changes.append(limit)
     if humps:
         changes.append({"type": "humps", "edges": [edge]})
-    return _with_changes(data, changes)
+    return with_interventions(data, changes)
 
 
 def with_zone(data: Mapping[str, Any], *, center: tuple[float, float] | None, radius_m: float,
@@ -144,7 +150,7 @@ def with_zone(data: Mapping[str, Any], *, center: tuple[float, float] | None, ra
     zone: dict[str, Any] = {"radius_m": round(float(radius_m), 1)}
     if center is not None:
         zone["center"] = [round(float(center[0]), 1), round(float(center[1]), 1)]
-    changes = _changes(data)
+    changes = interventions_of(data)
     if limit_kmh is not None:
         limit: dict[str, Any] = {"type": "speed_limit", "limit_kmh": limit_kmh, "zone": zone}
         if hours:
@@ -152,13 +158,13 @@ def with_zone(data: Mapping[str, Any], *, center: tuple[float, float] | None, ra
         changes.append(limit)
     if humps:
         changes.append({"type": "humps", "zone": dict(zone)})
-    return _with_changes(data, changes)
+    return with_interventions(data, changes)
 
 
 def without_change(data: Mapping[str, Any], index: int) -> Data:
     """The mapping without intervention number ``index``."""
-    changes = _changes(data)
-    return _with_changes(data, changes[:index] + changes[index + 1:])
+    changes = interventions_of(data)
+    return with_interventions(data, changes[:index] + changes[index + 1:])
 
 
 # --- rules for the whole school ---------------------------------------------------------------
@@ -166,16 +172,16 @@ def without_change(data: Mapping[str, Any], index: int) -> Data:
 
 def dropoff_radius(data: Mapping[str, Any]) -> float | None:
     """The no-drop-off radius around the gate (m), if there is a ban."""
-    radii = [c["radius_m"] for c in _changes(data) if c.get("type") == "dropoff_ban"]
+    radii = [c["radius_m"] for c in interventions_of(data) if c.get("type") == "dropoff_ban"]
     return max(radii) if radii else None
 
 
 def with_dropoff(data: Mapping[str, Any], radius_m: float | None) -> Data:
     """The mapping with a drop-off ban of ``radius_m`` around the gate (None: no ban)."""
-    changes = [c for c in _changes(data) if c.get("type") != "dropoff_ban"]
+    changes = [c for c in interventions_of(data) if c.get("type") != "dropoff_ban"]
     if radius_m is not None:
         changes.append({"type": "dropoff_ban", "radius_m": float(radius_m)})
-    return _with_changes(data, changes)
+    return with_interventions(data, changes)
 
 
 def with_field(data: Mapping[str, Any], field: str, value: Any) -> Data:

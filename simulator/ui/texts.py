@@ -132,7 +132,7 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "vph": ("高峰流量（辆/时，每方向；0 = 估计值）", "Peak volume (veh/h each direction; 0 = estimated)"),
     "vph_other": ("另一方向流量（辆/时；0 = 同上）", "Other direction (veh/h; 0 = the same)"),
     "school_levers": ("学生、教育与错峰上学", "Children, education, start times"),
-    "children": ("学生人数（人）", "Children (pupils)"),
+    "children_count": ("学生人数（人）", "Children (pupils)"),
     "pupils": ("名学生", "children"),
     "education": ("接受交通安全教育的学生（%）", "Children given road-safety education (%)"),
     "staggered": ("错峰上学", "Staggered start (错峰上学)"),
