@@ -158,8 +158,9 @@ def percent_text(pct: float, low: float, high: float) -> str:
     "" without a percentage."""
     if not math.isfinite(pct):
         return ""
-    ratio = f" {bracket_text(low, high, decimals=0, sign=True)}" if math.isfinite(low) else ""
-    return f" ({pct:+.0f}%{ratio})"
+    decimals = 1 if abs(pct) < 1 else 0  # "-0.3%", not "-0%"
+    ratio = f" {bracket_text(low, high, decimals=decimals, sign=True)}" if math.isfinite(low) else ""
+    return f" ({pct:+.{decimals}f}%{ratio})"
 
 
 def includes_zero(low: float, high: float) -> bool:

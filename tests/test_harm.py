@@ -52,10 +52,6 @@ def harm(t: HitTable | None, judgement: Judgement = BLIND, rate: float = 1.0, li
     return np.array([h.impact, h.severe, h.death])
 
 
-QUADRATURE = 1.03
-"""Relative accuracy of the arrival-time quadrature where two integrals use different nodes."""
-
-
 def with_path(width: float) -> Exposure:
     """The default physics with a vehicle path this wide (m): the vehicle narrower or wider."""
     return replace(EX, vehicle_width=width - EX.body_width)
@@ -280,20 +276,36 @@ def test_narrower_vehicle_path_lowers_harm_of_judged_walkers(judgement, kmh):
     assert np.all(moto < car)
 
 
-@given(lane=lanes, factor=st.floats(1.0, 4.0), faster=st.floats(0.0, 2.0))
-def test_running_never_raises_harm(lane, factor, faster):
-    """A walker who runs faster leaves the path sooner; walking on (default shares aside) is the worst.
+NO_BRAKING = replace(EX, braking=Braking(np.full_like(EX.braking.reaction, 1e6), EX.braking.decel))
+"""The default physics with drivers who never react in time: harm is then the walker's exposure alone."""
 
-    For a walker who does not look, to the quadrature's accuracy: each response's window has
-    its own arrival nodes, so two windows are integrated on different nodes (about 1% apart
-    where the exact integrals are equal). For one who judges, a steep acceptance (small sigma)
-    is resolved less well still; see the next test for a clear case.
+
+@given(lane=lanes, factor=st.floats(1.0, 4.0), faster=st.floats(0.0, 2.0))
+def test_where_no_driver_can_stop_running_never_raises_harm(lane, factor, faster):
+    """A walker who runs faster leaves the vehicle's path sooner; walking on is then the worst response.
+
+    Only where drivers cannot stop: otherwise running also leaves a driver less time between seeing
+    the walker step into the lane and the walker reaching the vehicle's path (the next test).
+    Measured over the strategies' grid: at most 0.976 of the slower walker's harm.
     """
     def runs(f: float) -> np.ndarray:
-        return harm(table(**lane, exposure=replace(EX, responses=((1.0, f, math.inf),))))
+        return harm(table(**lane, exposure=replace(NO_BRAKING, responses=((1.0, f, math.inf),))))
 
-    assert no_more(runs(factor + faster), runs(factor) * QUADRATURE)
-    assert no_more(harm(table(**lane)), harm(table(**lane, exposure=WALK_ON)) * QUADRATURE)
+    assert no_more(runs(factor + faster), runs(factor))
+    assert no_more(harm(table(**lane, exposure=NO_BRAKING)), harm(table(**lane, exposure=replace(
+        NO_BRAKING, responses=((1.0, 1.0, math.inf),)))))
+
+
+def test_darting_out_in_front_of_slow_traffic_can_raise_harm():
+    """Dart-out: running halves the time a 20 km/h driver has to stop once the child steps into a wide
+    lane, more than it shortens the time in the vehicle's path (the commonest child pedestrian crash type,
+    Snyder & Knoblauch 1971). Measured: +18% at 0.8 m/s, 4.5 m lane; in fast traffic running helps."""
+    def runs(f: float, kmh: float) -> np.ndarray:
+        return harm(table(entry=0.0, width=4.5, speed=0.8, kmh=kmh,
+                          exposure=replace(EX, responses=((1.0, f, math.inf),))))
+
+    assert np.all(runs(2.0, 20.0) > 1.1 * runs(1.0, 20.0))
+    assert np.all(runs(2.0, 60.0) < runs(1.0, 60.0))
 
 
 def test_running_lowers_harm():
