@@ -153,12 +153,17 @@ def change_text(change: float, low: float, high: float, *, decimals: int, lang: 
     return text + (noise_mark(lang) if includes_zero(low, high) else "")
 
 
+def percent_decimals(pct: float) -> int:
+    """Decimals of a change in percent: one below 10% ("-4.8%", "-0.3%", not "-5%", "-0%"), else none."""
+    return 1 if abs(pct) < 10 else 0
+
+
 def percent_text(pct: float, low: float, high: float) -> str:
     """" (-40% [-49, -30])": a change in percent of the baseline with the ratio's interval if it has one;
     "" without a percentage."""
     if not math.isfinite(pct):
         return ""
-    decimals = 1 if abs(pct) < 1 else 0  # "-0.3%", not "-0%"
+    decimals = percent_decimals(pct)
     ratio = f" {bracket_text(low, high, decimals=decimals, sign=True)}" if math.isfinite(low) else ""
     return f" ({pct:+.{decimals}f}%{ratio})"
 

@@ -141,6 +141,7 @@ def test_the_texts_of_a_change_and_of_its_percentage() -> None:
     assert change_text(-0.01, -0.02, 0.004, decimals=3, lang="en").endswith("[-0.020, +0.004] (within noise)")
     assert change_text(-0.01, -0.02, 0.004, decimals=3, lang="zh").endswith("（在随机误差内）")
     assert percent_text(-40.2, -49.4, -30.0) == " (-40% [-49, -30])"
+    assert percent_text(-4.84, -5.66, -3.91) == " (-4.8% [-5.7, -3.9])"
     assert percent_text(-0.32, -0.61, 0.04) == " (-0.3% [-0.6, +0.0])"
     assert percent_text(-100.0, math.nan, math.nan) == " (-100%)" and percent_text(math.nan, 1, 2) == ""
     assert bracket_text(math.nan, math.nan, decimals=2) == "[—]"

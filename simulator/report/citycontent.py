@@ -16,6 +16,7 @@ from typing import Any
 from markupsafe import Markup
 
 from simulator import __version__
+from simulator.intervals import percent_decimals
 from simulator.metric import METRICS, part_decimals
 from simulator.report.citydata import PER_YEAR, RISK, City, Interval, SchoolFigures
 from simulator.report.content import NOISE_MARK
@@ -81,9 +82,10 @@ def best_cells(s: SchoolFigures, lang: str) -> dict[str, Any]:
     }
     return {
         "best": scenario_label(b.scenario, lang),
-        "best_change": interval_cell(b.change, RISK, sign=True, metric=RISK, **keys),
-        "best_pct": ci(b.pct.value, b.pct.low, b.pct.high, 0, sign=True, cols=("pct", "pct_low", "pct_high"),
-                       src=SRC, network=s.network, scenario=b.scenario, metric=RISK),
+        "best_change": interval_cell(b.change, RISK, sign=True, metric=RISK, part=True, **keys),
+        "best_pct": ci(b.pct.value, b.pct.low, b.pct.high, percent_decimals(b.pct.value), sign=True,
+                       cols=("pct", "pct_low", "pct_high"), src=SRC, network=s.network, scenario=b.scenario,
+                       metric=RISK),
         "best_year": interval_cell(  # one school's part of the city's total: a digit more
             b.per_year, PER_YEAR, sign=True, metric=PER_YEAR, part=True, **keys
         )
@@ -131,12 +133,12 @@ def total_rows(city: City, lang: str) -> list[dict[str, Any]]:
 
 
 def totals(city: City) -> dict[str, Any]:
-    """The city's severe injuries a year today and what the counted best measures change."""
-    d = METRICS[PER_YEAR].decimals
+    """The city's severe injuries a year today and what the counted best measures change (a digit more)."""
 
     def cell(x: Interval | None, what: str, sign: bool) -> Markup:
         if x is None:
             return Markup("—")
+        d = part_decimals(PER_YEAR) if sign else METRICS[PER_YEAR].decimals
         return ci(x.value, x.low, x.high, d, sign=sign, col="value", derived=what)
 
     return {
