@@ -201,6 +201,16 @@ def test_schools_on_a_real_map_are_placed(tmp_path: Path) -> None:
     assert page.count('data-figure="map"') == 1 and f'data-map="{beijing.name}"' in page
     note = page.split('data-value="no-geography">')[1].split("</p>")[0]
     assert "A is a synthetic district" in note and "中国农业大学附属实验小学" not in note
+    # the map file has moved since the batch ran: a school's report takes --map (the site is built once)
+    manifest = json.loads((out / "batch.json").read_text(encoding="utf-8"))
+    for entry in manifest["sweep"]["networks"]:
+        if "map" in entry:
+            entry["map"] = str(tmp_path / "moved.osm.bz2")
+    (out / "batch.json").write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+    with pytest.raises(ResultsError, match="moved.osm.bz2. does not exist"):
+        build_school_report(out, "中国农业大学附属实验小学", out=tmp_path / "s.html")
+    path, _ = build_school_report(out, "中国农业大学附属实验小学", out=tmp_path / "s.html", map_file=beijing)
+    assert "中国农业大学附属实验小学" in path.read_text(encoding="utf-8")
 
 
 def test_a_schools_own_report_has_the_batchs_numbers(batch: Path, tmp_path: Path) -> None:

@@ -21,8 +21,6 @@ import pandas as pd
 from simulator.batch.store import MARKER, STORE_FORMAT
 from simulator.errors import ResultsError
 
-CITY_TABLES = ("summary", "schools", "runs")
-"""The sweep's tables the city overview needs whole (``crossings`` is read by columns)."""
 CROSSING_COLUMNS = (
     "network",
     "scenario",

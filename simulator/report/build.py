@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from simulator.errors import SaferouteError
@@ -78,19 +78,9 @@ def build_reports(
     map_file: str | os.PathLike[str] | None = None,
 ) -> dict[str, Path]:
     """Like :func:`build_report` for several formats at once (figures and tables made once)."""
-    if lang not in LANGS:
-        msg = f"--lang: {lang!r} is not allowed (allowed: {', '.join(LANGS)})"
-        raise ReportError(msg)
-    bad = [f for f in formats if f not in FORMATS]
-    if bad or not formats:
-        given = ", ".join(map(repr, bad)) or "none"
-        msg = f"--format: {given} is not allowed (allowed: {', '.join(FORMATS)})"
-        raise ReportError(msg)
+    check_options(lang, formats)
     targets = {f: Path((outs or {}).get(f) or default_out(results_dir, lang=lang, fmt=f)) for f in formats}
-    for fmt, path in targets.items():
-        check_target(path, fmt)
-    if "pdf" in targets:
-        find_browser()  # before the work, not after it
+    check_targets(targets)
     results = load_results(results_dir)
     view = rebuild_site(results, map_file=map_file)
     html = render_html(prepare_report(results, view, lang=lang))
@@ -105,6 +95,26 @@ def make_report(results_dir: str | os.PathLike[str], *, lang: str = "zh",
     """The report's figures and context without writing anything (for tests and notebooks)."""
     results = load_results(results_dir)
     return prepare_report(results, rebuild_site(results, map_file=map_file), lang=lang)
+
+
+def check_options(lang: str, formats: Sequence[str]) -> None:
+    """``--lang`` and ``--format`` of a report, each a one-line error."""
+    if lang not in LANGS:
+        msg = f"--lang: {lang!r} is not allowed (allowed: {', '.join(LANGS)})"
+        raise ReportError(msg)
+    bad = [f for f in formats if f not in FORMATS]
+    if bad or not formats:
+        given = ", ".join(map(repr, bad)) or "none"
+        msg = f"--format: {given} is not allowed (allowed: {', '.join(FORMATS)})"
+        raise ReportError(msg)
+
+
+def check_targets(targets: Mapping[str, Path]) -> None:
+    """Each file a report is to be written to (by format), and the PDF printer if one is a PDF."""
+    for fmt, path in targets.items():
+        check_target(path, fmt)
+    if "pdf" in targets:
+        find_browser()  # before the work, not after it
 
 
 def check_target(path: Path, fmt: str) -> None:

@@ -20,7 +20,7 @@ from simulator.errors import SaferouteError
 from simulator.intervals import ONE_SEED
 from simulator.metric import calibration_note, per_year_note
 from simulator.report.batchfolder import BatchFolder, batch_from_folder
-from simulator.report.build import ReportError, check_target, write_report
+from simulator.report.build import check_options, check_targets, write_report
 from simulator.report.citycontent import (
     crossing_rows,
     ranking_rows,
@@ -35,24 +35,9 @@ from simulator.report.citymap import city_maps, ranking_chart
 from simulator.report.citytexts import CITY_WORDS, METHODS
 from simulator.report.figures import png_base64
 from simulator.report.html import css_string, prepare_report, render_html, template_environment
-from simulator.report.pdf import find_browser
 from simulator.report.schoolresults import check_network, results_from_batch
 from simulator.report.site import rebuild_site
-from simulator.report.texts import LANGS, words
-
-FORMATS = ("html", "pdf")
-
-
-def _check_options(lang: str, fmt: str, target: Path) -> None:
-    if lang not in LANGS:
-        msg = f"--lang: {lang!r} is not allowed (allowed: {', '.join(LANGS)})"
-        raise ReportError(msg)
-    if fmt not in FORMATS:
-        msg = f"--format: {fmt!r} is not allowed (allowed: {', '.join(FORMATS)})"
-        raise ReportError(msg)
-    check_target(target, fmt)
-    if fmt == "pdf":
-        find_browser()  # before the work, not after it
+from simulator.report.texts import words
 
 
 def build_city_report(
@@ -86,7 +71,8 @@ def build_city_report(
         One line: the folder is not a (finished) batch, an option is wrong, or the PDF cannot be printed.
     """
     target = Path(out) if out else Path(batch_dir) / f"city-{lang}.{fmt}"
-    _check_options(lang, fmt, target)
+    check_options(lang, [fmt])
+    check_targets({fmt: target})
     html = render_city(city_from_batch(batch_from_folder(batch_dir)), lang=lang)
     return write_report(html, target, fmt=fmt)
 
@@ -117,9 +103,10 @@ def build_school_report(
     check_network(batch, network)
     slug = "".join(ch if ch.isalnum() else "-" for ch in network).strip("-") or "school"
     target = Path(out) if out else Path(batch_dir) / f"report-{slug}-{lang}.{fmt}"
-    _check_options(lang, fmt, target)
-    results, notes = results_from_batch(batch, network)
-    view = rebuild_site(results, map_file=map_file)
+    check_options(lang, [fmt])
+    check_targets({fmt: target})
+    results, notes, built = results_from_batch(batch, network, map_file=map_file)
+    view = rebuild_site(results, built=built)
     if view.school != network:
         view = dataclasses.replace(
             view, school=network if view.school in network else f"{view.school} · {network}"
@@ -150,6 +137,7 @@ def city_context(city: City, *, lang: str) -> dict[str, Any]:
     repro = reproduce(city)
     params = {p["key"]: p["value"] for p in batch.manifest.get("parameters", [])}
     title = repro["sweep_name"] or batch.folder.resolve().name
+    ranking = ranking_rows(city, lang)
     return {
         "lang": lang,
         "w": w,
@@ -162,7 +150,7 @@ def city_context(city: City, *, lang: str) -> dict[str, Any]:
         "maps": [{"name": name, "png": png_base64(fig)} for name, fig in city_maps(city, places, lang=lang)],
         "unplaced": [s.network for s in city.schools if s.network not in placed],
         "ranking_png": png_base64(ranking_chart(city, lang=lang)) if city.schools else None,
-        "ranking": ranking_rows(city, lang),
+        "ranking": ranking,
         "schools": [
             {
                 "rank": s.rank,
@@ -172,7 +160,7 @@ def city_context(city: City, *, lang: str) -> dict[str, Any]:
                 "crossings": crossing_rows(s, lang),
                 "command": school_command(city, s.network),
             }
-            for s, row in zip(city.schools, ranking_rows(city, lang), strict=True)
+            for s, row in zip(city.schools, ranking, strict=True)
         ],
         "missing": dict(city.missing),
         "totals": totals(city),

@@ -17,7 +17,9 @@ lacks) is left out. What was left out is returned as notes, never hidden.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -28,7 +30,8 @@ from simulator.errors import ResultsError, SaferouteError
 from simulator.experiment import built_site, scenario_parameters
 from simulator.guesses import guesses_of
 from simulator.metrics import SUMMARY_FIELDS
-from simulator.network.walk import coverage_warning
+from simulator.network.site import Site
+from simulator.network.walk import WalkNetwork, coverage_warning
 from simulator.params import parameters_from_mapping
 from simulator.report.batchfolder import BatchFolder
 from simulator.report.results import Results
@@ -48,7 +51,8 @@ def check_network(batch: BatchFolder, name: str) -> str:
     return name
 
 
-def results_from_batch(batch: BatchFolder, network: str) -> tuple[Results, list[str]]:
+def results_from_batch(batch: BatchFolder, network: str, *, map_file: str | os.PathLike[str] | None = None,
+                       ) -> tuple[Results, list[str], tuple[Site, WalkNetwork]]:
     """The results of one network of a batch, shaped like a checked results folder.
 
     Parameters
@@ -57,11 +61,14 @@ def results_from_batch(batch: BatchFolder, network: str) -> tuple[Results, list[
         A checked batch folder.
     network
         The network's name as in the batch.
+    map_file
+        Where the network's map file is now, if it has moved since the batch ran.
 
     Returns
     -------
-    tuple of Results and list of str
-        The results, and notes on what was left out (unfinished seeds or scenarios).
+    tuple of Results, list of str and (Site, WalkNetwork)
+        The results; notes on what was left out (unfinished seeds or scenarios);
+        and the site built again for them (checked against the run), for the report.
 
     Raises
     ------
@@ -90,6 +97,8 @@ def results_from_batch(batch: BatchFolder, network: str) -> tuple[Results, list[
         key: _run_json(batch, path) for key, path in paths.items() if key[0] in names and key[1] in seeds
     }
     site = _site_mapping(sweep, network)
+    if map_file is not None and "map" in site:
+        site["map"] = str(Path(map_file).absolute())
     texts = {v["name"]: _scenario_yaml(v, site, records, seeds[0]) for v in variants}
     runs = [
         RunResult(name, seed, _summary(records[(name, seed)]), EMPTY, EMPTY, EMPTY)
@@ -106,11 +115,13 @@ def results_from_batch(batch: BatchFolder, network: str) -> tuple[Results, list[
         "seeds": seeds,
         "scenarios": texts,
         "baseline": baseline,
-        "site": _site_block(batch, texts[baseline], paths[(baseline, seeds[0])], first, events),
+        "site": {},  # below, from the site built again
         "metrics": list(SUMMARY_FIELDS),
         "parameters": _parameters(batch, texts[baseline]),
         "batch": {"folder": str(batch.folder), "network": network},
     }
+    built = _built(batch, texts[baseline], paths[(baseline, seeds[0])], first)
+    manifest["site"] = _site_block(built[1], first, events)
     results = Results(
         folder=batch.folder,
         manifest=manifest,
@@ -122,7 +133,7 @@ def results_from_batch(batch: BatchFolder, network: str) -> tuple[Results, list[
         trips=trips,
         crossings=crossings,
     )
-    return results, notes
+    return results, notes, built
 
 
 def _left_out(sweep: Mapping[str, Any], names: list[str], seeds: list[int]) -> list[str]:
@@ -199,13 +210,12 @@ def _scenario(text: str, where: str) -> Scenario:
         raise ResultsError(msg) from None
 
 
-def _site_block(
-    batch: BatchFolder, baseline_yaml: str, path: str, record: dict[str, Any], events: pd.DataFrame
-) -> dict[str, Any]:
-    """What a results manifest says about the site, from the site built again (checked against the run)."""
+def _built(batch: BatchFolder, baseline_yaml: str, path: str,
+           record: dict[str, Any]) -> tuple[Site, WalkNetwork]:
+    """The baseline's site built again, checked against the network the batch ran on."""
     where = f"{batch.folder}/{path}"
     try:
-        _, network = built_site(_scenario(baseline_yaml, where), origin=where)
+        site, network = built_site(_scenario(baseline_yaml, where), origin=where)
     except SaferouteError as bad:
         msg = f"{batch.folder}: the site of the batch cannot be rebuilt: {bad}"
         raise ResultsError(msg) from None
@@ -216,6 +226,11 @@ def _site_block(
             "ran on (another map file or software): run the batch again"
         )
         raise ResultsError(msg)
+    return site, network
+
+
+def _site_block(network: WalkNetwork, record: dict[str, Any], events: pd.DataFrame) -> dict[str, Any]:
+    """What a results manifest says about the site."""
     graph = network.street.graph
     return {
         "name": record.get("meta", {}).get("site") or graph.get("name", ""),

@@ -68,8 +68,9 @@ class SiteView:
     scenario_use: Mapping[str, Mapping[Edge, float]]
 
 
-def rebuild_site(results: Results, *, map_file: str | os.PathLike[str] | None = None) -> SiteView:
-    """Build the baseline's site again and weight its walk edges by use.
+def rebuild_site(results: Results, *, map_file: str | os.PathLike[str] | None = None,
+                 built: tuple[StreetSite, WalkNetwork] | None = None) -> SiteView:
+    """Build the baseline's site again (unless ``built`` already is) and weight its walk edges by use.
 
     Parameters
     ----------
@@ -93,7 +94,8 @@ def rebuild_site(results: Results, *, map_file: str | os.PathLike[str] | None = 
     base = scenarios[results.baseline]
     params = _parameters(results)
     try:
-        site, network = built_site(base, origin=f"{where}/manifest.json: scenarios[{results.baseline}]")
+        origin = f"{where}/manifest.json: scenarios[{results.baseline}]"
+        site, network = built or built_site(base, origin=origin)
         settings = {
             name: setting_from_scenario(s, site=site, network=network, params=params,
                                         origin=f"{where}/manifest.json: scenarios[{name}]")
