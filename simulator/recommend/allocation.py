@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 
 from simulator.metric import METRICS
+from simulator.recommend.scenario import one_guard
 
 PER_YEAR = "severe_per_year"
 """The figure the allocation is in: expected severe injuries a year at a school (adds up across schools)."""
@@ -74,8 +75,5 @@ def allocation_table(posts: Sequence[CityPost]) -> pd.DataFrame:
 
 def school_posts(posts: Sequence[CityPost], school: str) -> list[dict[str, Any]]:
     """The guard interventions on one school's streets (the posts serving it), as in a scenario file."""
-    return [
-        {"type": "guard", "crossings": [p.crossing], "hours": p.hours, "staff": p.staff_type, "count": 1}
-        for p in posts
-        if school in p.served
-    ]
+    mine = [p for p in posts if school in p.served]
+    return [one_guard(p.crossing, hours=p.hours, staff_type=p.staff_type) for p in mine]

@@ -24,6 +24,7 @@ from simulator.errors import ScenarioError
 from simulator.intervals import includes_zero
 from simulator.params import clock_seconds, clock_text, default_parameters
 from simulator.recommend.base import Evaluator, check_positive
+from simulator.recommend.scenario import one_guard
 from simulator.scenario import staff_types
 
 STEP = 300.0  # hours are chosen on a 5-minute grid
@@ -149,13 +150,7 @@ def candidate_post(row: Any, *, staff_type: str) -> Candidate:
     """The post a screening row (:func:`screening_gains`) offers: one guard over the row's span."""
     a, b = row.span
     hours_text = f"{clock_text(a)[:5]}-{clock_text(b)[:5]}"
-    post: dict[str, object] = {
-        "type": "guard",
-        "crossings": [row.crossing],
-        "hours": hours_text,
-        "staff": staff_type,
-        "count": 1,
-    }
+    post = one_guard(row.crossing, hours=hours_text, staff_type=staff_type)
     return Candidate(row.crossing, row.road, row.gain, hours_text, (b - a) / 3600.0, post)
 
 

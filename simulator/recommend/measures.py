@@ -26,6 +26,7 @@ from simulator.intervals import includes_zero
 from simulator.params import default_parameters
 from simulator.recommend.base import Evaluator
 from simulator.recommend.guards import screening_gains
+from simulator.recommend.scenario import one_guard
 
 TARGETS = 3  # riskiest crossings given facility options
 SHORTLIST = 6  # most cost-effective singles combined
@@ -63,13 +64,7 @@ def menu(ev: Evaluator, targets: list[str]) -> list[Measure]:
             if facility == "signal":
                 change["signal"] = {"cycle": 90, "walk": 20, "offset": 0}
             out.append(Measure(f"{kind} @ {label}", kind, cid, p[f"cost.{kind}"], (change,)))
-        guard = {
-            "type": "guard",
-            "crossings": [cid],
-            "hours": "-".join(GUARD_HOURS),
-            "staff": "auxiliary_police",
-            "count": 1,
-        }
+        guard = one_guard(cid, hours="-".join(GUARD_HOURS), staff_type="auxiliary_police")
         out.append(
             Measure(
                 f"guard @ {label}",

@@ -33,10 +33,14 @@ NAMES = {
 """The name of each kind of recommendation's scenario."""
 
 
+def one_guard(crossing: str, *, hours: str, staff_type: str) -> dict[str, Any]:
+    """The ``guard`` intervention of a one-person post at ``crossing`` (as in a scenario file)."""
+    return {"type": "guard", "crossings": [crossing], "hours": hours, "staff": staff_type, "count": 1}
+
+
 def interventions_from_guards(picks: Iterable[GuardPick], *, staff_type: str) -> list[dict[str, Any]]:
     """One ``guard`` intervention per recommended post (one person of ``staff_type``, its hours)."""
-    return [{"type": "guard", "crossings": [p.crossing], "hours": p.hours, "staff": staff_type, "count": 1}
-            for p in picks]
+    return [one_guard(p.crossing, hours=p.hours, staff_type=staff_type) for p in picks]
 
 
 def interventions_from_routes(*, compliance: float, max_detour: float) -> list[dict[str, Any]]:
@@ -121,5 +125,6 @@ __all__ = [
     "interventions_from_measures",
     "interventions_from_routes",
     "menu_of",
+    "one_guard",
     "scenario_from_recommendation",
 ]
