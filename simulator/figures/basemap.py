@@ -25,6 +25,7 @@ from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection, PatchCollection
 from matplotlib.patches import PathPatch
 from matplotlib.path import Path as MplPath
+from matplotlib.transforms import Transform
 from shapely import LineString, MultiPolygon, Polygon
 from shapely.geometry.base import BaseGeometry
 from shapely.geometry.polygon import orient
@@ -133,13 +134,13 @@ def draw_base(ax: Axes, street: nx.MultiDiGraph, box: np.ndarray) -> None:
     shapes = collect_base(street)
     view = shapely.box(*box[0], *box[1])
     for name in ("blocks", "green", "grounds", "water", "buildings"):
-        _fill_shapes(ax, getattr(shapes, name), view, STYLE[name])
+        fill_shapes(ax, getattr(shapes, name), view, STYLE[name])
     rivers = [w for w in shapes.waterways if w.intersects(view)]
     if rivers:
         lines = [np.asarray(w.coords)[:, :2] for w in rivers]
         ax.add_collection(LineCollection(lines, colors=WATERWAY_COLOUR, linewidths=WATERWAY_WIDTH,
                                          zorder=WATERWAY_Z))
-    _fill_shapes(ax, tuple(_buffer_roads(street, view)), view, STYLE["roads"])
+    fill_shapes(ax, tuple(_buffer_roads(street, view)), view, STYLE["roads"])
 
 
 def _buffer_roads(street: nx.MultiDiGraph, view: Polygon | None, *, extra: float = 0.0
@@ -161,13 +162,18 @@ def _trace_edge(street: nx.MultiDiGraph, u, v, d: dict) -> LineString:
     return d.get("geometry") or LineString([(street.nodes[n]["x"], street.nodes[n]["y"]) for n in (u, v)])
 
 
-def _fill_shapes(ax: Axes, shapes: tuple[BaseGeometry, ...], view: Polygon, style: dict) -> None:
+def fill_shapes(ax: Axes, shapes: tuple[BaseGeometry, ...], view: Polygon, style: dict, *,
+                transform: Transform | None = None) -> None:
+    """Fill the ``shapes`` that meet ``view`` in ``style`` (``transform``: map to axes, if not the data's)."""
     if not shapes:
         return
     arr = np.array(shapes, dtype=object)
     paths = [p for g in arr[shapely.intersects(arr, view)] for p in make_paths(g)]
     if paths:
-        ax.add_collection(PatchCollection([PathPatch(p) for p in paths], **style))
+        patches = PatchCollection([PathPatch(p) for p in paths], **style)
+        if transform is not None:
+            patches.set_transform(transform)
+        ax.add_collection(patches)
 
 
 def make_paths(geom: BaseGeometry) -> list[MplPath]:

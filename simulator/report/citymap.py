@@ -20,17 +20,15 @@ import numpy as np
 import shapely
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.cm import ScalarMappable
-from matplotlib.collections import PatchCollection
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.patches import PathPatch
 from matplotlib.ticker import FuncFormatter
 from matplotlib.transforms import Affine2D
 
 from simulator.errors import SaferouteError
 from simulator.figures import figure_style
-from simulator.figures.basemap import STYLE, make_paths, read_osm_shapes
+from simulator.figures.basemap import STYLE, fill_shapes, read_osm_shapes
 from simulator.figures.compass import draw_north_arrow, draw_scale_bar, find_true_north
 from simulator.metric import METRICS
 from simulator.report.citydata import RISK, City, Place, SchoolFigures
@@ -233,13 +231,7 @@ def _draw_base(ax, map_file: str, crs: str, box: tuple[float, float, float, floa
         return  # the base is decoration: the schools are still placed
     view = shapely.box(*box)
     for name in ("green", "grounds", "water", "buildings"):
-        paths = [p for shape in getattr(shapes, name) if shape.intersects(view) for p in make_paths(shape)]
-        if paths:
-            ax.add_collection(
-                PatchCollection(
-                    [PathPatch(p) for p in paths], match_original=False, transform=shift, **STYLE[name]
-                )
-            )
+        fill_shapes(ax, tuple(getattr(shapes, name)), view, STYLE[name], transform=shift)
 
 
 def _cmap():
