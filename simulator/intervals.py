@@ -83,9 +83,8 @@ def _bounded(m: float, half: float, bounds: tuple[float, float]) -> tuple[float,
     lo, hi = bounds
     if half == 0.0 or not math.isfinite(half):
         return (m, m) if half == 0.0 else (math.nan, math.nan)
-    if math.isinf(lo) and math.isinf(hi):
-        return m - half, m + half
-    if not lo < m < hi:  # with a spread, a mean at or beyond a bound breaks the bounds: say it plainly
+    # unbounded; or, with a spread, a mean at or beyond a bound (the bounds are broken): the t interval
+    if (math.isinf(lo) and math.isinf(hi)) or not lo < m < hi:
         return m - half, m + half
     if math.isfinite(lo) and math.isfinite(hi):
         p = (m - lo) / (hi - lo)

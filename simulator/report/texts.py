@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from simulator import metric
+from simulator.intervals import WITHIN_NOISE
 
 LANGS = metric.LANGS
 
@@ -81,7 +82,7 @@ WORDS: dict[str, dict[str, str]] = {
         "scenario": "情景",
         "measure": "措施",
         "code": "编号",
-        "within_noise": "在随机误差内",
+        "within_noise": WITHIN_NOISE.zh,
         "noise_note": "灰色 † = 在随机误差内：95%置信区间包含0，不能确定该变化不是随机波动。",
         "ci": "95%置信区间",
         "none": "—",
@@ -136,7 +137,7 @@ WORDS: dict[str, dict[str, str]] = {
         "scenario": "Scenario",
         "measure": "Measure",
         "code": "Code",
-        "within_noise": "within noise",
+        "within_noise": WITHIN_NOISE.en,
         "noise_note": "Grey † = within noise: the 95% confidence interval includes 0, so the change "
                       "cannot be told apart from chance.",
         "ci": "95% CI",

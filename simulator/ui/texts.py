@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from simulator.intervals import WITHIN_NOISE
 from simulator.metric import LANGS, ParameterLookup, calibration_note, labels, per_year_note
 
 _TEXTS: dict[str, tuple[str, str]] = {
@@ -104,7 +105,7 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "metric": ("指标", "Figure"),
     "mean_ci": ("均值 [95% 置信区间]", "mean [95% CI]"),
     "change": ("相对基准的变化 [95% 置信区间]", "change vs baseline [95% CI]"),
-    "within_noise": ("（在随机误差内）", "(within noise)"),
+    "within_noise": (f"（{WITHIN_NOISE.zh}）", f"({WITHIN_NOISE.en})"),
     "significant": ("（显著）", "(real)"),
     "delta": ("变化 [95% 置信区间]", "change [95% CI]"),
     "vs": ("对比", "vs"),
