@@ -207,7 +207,7 @@ def test_schools_on_a_real_map_are_placed(tmp_path: Path) -> None:
         if "map" in entry:
             entry["map"] = str(tmp_path / "moved.osm.bz2")
     (out / "batch.json").write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
-    with pytest.raises(ResultsError, match="moved.osm.bz2. does not exist"):
+    with pytest.raises(ResultsError, match=r"moved\.osm\.bz2' does not exist"):
         build_school_report(out, "中国农业大学附属实验小学", out=tmp_path / "s.html")
     path, _ = build_school_report(out, "中国农业大学附属实验小学", out=tmp_path / "s.html", map_file=beijing)
     assert "中国农业大学附属实验小学" in path.read_text(encoding="utf-8")
