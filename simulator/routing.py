@@ -17,7 +17,7 @@ step-free shortcut crosses at grade beneath the bridge instead.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, replace
 from functools import cached_property
 
@@ -132,8 +132,32 @@ def _route(graph: nx.Graph, path: list, crossings: dict[str, Crossing], cost: fl
     return Route(tuple(legs), total, tuple(path), cost)
 
 
-def route_choices(network: WalkNetwork, *, params: Parameters) -> dict[str, RouteChoice]:
-    """Compliant and shortcut routes for every connected home, and the step-free ones."""
+def route_choices(network: WalkNetwork, *, params: Parameters,
+                  origins: Mapping[str, Hashable] | None = None) -> dict[str, RouteChoice]:
+    """Compliant and shortcut routes to the school, and the step-free ones.
+
+    Parameters
+    ----------
+    network
+        The walk network.
+    params
+        Parameter table.
+    origins
+        Origin id -> walk node to route from; the homes (``network.home_nodes``)
+        if None. ``network.stop_nodes`` gives the routes from the bus stops.
+
+    Returns
+    -------
+    dict of str to RouteChoice
+        By origin id, for the origins connected to the school (a stop may
+        come first, never the other way: routes run origin ... school).
+
+    Raises
+    ------
+    NetworkError
+        If there are origins and none of them can reach the school.
+    """
+    nodes = network.home_nodes if origins is None else origins
     crossings = dict(network.crossings)
     g = network.graph
     src = network.school_node
@@ -145,7 +169,7 @@ def route_choices(network: WalkNetwork, *, params: Parameters) -> dict[str, Rout
     dist_len = nx.single_source_dijkstra_path_length(g, src, weight="length")
     walk_lengths = crossing_lengths(crossings, params, step_free=False)
     free = _step_free_paths(network, crossings, params)
-    for home, node in network.home_nodes.items():
+    for home, node in nodes.items():
         if node not in dist_c:
             continue
         compliant = _route(g, path_c[node][::-1], crossings, dist_c[node], lengths=walk_lengths)
@@ -156,8 +180,8 @@ def route_choices(network: WalkNetwork, *, params: Parameters) -> dict[str, Rout
         )
         choice = RouteChoice(compliant, shortcut, dist_len[node])
         out[home] = _with_step_free(choice, node, g, crossings, free) if free else choice
-    if not out:
-        msg = "the school is unreachable on foot from every home"
+    if not out and nodes:
+        msg = f"the school is unreachable on foot from every {'home' if origins is None else 'origin'}"
         raise NetworkError(msg)
     return out
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import re
 import sys
 from collections.abc import Mapping
@@ -25,7 +26,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     schools.add_argument("map")
     schools.set_defaults(handler=_schools)
     crossings = sub.add_parser("crossings", help="list the crossings (ids for scenario files)")
-    drawing = sub.add_parser("map", help="draw the walk network, crossings, school and homes")
+    drawing = sub.add_parser("map", help="draw the walk network, crossings, school, homes and bus stops")
     for q in (crossings, drawing):
         q.add_argument(
             "map", nargs="?", default=None, help="OSM/GraphML file (default: the synthetic district)"
@@ -233,4 +234,19 @@ def _map(args: argparse.Namespace) -> int:
         network, lang=args.lang, title=title, home_weights={h.id: h.weight for h in site.homes}
     )
     print(f"map written to {save_site_map(fig, out)}")
+    print(stop_line(network))
     return 0
+
+
+def stop_line(network) -> str:
+    """One line naming the bus stops on the walk network (``none`` without), nearest first."""
+    g = network.graph
+    school = g.nodes[network.school_node]
+
+    def away(node) -> float:
+        return math.dist((g.nodes[node]["x"], g.nodes[node]["y"]), (school["x"], school["y"]))
+
+    stops = sorted(network.stop_nodes.items(), key=lambda item: (away(item[1]), item[0]))
+    listed = ", ".join(f"{network.stop_names.get(sid) or sid} ({sid}, {away(node):.0f} m)"
+                       for sid, node in stops)
+    return f"{len(stops)} bus stop(s) near the gate" + (f": {listed}" if stops else "")

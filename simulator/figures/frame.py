@@ -128,9 +128,11 @@ def draw_frame(ax: Axes, street: nx.MultiDiGraph, box: np.ndarray, *, origin: tu
 
 
 def collect_markers(network: WalkNetwork) -> np.ndarray:
-    """``(n, 2)`` places street names should keep clear of: the crossings and the school gate."""
-    school = network.graph.nodes[network.school_node]
-    return np.array([(school["x"], school["y"]), *((c.x, c.y) for c in network.crossings.values())])
+    """``(n, 2)`` places street names should keep clear of: the crossings, the school gate, bus stops."""
+    g = network.graph
+    school = g.nodes[network.school_node]
+    stops = ((g.nodes[n]["x"], g.nodes[n]["y"]) for n in network.stop_nodes.values())
+    return np.array([(school["x"], school["y"]), *((c.x, c.y) for c in network.crossings.values()), *stops])
 
 
 def place_street_names(fig: Figure, ax: Axes, names: Sequence[StreetLabel]) -> None:

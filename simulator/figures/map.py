@@ -1,4 +1,4 @@
-"""The site map: walk graph, crossings by facility (or by risk), school, homes, guard posts.
+"""The site map: walk graph, crossings by facility (or by risk), school, homes, bus stops, guard posts.
 
 Drawn as a map (:mod:`simulator.figures.frame`): framed on the school and its
 homes, axes in metres from the school gate, roads, buildings and water under
@@ -35,6 +35,7 @@ TEXT = {
     "zh": {
         "school": "学校",
         "home": "住宅",
+        "stop": "公交站",
         "guard": "护学岗",
         "title": "步行网络与过街设施",
         "x": "距学校东向（米）",
@@ -45,6 +46,7 @@ TEXT = {
     "en": {
         "school": "school",
         "home": "homes",
+        "stop": "bus stop",
         "guard": "guard post (护学岗)",
         "title": "Walk network and crossings",
         "x": "east of the school (m)",
@@ -55,6 +57,7 @@ TEXT = {
 }
 WIDTH_IN = 9.0
 WALK_COLOUR = "#bdbdbd"
+STOP_COLOUR = "#0d47a1"
 
 
 def draw_site_map(
@@ -105,6 +108,7 @@ def draw_site_map(
         ax.add_collection(LineCollection(walk, colors=WALK_COLOUR, linewidths=0.6, zorder=1))
         handles = _draw_crossings(ax, network, crossings, lang=lang)
         handles += _draw_homes(ax, network, xy, home_weights, label=t["home"])
+        handles += draw_stops(ax, network, lang=lang)
         handles += _draw_guards(ax, network, guards or {}, lang=lang)
         ax.scatter([school[0]], [school[1]], s=220, c="#e41a1c", marker="*", edgecolors="black", zorder=5)
         ax.annotate(t["school"], school, xytext=(8, -12), textcoords="offset points", fontsize=10, zorder=6,
@@ -153,6 +157,18 @@ def _draw_homes(ax, network: WalkNetwork, xy: Mapping, weights: Mapping[str, flo
     ax.scatter([h[0][0] for h in homes], [h[0][1] for h in homes], s=8 + 40 * w / w.max(), c="#8fbc8f",
                marker="h", alpha=0.8, zorder=2)
     return [Line2D([], [], color="#8fbc8f", marker="h", linestyle="", label=label)]
+
+
+def draw_stops(ax, network: WalkNetwork, *, lang: str) -> list[Line2D]:
+    """Bus stops as small open squares; the legend handle (none without stops)."""
+    g = network.graph
+    at = [(g.nodes[n]["x"], g.nodes[n]["y"]) for n in network.stop_nodes.values()]
+    if not at:
+        return []
+    ax.scatter([p[0] for p in at], [p[1] for p in at], s=26, marker="s", facecolors="white",
+               edgecolors=STOP_COLOUR, linewidths=1.3, zorder=4)
+    return [Line2D([], [], color=STOP_COLOUR, marker="s", markerfacecolor="white", linestyle="",
+                   label=f"{TEXT[lang]['stop']} ({len(at)})")]
 
 
 def _draw_guards(ax, network: WalkNetwork, guards: Mapping[str, str], *, lang: str) -> list[Line2D]:

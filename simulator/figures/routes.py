@@ -1,4 +1,4 @@
-"""The printable route map (上学路线图): each home's recommended route, the school and risky crossings.
+"""The printable route map (上学路线图): recommended routes, school, bus stops, risky crossings.
 
 Drawn as a map (:mod:`simulator.figures.frame`): framed on the routes, axes in
 metres from the school gate, roads, buildings and water under them, street
@@ -20,6 +20,7 @@ from simulator.crossing import Crossing
 from simulator.figures.fonts import figure_style
 from simulator.figures.frame import collect_markers, draw_frame, fit_height, frame_view, place_street_names
 from simulator.figures.labels import cluster_labels, format_rank, join_ranks
+from simulator.figures.map import draw_stops
 from simulator.network.walk import WalkNetwork
 from simulator.routing import RouteChoice
 
@@ -125,6 +126,7 @@ def draw_route_map(
             handles.append(Line2D([], [], color="#9a9a9a", linestyle="--", label=t["changed"]))
         if risky:
             handles += _draw_risky(ax, risky, label=t["risk"])
+        handles += draw_stops(ax, network, lang=lang)
         ax.scatter([school[0]], [school[1]], s=240, c="#e41a1c", marker="*", edgecolors="black", zorder=5)
         handles.append(
             Line2D([], [], color="#e41a1c", marker="*", linestyle="", markersize=12, label=t["school"])

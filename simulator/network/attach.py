@@ -5,6 +5,12 @@ walk graph (never a crossing), the edge is split at the projection and the
 point joins the split node by an ``access`` edge as long as the snap distance.
 The search is one vectorised query of a shapely STRtree, so thousands of
 points attach in milliseconds.
+
+Bus stops join without splitting (:func:`join_points`): an ``access`` edge
+from the stop to each end of the edge it meets, as long as the snap distance
+plus the walk along the edge to that end. Every path between other nodes is
+then exactly what it was (a detour through a stop is never shorter), so the
+homes' routes do not change when stops are added.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from shapely import LineString
 from shapely.ops import substring
 
 SNAP_KINDS = frozenset({"sidewalk", "footway"})
+MIN_JOIN = 0.01  # m: least snap distance of a joined point (rounding never makes its detour shorter)
 
 
 @dataclass(frozen=True)
@@ -132,3 +139,34 @@ def _split_edge(graph: nx.Graph, a: Hashable, b: Hashable,
         if shape is not None and f1 > f0:
             attrs["geometry"] = substring(shape, f0, f1, normalized=True)
         graph.add_edge(n0, n1, **attrs)
+
+
+def join_points(graph: nx.Graph,
+                points: Sequence[tuple[Hashable, str, float, float, PointSnap]]) -> None:
+    """Join each point to both ends of the edge it meets, leaving that edge whole.
+
+    Parameters
+    ----------
+    graph
+        Walk graph, changed in place.
+    points
+        ``(node id, kind, x, y, snap)`` per point (``kind`` is ``stop``). The
+        ``access`` edges to ``snap.a`` and ``snap.b`` are ``snap.distance`` plus
+        the edge's length to that end long, shaped along the edge.
+    """
+    for node, kind, x, y, snap in points:
+        data = graph.edges[snap.a, snap.b]
+        shape = edge_shape(graph, snap.a, snap.b)
+        length = float(data["length"])
+        graph.add_node(node, x=float(x), y=float(y), kind=kind, street_node=None)
+        for end, f0, f1, share in ((snap.a, 0.0, snap.along, snap.along),
+                                   (snap.b, snap.along, 1.0, 1.0 - snap.along)):
+            piece = substring(shape, f0, f1, normalized=True)
+            coords = list(piece.coords) if piece.geom_type == "LineString" else []
+            if end == snap.a:
+                coords = coords[::-1]
+            line = LineString([(float(x), float(y)), (snap.x, snap.y), *coords[1:]]) \
+                if coords else None
+            reach = max(snap.distance, MIN_JOIN)  # a detour through the stop is never a shortcut
+            graph.add_edge(node, end, length=reach + length * share, kind="access",
+                           crossing=None, street=None, **({"geometry": line} if line else {}))

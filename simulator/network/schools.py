@@ -23,7 +23,13 @@ school's building, never a school of its own.
 **Gate.** A point school's gate is the point. An area school's gate is the
 point of its boundary nearest to a walkable street of the largest walkable
 part of the map (streets lying wholly inside the area are ignored); the walk
-builder snaps it to the nearest sidewalk and records the distance.
+builder snaps it to the nearest sidewalk and records the distance. A scenario
+may move the gate (``site.gate``, lon/lat): the school is then at that point,
+the homes stay those around the mapped gate.
+
+**Bus stops** within ``transit.max_stop_walk`` of the gate (and the
+catchment), merged and named as :mod:`simulator.network.stops` says; a
+scenario may move or add stops (``site.stops``).
 
 **Homes** within ``catchment_m`` (straight line) of the gate, weighted in households:
 
@@ -50,8 +56,9 @@ Nothing inside the school's own area is a home.
 from __future__ import annotations
 
 import difflib
+import math
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -79,6 +86,15 @@ from simulator.network.osmdata import (
     utm_crs,
 )
 from simulator.network.site import Home, School, Site
+from simulator.network.stops import (
+    Placed,
+    check_placed,
+    map_stop_points,
+    merge_stops,
+    near_stops,
+    shown,
+    with_placed_stops,
+)
 from simulator.params import Parameters, default_parameters
 
 SCHOOL_KINDS = {"school", "kindergarten"}
@@ -242,8 +258,9 @@ def _one_entry_per_school(found: list[tuple[str, Tags, Outline]]) -> list[tuple[
 
 
 def site_from_file(path: str | Path, *, school: str | None = None, catchment_m: float = 1000.0,
-                   params: Parameters | None = None) -> Site:
-    """The site of one school on an OSM XML extract: street graph, gate and homes.
+                   params: Parameters | None = None, gate: tuple[float, float] | None = None,
+                   stops: Mapping[str, tuple[float, float]] | None = None) -> Site:
+    """The site of one school on an OSM XML extract: street graph, gate, homes and bus stops.
 
     Parameters
     ----------
@@ -256,20 +273,36 @@ def site_from_file(path: str | Path, *, school: str | None = None, catchment_m: 
         Homes within this straight-line distance of the gate, m.
     params
         Parameter table; the packaged defaults if None.
+    gate
+        ``(lon, lat)`` of the school gate, to move it (a scenario's
+        ``site.gate``); the homes stay those around the mapped gate.
+    stops
+        Stop id -> ``(lon, lat)``: an existing id moves that stop, a new one
+        adds a stop (a scenario's ``site.stops``; kept at any distance).
 
     Raises
     ------
     NetworkError
         If the file cannot be read or has no streets, the school is not found
-        (close matches are listed) or there are no homes in the catchment.
+        (close matches are listed) or there are no homes in the catchment;
+        :class:`~simulator.network.stops.PlaceError` if ``gate`` or a stop is
+        outside the map or farther than ``walk.snap_tolerance`` from its streets.
     """
     params = params or default_parameters()
     data = read_osm(path)
     transformer = projector(utm_crs(data))  # the CRS graph_from_osm projects to
     info = find_school(schools_of(data, transformer), school, where=data.path)
     graph = graph_from_osm(data, params=params)
-    gate, note = _gate(graph, info)
-    homes, home_note, sources = _homes(data, graph, transformer, info, gate, catchment_m, params)
+    mapped_gate, note = _gate(graph, info)
+    homes, home_note, sources = _homes(data, graph, transformer, info, mapped_gate, catchment_m, params)
+    at, moved = _placed(data, graph, transformer, mapped_gate, stops or {}, params, moved_gate=gate)
+    if gate is not None:
+        note += f"; moved by the scenario to lon {gate[0]}, lat {gate[1]}"
+    found = merge_stops([p for p in map_stop_points(data, transformer)
+                         if math.dist(p[2:], (at.x, at.y)) <= catchment_m],
+                        radius=float(params["transit.stop_merge_radius"]))
+    within = min(catchment_m, float(params["transit.max_stop_walk"]))
+    bus_stops = near_stops(with_placed_stops(found, moved), (at.x, at.y), within=within, keep=moved)
     graph.graph["home_sources"] = sources  # where each home came from, for what-was-guessed
     mapped = graph.graph["mapped_facilities"]
     facilities = ", ".join(f"{k} {v}" for k, v in mapped.items()) or "none"
@@ -284,8 +317,34 @@ def site_from_file(path: str | Path, *, school: str | None = None, catchment_m: 
         "infers the others",
         f"street values from the default table: {defaulted} of "
         f"{graph.graph['street_edges']} street edges",
+        f"bus stops within {within:.0f} m of the gate (straight line; pupils are assumed not to "
+        f"use farther ones): {len(bus_stops)}"
+        + (f", {len(moved)} placed by the scenario" if moved else ""),
     )
-    return Site(graph, School(info.name, gate.x, gate.y, info.id), tuple(homes), notes)
+    return Site(graph, School(info.name, at.x, at.y, info.id), tuple(homes), notes, stops=bus_stops)
+
+
+def _placed(data: OsmData, graph: nx.MultiDiGraph, transformer: Transformer, gate: Point,
+            stops: Mapping[str, tuple[float, float]], params: Parameters, *,
+            moved_gate: tuple[float, float] | None) -> tuple[Point, dict[str, tuple[float, float]]]:
+    """The gate (moved if asked) and the placed stops, projected; checked on the map.
+
+    Raises PlaceError naming every point outside the extent or off the streets.
+    """
+    x0, y0, x1, y1 = data.extent()
+    asked = ([("site.gate", *moved_gate)] if moved_gate is not None else []) + [
+        (f"site.stops.{ident}", lon, lat) for ident, (lon, lat) in stops.items()]
+    placed = []
+    for where, lon, lat in asked:
+        x, y = transformer.transform(lon, lat)
+        placed.append(Placed(where, shown(lon=lon, lat=lat), float(x), float(y),
+                             inside=x0 <= lon <= x1 and y0 <= lat <= y1))
+    check_placed(graph, placed, params=params,
+                 extent=f"lon {x0:.5f}–{x1:.5f}, lat {y0:.5f}–{y1:.5f}")
+    if moved_gate is not None:
+        gate = Point(placed[0].x, placed[0].y)
+    return gate, {p.field.removeprefix("site.stops."): (p.x, p.y) for p in placed
+                  if p.field != "site.gate"}
 
 
 def find_school(schools: list[SchoolInfo], query: str | None, *, where: object = "the map"

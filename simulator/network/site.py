@@ -56,13 +56,29 @@ class Home:
 
 
 @dataclass(frozen=True)
+class Stop:
+    """A public-transport stop (where passengers wait beside the carriageway).
+
+    ``id`` is stable and readable (``bus<osmid>`` on a map); ``name`` is the
+    stop's name on the map (often Chinese), empty if it has none.
+    """
+
+    id: str
+    x: float
+    y: float
+    name: str = ""
+    kind: str = "bus"
+
+
+@dataclass(frozen=True)
 class Site:
-    """A street graph with one school and the homes of its pupils."""
+    """A street graph with one school, the homes of its pupils and the bus stops near its gate."""
 
     graph: nx.MultiDiGraph
     school: School
     homes: tuple[Home, ...]
     notes: tuple[str, ...] = field(default=())
+    stops: tuple[Stop, ...] = field(default=())
 
 
 def street_edge_id(u: int, v: int, key: int = 0) -> str:

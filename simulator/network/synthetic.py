@@ -7,11 +7,19 @@ local streets, pocket parks with footways, and the school gate on a collector in
 the most central superblock. The street graph follows the contract of
 :mod:`simulator.network.site`. The same :class:`DistrictSpec` always gives the
 same graph (node ids and attributes) and the same homes.
+
+Bus stops stand in pairs (one each side, at the kerb) on every arterial: at
+its point nearest the school gate and every :data:`STOP_SPACING` m from
+there; those within ``transit.max_stop_walk`` of the gate are kept. They take
+no random draws, so the streets and homes are those of the district without
+them. A scenario may move the gate (``site.gate``, x/y in metres) and move or
+add stops (``site.stops``), as on a map (:mod:`simulator.network.stops`).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from itertools import pairwise
 from typing import Any
@@ -20,7 +28,8 @@ import networkx as nx
 import numpy as np
 
 from simulator.errors import NetworkError
-from simulator.network.site import Home, School, Site
+from simulator.network.site import Home, School, Site, Stop
+from simulator.network.stops import Placed, check_placed, near_stops, shown, with_placed_stops
 from simulator.params import Parameters, default_parameters
 
 CRS = "EPSG:32649"
@@ -30,6 +39,9 @@ SNAP = 10.0  # m: a new gate or path end this close to a street node joins it
 CLEAR = 20.0  # m: new junctions and midblock crossings keep this far from other nodes
 SETBACK = {"primary": 25.0, "tertiary": 12.0, "residential": 10.0}  # m, compound fences
 HOUSEHOLDS_PER_M2 = 0.025  # FAR ~2.5 with ~100 m² flats
+STOP_SPACING = 400.0  # m between bus stops along an arterial
+STOP_KERB = 0.5  # m from the kerb (carriageway edge) to a stop, on the sidewalk side
+STOP_CLEAR = 40.0  # m: a stop this close to a junction moves this far from it
 SCHOOL_NAME = "实验小学"
 SCHOOL_STREET = "学府路"
 _ARTERIALS = ("民族", "友爱", "朝阳", "青秀", "东葛", "竹溪", "金湖", "园湖", "长湖", "星湖",
@@ -397,7 +409,9 @@ def _signals(g: nx.MultiDiGraph, kinds: dict[int, list[str]], rng: np.random.Gen
             g.nodes[n]["crossing"] = "zebra"
 
 
-def district_site(spec: DistrictSpec | None = None, *, params: Parameters | None = None) -> Site:
+def district_site(spec: DistrictSpec | None = None, *, params: Parameters | None = None,
+                  gate: tuple[float, float] | None = None,
+                  stops: Mapping[str, tuple[float, float]] | None = None) -> Site:
     """Build the synthetic district around one primary school.
 
     Parameters
@@ -407,17 +421,26 @@ def district_site(spec: DistrictSpec | None = None, *, params: Parameters | None
     params
         Parameter table giving lanes, lane width and speed limits by road class
         (default: the packaged table).
+    gate
+        ``(x, y)`` (m, the district's CRS) of the school gate, to move it; the
+        streets and homes stay the same.
+    stops
+        Stop id -> ``(x, y)``: an existing id moves that stop, a new one adds
+        a stop (kept at any distance from the gate).
 
     Returns
     -------
     Site
-        Street graph, the school gate and one home per compound gate
-        (weight = households of the compound, shared among its gates).
+        Street graph, the school gate, one home per compound gate
+        (weight = households of the compound, shared among its gates) and
+        the bus stops near the gate.
 
     Raises
     ------
     NetworkError
-        When a field of the spec is out of range.
+        When a field of the spec is out of range;
+        :class:`~simulator.network.stops.PlaceError` when ``gate`` or a stop is
+        outside the district or farther than ``walk.snap_tolerance`` from its streets.
     """
     spec = spec or DistrictSpec()
     _validate(spec)
@@ -443,4 +466,61 @@ def district_site(spec: DistrictSpec | None = None, *, params: Parameters | None
     _signals(g, kinds, rng, near=[ids[(round(x, 3), round(y, 3))] for x, y in ends])
     note = (f"synthetic district, seed {spec.seed}: {cols}×{rows} superblocks, "
             f"{spec.compounds_per_block} compounds each, school of about {spec.pupils} pupils")
-    return Site(g, school, tuple(homes), (note,))
+    found = _bus_stops(plan, school, params)  # laid out around the district's own gate
+    school, moved = _placed(g, school, stops or {}, params, gate=gate)
+    near = near_stops(with_placed_stops(found, moved), (school.x, school.y),
+                      within=float(params["transit.max_stop_walk"]), keep=moved)
+    return Site(g, school, tuple(homes), (note,), stops=near)
+
+
+def _placed(g: nx.MultiDiGraph, school: School, stops: Mapping[str, tuple[float, float]],
+            params: Parameters, *, gate: tuple[float, float] | None
+            ) -> tuple[School, dict[str, tuple[float, float]]]:
+    """The school (at ``gate`` if given) and the placed stops, checked against the district."""
+    xs = [x for _, x in g.nodes(data="x")]
+    ys = [y for _, y in g.nodes(data="y")]
+    box = (min(xs), min(ys), max(xs), max(ys))
+
+    def inside(x: float, y: float) -> bool:
+        return box[0] <= x <= box[2] and box[1] <= y <= box[3]
+
+    asked = ([("site.gate", *gate)] if gate is not None else []) + [
+        (f"site.stops.{ident}", x, y) for ident, (x, y) in stops.items()]
+    placed = [Placed(f, shown(x=x, y=y), float(x), float(y), inside(x, y)) for f, x, y in asked]
+    check_placed(g, placed, params=params,
+                 extent=f"x {box[0]:.0f}–{box[2]:.0f}, y {box[1]:.0f}–{box[3]:.0f}")
+    if gate is not None:
+        school = replace(school, x=float(gate[0]), y=float(gate[1]))
+    return school, {ident: (float(x), float(y)) for ident, (x, y) in stops.items()}
+
+
+def _bus_stops(plan: _Plan, school: School, params: Parameters) -> list[Stop]:
+    """Pairs of stops on every arterial: at its point nearest the school, then every :data:`STOP_SPACING` m.
+
+    Ids ``busV{i}-{m}{side}`` (vertical arterial ``i``, ``m``-th position from its
+    south end, ``W``/``E`` side; ``busH`` and ``S``/``N`` for horizontal ones);
+    named after the nearest street across (``建设路口`` when within 60 m, else
+    ``建设路北`` and the like).
+    """
+    half = int(params["traffic.default_lanes"]["primary"]) * float(params["traffic.lane_width"]) / 2
+    off = half + STOP_KERB
+    out: list[Stop] = []
+    for axis, roads, across in (("V", plan.art_v, plan.art_h + plan.col_h),
+                                ("H", plan.art_h, plan.art_v + plan.col_v)):
+        for i, road in enumerate(roads):
+            lo, hi = min(road.stops) + CLEAR, max(road.stops) - CLEAR
+            near = min(max(school.y if axis == "V" else school.x, lo), hi)
+            first = near - ((near - lo) // STOP_SPACING) * STOP_SPACING
+            steps = int((hi - first) // STOP_SPACING)
+            for m in range(steps + 1):
+                s = round(first + m * STOP_SPACING, 2)
+                cross = min(across, key=lambda r: (abs(r.at - s), r.at))
+                if abs(cross.at - s) < STOP_CLEAR:  # not in the junction: just past it
+                    s = cross.at + (STOP_CLEAR if s >= cross.at else -STOP_CLEAR)
+                where = "口" if abs(cross.at - s) <= 60.0 else (
+                    ("北" if s > cross.at else "南") if axis == "V" else ("东" if s > cross.at else "西"))
+                for side, sign in zip("WE" if axis == "V" else "SN", (-1.0, 1.0), strict=True):
+                    x, y = road.point(s)
+                    x, y = (x + sign * off, y) if axis == "V" else (x, y + sign * off)
+                    out.append(Stop(f"bus{axis}{i}-{m}{side}", x, y, f"{cross.name}{where}"))
+    return out

@@ -49,12 +49,41 @@ def _map_path(value: Any) -> Path:
     return path
 
 
+class Place(Frozen):
+    """A point of the site: ``{lon, lat}`` (WGS 84) on a map, ``{x, y}`` (m) on the synthetic district."""
+
+    lon: Annotated[float, Rule("a longitude -180–180", ge=-180, le=180)] | None = None
+    lat: Annotated[float, Rule("a latitude -90–90", ge=-90, le=90)] | None = None
+    x: Annotated[float, Rule("metres east (the district's projected x)")] | None = None
+    y: Annotated[float, Rule("metres north (the district's projected y)")] | None = None
+
+    @model_validator(mode="after")
+    def _one_pair(self) -> Place:
+        given = tuple(k for k in ("lon", "lat", "x", "y") if getattr(self, k) is not None)
+        if given not in (("lon", "lat"), ("x", "y")):
+            raise problems([((), f"{', '.join(given) or 'nothing'} given (allowed: lon and lat "
+                                 "on a map, x and y on the synthetic district)")])
+        return self
+
+    def pair(self) -> tuple[float, float]:
+        """``(lon, lat)`` or ``(x, y)``, whichever was given."""
+        return (self.lon, self.lat) if self.lon is not None else (self.x, self.y)  # type: ignore[return-value]
+
+
+StopId = Annotated[str, Rule("a stop id (letters, digits, - and _)", before=rules.text,
+                             check=lambda s: s.replace("-", "").replace("_", "").isalnum())]
+
+
 class Site(Frozen):
     """The streets and school: the synthetic district, or a map file and a school on it.
 
     ``map`` is an absolute path once validated (a relative one is taken from
     the scenario file's folder). ``school`` (name or id) and ``catchment_m``
     are for maps only; ``None`` leaves the choice to the site loader.
+    ``gate`` moves the school gate; ``stops`` moves bus stops (an existing id)
+    or adds them (a new id). Both are ``{lon, lat}`` on a map and ``{x, y}``
+    on the synthetic district; whether they lie on the streets is checked
+    when the site is built (:mod:`simulator.network.stops`).
     """
 
     synthetic: SyntheticSite | None = None
@@ -62,6 +91,8 @@ class Site(Frozen):
                               before=_map_path)] | None = None
     school: Annotated[str, Rule("a school name or id on the map", before=rules.text)] | None = None
     catchment_m: Annotated[float, Rule("100–10000 m", ge=100, le=10000)] | None = None
+    gate: Place | None = None
+    stops: dict[StopId, Place] | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -87,11 +118,18 @@ class Site(Frozen):
         if (self.synthetic is None) == (self.map is None):
             which = "has both synthetic and" if self.synthetic else "has neither synthetic nor"
             raise problems([((), f"{which} map (allowed: exactly one of them)")])
+        found: list[tuple[rules.FieldPath, str]] = []
         if self.synthetic is not None:
             found = [((name,), "only allowed with map (the synthetic district has one school)")
                      for name in ("school", "catchment_m") if getattr(self, name) is not None]
-            if found:
-                raise problems(found)
+        want = ("x", "y") if self.synthetic is not None else ("lon", "lat")
+        where = "on the synthetic district" if self.synthetic is not None else "on a map"
+        places = [(("gate",), self.gate)] + [(("stops", i), p) for i, p in (self.stops or {}).items()]
+        found += [(path, f"{{{', '.join(k for k in ('lon', 'lat', 'x', 'y') if getattr(p, k) is not None)}}} "
+                         f"given (allowed: {{{', '.join(want)}}} {where})")
+                  for path, p in places if p is not None and getattr(p, want[0]) is None]
+        if found:
+            raise problems(found)
         return self
 
 
