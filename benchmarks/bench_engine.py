@@ -183,6 +183,8 @@ def bench_baseline(args: argparse.Namespace) -> dict[str, Any]:
 
 
 # --- 2. scaling in children -------------------------------------------------------
+ALL_WALK = {"mode.motorised_weights": {"ebike": 0.0, "car": 0.0, "bus": 0.0}}
+"""Parameter overrides under which every pupil walks from home (simulator.arrival)."""
 def _series(
     scenario: Any,
     site: Any,
@@ -192,11 +194,9 @@ def _series(
     same_traffic: bool,
     reuse: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Time one replication per size; ``same_traffic`` holds drop-off cars at 1,500 children."""
+    """Time one replication per size; ``same_traffic``: every pupil walks (no parent's vehicle)."""
     from simulator.experiment import setting_from_scenario
-    from simulator.params import default_parameters
 
-    car_share = float(default_parameters()["dropoff.car_share"])
     print(
         f"   {'children':>9} {'prep s':>7} {'wall min':>8} {'median':>7} {'cpu min':>7}"
         f" {'events':>8} {'ev/child':>8} {'cpu ms/child':>12} {'ms/event':>8}"
@@ -204,14 +204,11 @@ def _series(
     rows = []
     for n in sizes:
         if reuse is not None and n == reuse["children"]:
-            row = reuse  # identical setting: the drop-off share is not rescaled at the base size
+            row = reuse  # identical setting
         else:
             update: dict[str, Any] = {"children": n}
             if same_traffic:
-                update["parameters"] = {
-                    **scenario.parameters,
-                    "dropoff.car_share": car_share * SCALE_BASE / n,
-                }
+                update["parameters"] = {**scenario.parameters, **ALL_WALK}
             variant = scenario.model_copy(update=update)
 
             def prepare(v: Any = variant) -> Any:
@@ -285,10 +282,9 @@ def bench_scaling(args: argparse.Namespace) -> dict[str, Any]:
     print("   a) as specified (drop-off cars grow with the children, so traffic near the school grows too)")
     spec = _series(scenario, site, network, sizes, same_traffic=False)
     print(
-        f"   b) engine only: same traffic (dropoff.car_share scaled so the cars are those of"
-        f" {SCALE_BASE:,} children)"
+        "   b) engine only: same traffic for every N (every pupil walks: no parent's car or e-bike)"
     )
-    same = _series(scenario, site, network, sizes, same_traffic=True, reuse=spec["rows"][0])
+    same = _series(scenario, site, network, sizes, same_traffic=True)
     rss = maxrss_mb()
     print(f"   peak process RSS {rss:.1f} MiB (ru_maxrss, largest run {sizes[-1]:,} children)")
     return {

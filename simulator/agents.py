@@ -19,6 +19,8 @@ import mesa
 import numpy as np
 
 from simulator.access import means, passable
+from simulator.arrival import DRIVEN, GATE_STOP
+from simulator.gate import GATE, drops, route_from, route_tail
 from simulator.kerb import Mode, Outcome, careless, cross, escort, rolling
 from simulator.kerbinputs import child_walker, escorted_walker, guard_walker, inattentive_share, rows_of
 from simulator.params import Parameters
@@ -32,7 +34,7 @@ if TYPE_CHECKING:
     from simulator.crossing import Crossing
     from simulator.kerb import Walker
     from simulator.model import SchoolRouteModel
-    from simulator.setting import GuardPost
+    from simulator.setting import GuardPost, Setting
 
 
 class Child(mesa.Agent):
@@ -69,9 +71,13 @@ class Party(mesa.Agent):
 
     def __init__(self, model: SchoolRouteModel, *, members: list[Child], route: Route,
                  depart: float, speed: float, walker: Walker, inattentive_share: float,
-                 step_free: bool, usual_route: Route) -> None:
+                 step_free: bool, usual_route: Route, arrival_mode: str = "walk",
+                 choice: RouteChoice | None = None, origin: str = "") -> None:
         super().__init__(model)
         self.members = members
+        self.arrival_mode = arrival_mode
+        self.choice = choice
+        self.origin = origin
         self.route = route
         self.step_free = step_free
         self.usual_route = usual_route
@@ -236,27 +242,36 @@ class Guard(mesa.Agent):
         return out.end
 
 
-def party_of(model: SchoolRouteModel, members: list[Child], *, educated: np.ndarray) -> Party:
+def party_of(model: SchoolRouteModel, members: list[Child], *, educated: np.ndarray, mode: str = "walk",
+             escorted: bool | None = None) -> Party:
     """The party of ``members``: its route, walker, departure and chance of stepping out inattentively.
 
     The eldest member leads (its draws decide the route and the walker); the
     party walks at its slowest member's speed and leaves so as to arrive
-    ``slack`` before the earliest bell among its members.
+    ``slack`` before the earliest bell among its members. ``mode``
+    (:mod:`simulator.arrival`) says where the walk starts: at home, at the bus
+    stop (when the last bus that keeps the plan sets it down), at the
+    school-bus stop, or at the gate (its route is set by :mod:`simulator.gate`
+    once every parent's arrival is known). ``escorted``: whether an adult
+    walks with the party (its members' draws if None).
     """
     pop, s, p = model.population, model.setting, model.params
     lead = max(members, key=lambda c: (c.age, -c.index))
     i = lead.index
-    choice = s.routes[lead.home]
-    follows = choice.recommended is not None and float(pop.u_follow[i]) < s.follow_share
+    choice, origin = _start(s, lead.home, mode)
     u_route, slowest = float(pop.u_route[i]), min(c.speed for c in members)
     crossings = s.network.crossings
-    usual = route_for(choice, follows=follows, u=u_route, speed=slowest, step_free=False, crossings=crossings,
-                      params=p)
     step_free = any(c.profile != "walk" for c in members)
-    route = (route_for(choice, follows=follows, u=u_route, speed=slowest, step_free=True, crossings=crossings,
-                       params=p) if step_free else usual)
+    if choice is None:  # from the gate, or the school bus at the gate: set later, or nothing to walk
+        usual = route = AT_GATE
+    else:
+        follows = choice.recommended is not None and float(pop.u_follow[i]) < s.follow_share
+        usual = route_for(choice, follows=follows, u=u_route, speed=slowest, step_free=False,
+                          crossings=crossings, params=p)
+        route = (route_for(choice, follows=follows, u=u_route, speed=slowest, step_free=True,
+                           crossings=crossings, params=p) if step_free else usual)
     rows = rows_of(p, len(members))
-    if any(c.escorted for c in members):
+    if any(c.escorted for c in members) if escorted is None else escorted:
         walker = escorted_walker(p, speed=slowest, gap_factor=float(pop.adult_gap_factor[i]),
                                  patience=float(pop.patience[i]), rows=rows)
         inattentive = 0.0
@@ -268,8 +283,59 @@ def party_of(model: SchoolRouteModel, members: list[Child], *, educated: np.ndar
     bell = min(s.bell_for(c.age) for c in members)
     # nobody leaves before the simulated period starts: the model cannot look back in time
     depart = max(bell - float(pop.slack[i]) - free * p["child.walk_time_budget"], 0.0)
+    if mode == "bus" and s.buses is not None:
+        depart = max(s.buses.alight(origin, depart), 0.0)
     return Party(model, members=members, route=route, depart=depart, speed=slowest, walker=walker,
-                 inattentive_share=inattentive, step_free=step_free, usual_route=usual)
+                 inattentive_share=inattentive, step_free=step_free, usual_route=usual, arrival_mode=mode,
+                 choice=choice, origin=origin)
+
+
+def set_down(model: SchoolRouteModel, parties: list[Party]) -> None:
+    """Where each parent lets its child out, and the child's walk from there (:mod:`simulator.gate`).
+
+    At the gate, in order of arrival (a full kerb puts the later ones in the
+    lane); under a drop-off ban, at the ban's edge, from where the children
+    walk the rest of their home's route (leaving that much earlier).
+    """
+    s, p, pop = model.setting, model.params, model.population
+    if not parties:
+        return
+    rules, site = s.gate_rules, s.gate
+    if rules.ban_m > 0:
+        for party in parties:
+            tail = route_tail(s.routes[party.members[0].home].compliant, rules.ban_m)
+            party.route = party.usual_route = tail
+            party.depart = max(party.depart - tail.length / party.speed * p["child.walk_time_budget"], 0.0)
+        return
+    if site is None:
+        return
+    leads = [max(party.members, key=lambda c: (c.age, -c.index)).index for party in parties]
+    far = [not site.one_way and site.approach.get(party.members[0].home, site.school_side) != site.school_side
+           for party in parties]
+    placed = drops(np.array([party.depart for party in parties]), np.array([x.arrival_mode for x in parties]),
+                   np.array(far), pop.z_dwell[leads], pop.u_rule[leads], rules=rules, params=p)
+    for party, drop in zip(parties, placed, strict=True):
+        party.route = party.usual_route = route_from(drop, site)
+        if drop.parked:  # the parent leaves the e-bike in the parking and walks the child in
+            for child in party.members:
+                child.escorted = True
+
+
+AT_GATE = Route((Leg(0.0, None, 0),), 0.0, (), 0.0)
+"""The route of a party set down at the gate itself."""
+
+
+def _start(s: Setting, home: str, mode: str) -> tuple[RouteChoice | None, str]:
+    """Where a party of ``home`` arriving by ``mode`` starts walking: its routes and the place's id."""
+    if mode == "bus":
+        stop = s.home_stop[home]
+        return s.stop_routes[stop], stop
+    if mode == "school_bus":
+        stop = s.modes.school_bus_stop if s.modes is not None else GATE_STOP
+        return (None, GATE_STOP) if stop == GATE_STOP else (s.stop_routes[stop], stop)
+    if mode in DRIVEN:
+        return None, GATE
+    return s.routes[home], home
 
 
 def route_for(choice: RouteChoice, *, follows: bool, u: float, speed: float, step_free: bool,

@@ -46,8 +46,10 @@ from typing import Any
 import simulator
 from simulator.params import Parameters
 
-FORMAT = 1
-"""Version of the entry layout and of what an entry holds; raise it when either changes."""
+FORMAT = 3
+"""Version of the entry layout and of what an entry holds; raise it when either changes.
+
+2: sites hold bus stops (an entry of version 1 has none)."""
 LIMIT_BYTES = 1 << 30
 """Entries beyond this many bytes in all are pruned, least recently used first (1 GiB)."""
 STALE_TEMP_SECONDS = 3600.0

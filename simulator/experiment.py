@@ -17,6 +17,7 @@ from simulator.cache import fetch_site
 from simulator.errors import NetworkError, ScenarioError
 from simulator.network.site import Site as StreetSite
 from simulator.network.site import street_edge_id
+from simulator.network.stops import PlaceError
 from simulator.network.synthetic import DistrictSpec, district_site
 from simulator.network.walk import WalkNetwork, walk_network_from_site
 from simulator.params import Parameters, clock_seconds, default_parameters
@@ -40,17 +41,20 @@ def scenario_parameters(scenario: Scenario, *, base: Parameters | None = None) -
 
 
 def site_from_scenario(scenario: Scenario) -> StreetSite:
-    """The street graph, school and homes a scenario names (the synthetic district or a map).
+    """The street graph, school, homes and bus stops a scenario names (the synthetic district or a map).
 
-    Built with the scenario's parameter overrides (lane width, snapping, OSM defaults...).
+    Built with the scenario's parameter overrides (lane width, snapping, OSM
+    defaults...), with the gate and stops where ``site.gate`` and ``site.stops`` put them.
     """
     site = scenario.site
     params = scenario_parameters(scenario)
+    gate = site.gate.pair() if site.gate is not None else None
+    stops = {ident: place.pair() for ident, place in (site.stops or {}).items()}
     if site.synthetic is not None:
         s = site.synthetic
         return district_site(
             DistrictSpec(superblocks=s.superblocks, compounds_per_block=s.compounds_per_block, seed=s.seed),
-            params=params,
+            params=params, gate=gate, stops=stops,
         )
     assert site.map is not None
     # imported here: the map reader (Shapely, pyproj, the OSM parser) is not needed for the
@@ -58,8 +62,9 @@ def site_from_scenario(scenario: Scenario) -> StreetSite:
     from simulator.network.schools import site_from_file
 
     if site.catchment_m is None:
-        return site_from_file(site.map, school=site.school, params=params)
-    return site_from_file(site.map, school=site.school, catchment_m=site.catchment_m, params=params)
+        return site_from_file(site.map, school=site.school, params=params, gate=gate, stops=stops)
+    return site_from_file(site.map, school=site.school, catchment_m=site.catchment_m, params=params,
+                          gate=gate, stops=stops)
 
 
 def scenario_with_site(scenario: Scenario, site: Mapping[str, Any], *, origin: str) -> Scenario:
@@ -125,6 +130,8 @@ def built_site(
             cache[key] = fetch_site(scenario.site.model_dump(mode="json"), params=params, build=build)
         except ScenarioError as exc:
             raise ScenarioError(f"{origin}: {exc}") from None
+        except PlaceError as exc:  # names its fields (site.gate, site.stops.<id>)
+            raise NetworkError(f"{origin}: {exc}") from None
         except NetworkError as exc:
             field = "site.map" if scenario.site.map is not None else "site"
             raise NetworkError(f"{origin}: {field}: {exc}") from None
@@ -166,6 +173,8 @@ def setting_from_scenario(
         education_share=draft.education_share,
         description=scenario.description or "",
         home_weights={h.id: h.weight for h in site.homes},
+        modes=draft.modes,
+        gate_rules=draft.gate_rules,
     )
     for finish in draft.finish:
         setting = finish(setting)

@@ -29,6 +29,12 @@ that meets vehicles has a hazard: judged gaps (lag, gap, yield, impatient,
 red, staged, refuge, guard), drivers who run the red or turn across the
 green, vehicles released while a late walker is still crossing, and vehicles
 brushing a walker who stands on a lane line.
+
+Two-wheelers (e-bikes, bicycles) in the kerb lanes are Poisson classes of
+their own, independent of the cars: their expected counts add to the cars'
+before 1 - exp, with their own width, speeds, braking and injury (an
+:class:`Exposure` each); :class:`Harm` keeps their part of the severe count
+(``severe_tw``), so the two-wheelers' share of P(severe) is exact.
 """
 
 from __future__ import annotations
@@ -122,18 +128,34 @@ class Exposure:
 
 @dataclass(frozen=True)
 class Harm:
-    """Expected number of impacts, severe injuries and deaths (before 1 - exp)."""
+    """Expected number of impacts, severe injuries and deaths (before 1 - exp).
+
+    ``severe_tw``: of the severe injuries, the two-wheelers'.
+    """
 
     impact: float = 0.0
     severe: float = 0.0
     death: float = 0.0
+    severe_tw: float = 0.0
 
     def __add__(self, other: Harm) -> Harm:
-        return Harm(self.impact + other.impact, self.severe + other.severe, self.death + other.death)
+        return Harm(self.impact + other.impact, self.severe + other.severe, self.death + other.death,
+                    self.severe_tw + other.severe_tw)
 
     def probabilities(self) -> tuple[float, float, float]:
         """P(impact), P(severe), P(death) of the stage."""
         return 1.0 - math.exp(-self.impact), 1.0 - math.exp(-self.severe), 1.0 - math.exp(-self.death)
+
+    def severe_tw_probability(self) -> float:
+        """The two-wheelers' part of P(severe): P(severe) x severe_tw / severe."""
+        if self.severe_tw <= 0:
+            return 0.0
+        return (1.0 - math.exp(-self.severe)) * self.severe_tw / self.severe
+
+    @property
+    def by_riders(self) -> Harm:
+        """This harm, all of it by two-wheelers."""
+        return Harm(self.impact, self.severe, self.death, self.severe)
 
 
 NO_HARM = Harm()
@@ -159,11 +181,15 @@ class HitTable:
     outcomes: np.ndarray  # impact, severe, death stacked on a leading axis
     weight: np.ndarray
     lane_of: np.ndarray  # the lane of each row (one row per lane and response)
+    rider: np.ndarray | None = None  # per row, whether its vehicles are two-wheelers (None: none are)
 
     def __post_init__(self) -> None:
         # the per-call work is one acceptance array and one matrix product; s varies only by row
         # and arrival node, v by row and speed node, so what derives from them is kept at those shapes
-        object.__setattr__(self, "_flat", self.outcomes.reshape(3, -1))
+        flat = self.outcomes.reshape(3, -1)
+        if self.rider is not None and self.rider.any():  # a fourth sum: the two-wheelers' severe injuries
+            flat = np.vstack([flat, (self.outcomes[1] * self.rider[:, None, None]).reshape(1, -1)])
+        object.__setattr__(self, "_flat", flat)
         object.__setattr__(self, "_any_hidden", bool(self.hidden.any()))
         object.__setattr__(self, "_s", self.s[:, :, :1])
         object.__setattr__(self, "_ones", np.ones((1, 1, self.s.shape[2])))
@@ -201,8 +227,30 @@ class HitTable:
         elif accept.shape != self.s.shape:  # judged by time alone: the same at every speed node
             accept = accept * self._ones  # type: ignore[attr-defined]  # (x 1.0 is exact)
         per_node = (link * rate[self.lane_of] * self.weight)[:, None, None] * accept
-        impact, severe, death = self._flat @ per_node.ravel()  # type: ignore[attr-defined]
-        return Harm(float(impact), float(severe), float(death))
+        sums = self._flat @ per_node.ravel()  # type: ignore[attr-defined]
+        return Harm(float(sums[0]), float(sums[1]), float(sums[2]), float(sums[3]) if sums.size > 3 else 0.0)
+
+
+def joined(tables: list[HitTable | None], lanes: list[int], riders: list[bool]) -> HitTable | None:
+    """Tables of several vehicle classes as one (None if all are None): one call for every class.
+
+    Table i covers ``lanes[i]`` lanes, which follow those of the tables
+    before it in the joined table (its rates go at those places of the rate
+    array); ``riders[i]``: its vehicles are two-wheelers, whose severe
+    injuries the joined table also counts apart (:attr:`Harm.severe_tw`).
+    """
+    offsets = np.cumsum([0, *lanes[:-1]])
+    kept = [(int(offsets[i]), riders[i], t) for i, t in enumerate(tables) if t is not None]
+    if not kept:
+        return None
+    return HitTable(
+        s=np.concatenate([t.s for _, _, t in kept]), v=np.concatenate([t.v for _, _, t in kept]),
+        hidden=np.concatenate([t.hidden for _, _, t in kept]),
+        outcomes=np.concatenate([t.outcomes for _, _, t in kept], axis=1),
+        weight=np.concatenate([t.weight for _, _, t in kept]),
+        lane_of=np.concatenate([t.lane_of + offset for offset, _, t in kept]),
+        rider=np.concatenate([np.full(t.weight.size, rider) for _, rider, t in kept]),
+    )
 
 
 def hit_table(

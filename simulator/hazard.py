@@ -56,7 +56,7 @@ def crossing_hazards(setting: Setting, *, arrivals: int = 24) -> dict[str, float
         stream = make_stream(
             seed=HAZARD_SEED, crossing_id=cid, lanes=c.lanes, rate=tr.rate, mean_speed=tr.mean_speed,
             speed_cv=p["traffic.speed_cv"], max_rate=p["traffic.max_rate_per_lane"] / 3600.0,
-            start=start - STREAM_LEAD_S, end=end + STREAM_TAIL_S,
+            start=start - STREAM_LEAD_S, end=end + STREAM_TAIL_S, twowheelers=tr.twowheelers,
         )
         road = road_at(tr, 0, stream=stream, yield_rate=tr.yield_rate(setting.bell, params=p), params=p)
         total = 0.0

@@ -58,7 +58,7 @@ def _accept(
     not_before: float,
     deadline: float = math.inf,
     sight: LaneSight | None = None,
-) -> tuple[float, frozenset[tuple[int, int]], Mode, float]:
+) -> tuple[float, frozenset[tuple[int, int, bool]], Mode, float]:
     """First time >= not_before at which the walker steps out.
 
     Candidate times are the first look, every vehicle passage and the moment
@@ -68,12 +68,21 @@ def _accept(
     the first vehicle that does not stop (inf if none in view). With
     ``sight``, a vehicle farther than the sight distance to its lane is not
     seen: it neither blocks nor yields (its lag still counts in the lag).
+
+    Two-wheelers are judged as cars are (the same gap rule, the distance
+    rule of young children read at the rider's speed) and yield by the same
+    test (their ``u_yield`` carries the yield ratio, :mod:`simulator.traffic`);
+    a yielding rider must be able to stop at ``road.rider_stop_decel``. The
+    lanes held are (direction, lane, rider): a yielding driver holds the cars
+    behind it, a yielding rider the riders behind it (they ride beside the
+    cars of the kerb lane, not behind them).
     """
-    t, v, d, ln, u = stream.rows
+    t, v, d, ln, u, kd = stream.rows
     lo, hi = walker.gap_ratio_min, walker.gap_ratio_max
     fixed = walker.inattentive or walker.time_weight >= 1
     ref, exponent = walker.ref_speed, 1.0 - walker.time_weight
     reaction, decel2 = road.stop_reaction, 2 * road.stop_decel
+    ride2 = decel2 if road.rider_stop_decel is None else 2 * road.rider_stop_decel
     n = len(t)
     tc_by_patience = {False: critical_gap(walker, length, impatient=False),
                       True: critical_gap(walker, length, impatient=True)}
@@ -83,11 +92,11 @@ def _accept(
         impatient = tau - t0 >= walker.patience
         tc_eff = tc_by_patience[impatient]
         horizon = tc_eff * (1.0 if fixed else hi)
-        held: set[tuple[int, int]] = set()
+        held: set[tuple[int, int, bool]] = set()
         lag = math.inf
         j, ok = i, True
         while j < n and t[j] - tau < horizon:
-            if held and (d[j], ln[j]) in held:  # behind a driver who yields: held too
+            if held and (d[j], ln[j], kd[j] != 0) in held:  # behind a driver who yields: held too
                 j += 1
                 continue
             gap = t[j] - tau
@@ -96,8 +105,8 @@ def _accept(
                 lag = min(lag, gap)  # hidden behind parked cars: the walker does not wait for it
                 j += 1
                 continue
-            if u[j] < yield_rate and vj * gap >= vj * reaction + vj ** 2 / decel2:
-                held.add((d[j], ln[j]))  # a driver who yields and can stop comfortably
+            if u[j] < yield_rate and vj * gap >= vj * reaction + vj ** 2 / (ride2 if kd[j] else decel2):
+                held.add((d[j], ln[j], kd[j] != 0))  # a driver who yields and can stop comfortably
             else:
                 need = tc_eff if fixed else tc_eff * min(max((ref / vj) ** exponent, lo), hi)
                 if gap < need:
@@ -127,8 +136,8 @@ def _accept(
     return deadline, frozenset(), Mode.DEADLINE, math.inf
 
 
-Nearby = list[tuple[float, float, float, float, float]]
-"""Per sampled vehicle near a stage: t_in, t_out (the walker in its lane), t_seen, t_vehicle, speed."""
+Nearby = list[tuple[float, float, float, float, float, int]]
+"""Per sampled vehicle near a stage: t_in, t_out (the walker in its lane), t_seen, t_vehicle, speed, kind."""
 
 
 def _surrogates(parts: list[Nearby], risk: Risk) -> Encounter:
@@ -136,10 +145,10 @@ def _surrogates(parts: list[Nearby], risk: Risk) -> Encounter:
     vehicles = [vehicle for part in parts for vehicle in part]
     if not vehicles:
         return NO_ENCOUNTER
-    t_in, t_out, t_seen, t_vehicle, speed = zip(*vehicles, strict=True)
+    t_in, t_out, t_seen, t_vehicle, speed, kind = zip(*vehicles, strict=True)
     return encounter(t_seen=t_seen, t_in=t_in, t_out=t_out, t_vehicle=t_vehicle, v=speed,
                      braking=risk.exposure.braking, ttc_limit=risk.ttc, pet_limit=risk.pet,
-                     drac_limit=risk.drac)
+                     drac_limit=risk.drac, kind=kind)
 
 
 def _nearby(
@@ -148,7 +157,7 @@ def _nearby(
     start: float,
     walker: Walker,
     length: float,
-    held: frozenset[tuple[int, int]],
+    held: frozenset[tuple[int, int, bool]],
     risk: Risk,
     only_lane: tuple[int, int] | None = None,
     *,
@@ -167,7 +176,7 @@ def _nearby(
     width = length / total_lanes
     step_in = start + walker.step_off
     s = road.stream if only_lane is None else road.lane(*only_lane)
-    t, v, d, ln, _ = s.rows
+    t, v, d, ln, _, kd = s.rows
     lo = bisect.bisect_left(t, start - risk.pet - 1.0)
     hi = bisect.bisect_left(t, step_in + length / walker.speed + risk.pet + 1.0)
     if hi <= lo:
@@ -181,8 +190,8 @@ def _nearby(
     lane_time = width / walker.speed
     out: Nearby = []
     for j in range(lo, hi):
-        dj, lj, tj = d[j], ln[j], t[j]
-        if (one is not None and dj != one) or ((dj, lj) in held and tj >= start):
+        dj, lj, tj, kj = d[j], ln[j], t[j], kd[j]
+        if (one is not None and dj != one) or ((dj, lj, kj != 0) in held and tj >= start):
             continue
         if only_lane is not None:
             pos = 0.0
@@ -190,7 +199,7 @@ def _nearby(
             pos = float(first[dj] + (lj if dj == road.near else road.lanes[dj] - 1 - lj))
         t_in = step_in + pos * width / walker.speed
         seen = step_in if sight is None else max(step_in, tj - sight[dj][lj] / v[j])
-        out.append((t_in, t_in + lane_time, seen, tj, v[j]))
+        out.append((t_in, t_in + lane_time, seen, tj, v[j], kj))
     return out or None
 
 

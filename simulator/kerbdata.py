@@ -20,7 +20,7 @@ from simulator.harm import Exposure, Judgement
 from simulator.params import Parameters
 from simulator.risk import Encounter, braking_nodes, injury_model
 from simulator.sight import LaneSight
-from simulator.traffic import KMH, RateFn, SpeedFn, Stream
+from simulator.traffic import KMH, RateFn, SpeedFn, Stream, TwoWheelerFlow
 
 
 @dataclass(frozen=True)
@@ -103,10 +103,42 @@ class Walker:
 
 @dataclass(frozen=True)
 class Flow:
-    """The crossed road's traffic as functions of time: vehicles per second per lane and mean speed (m/s)."""
+    """The crossed road's traffic as functions of time: vehicles per second per lane and mean speed (m/s).
+
+    ``twowheelers``: the e-bikes and bicycles of the kerb lane (lane 0) of
+    each direction, a Poisson class of their own (None: none, as in the HCM
+    validation's roads).
+    """
 
     rate: tuple[RateFn, RateFn]
     mean_speed: tuple[SpeedFn, SpeedFn]
+    twowheelers: TwoWheelerFlow | None = None
+
+    def riders_at(self, lanes: list[tuple[int, int]], t: float) -> tuple[tuple[int, ...], np.ndarray] | None:
+        """The two-wheelers among ``lanes`` at time ``t``: where they ride and their rates.
+
+        Returns the positions in ``lanes`` of the kerb lanes (lane 0 of a
+        direction) and their rates (per s), e-bikes at those positions then
+        bicycles; None when no two-wheeler rides them now.
+        """
+        riders = self.twowheelers
+        if riders is None:
+            return None
+        where = tuple(i for i, (_, k) in enumerate(lanes) if k == 0)
+        if not where:
+            return None
+        (e0, e1), (b0, b1) = self._rider_scalar
+        ebikes, bicycles = (e0(t), e1(t)), (b0(t), b1(t))
+        rates = [ebikes[lanes[i][0]] for i in where] + [bicycles[lanes[i][0]] for i in where]
+        if not any(rates):
+            return None
+        return where, np.array(rates)
+
+    @cached_property
+    def _rider_scalar(self) -> tuple[tuple[Callable[[float], float], Callable[[float], float]], ...]:
+        riders = self.twowheelers
+        assert riders is not None
+        return tuple((_at(kind[0]), _at(kind[1])) for kind in riders.rate)
 
     def at(self, lanes: list[tuple[int, int]], t: float) -> tuple[np.ndarray, np.ndarray]:
         """Per lane (direction, number): rate and mean speed at time ``t``."""
@@ -119,6 +151,12 @@ class Flow:
     def _scalar(self) -> tuple[tuple[Callable[[float], float], ...], tuple[Callable[[float], float], ...]]:
         """Each function at one time: its scalar ``at`` where it has one (the model's functions do)."""
         return tuple(_scalar(fn) for fn in self.rate), tuple(_scalar(fn) for fn in self.mean_speed)
+
+
+def _at(fn: RateFn) -> Callable[[float], float]:
+    """The function's own scalar ``at`` (a number at one time), else :func:`_scalar`."""
+    at = getattr(fn, "at", None)
+    return _scalar(fn) if at is None else at
 
 
 def _scalar(fn: RateFn | SpeedFn) -> Callable[[float], float]:
@@ -136,7 +174,8 @@ class Road:
     direction and lane number (:data:`simulator.sight.LaneSight`), for a
     walker who stops at the parked cars' edge to look; ``careless_sight`` for
     one who steps out from behind them (inattentive). None where nothing
-    limits it (the default, as in the HCM validation).
+    limits it (the default, as in the HCM validation). The two-wheelers are
+    in ``stream`` (its ``kind`` column) and in ``flow``.
     """
 
     length: float
@@ -151,6 +190,8 @@ class Road:
     flow: Flow
     sight: LaneSight | None = None
     careless_sight: LaneSight | None = None
+    rider_stop_decel: float | None = None
+    """Deceleration (m/s²) at which a yielding rider is judged able to stop (None: ``stop_decel``)."""
 
     def sight_for(self, walker: Walker) -> LaneSight | None:
         """The sight distances from the kerb for this walker."""
@@ -181,11 +222,17 @@ class SignalHazards:
     turn_speed: float  # m/s
     discharge_speed: float  # m/s
     clearance_speed: float  # m/s, the walking speed the clearance interval is timed for
+    rider_red_running: float = 0.0  # share of two-wheeler riders arriving on red who run it
+    rider_turning: float = 0.0  # turning riders who do not yield, as a share of the two-wheelers' flow
 
 
 @dataclass(frozen=True)
 class Risk:
-    """What the walker meets in the carriageway (thresholds, braking, injury, the expected-harm physics)."""
+    """What the walker meets in the carriageway (thresholds, braking, injury, the expected-harm physics).
+
+    ``riders``: the physics of an e-bike's and of a bicycle's strike
+    (:func:`rider_exposures`); None: two-wheelers add no expected harm.
+    """
 
     ttc: float
     pet: float
@@ -193,6 +240,7 @@ class Risk:
     exposure: Exposure
     signal: SignalHazards
     surrogates: bool = True
+    riders: tuple[Exposure, Exposure] | None = None
     tables: dict[tuple, Any] = field(default_factory=dict, compare=False, repr=False)
     """Would-be-impact tables computed so far (:func:`simulator.kerbharm._kept`), shared by all crossings."""
 
@@ -223,9 +271,49 @@ class Risk:
             turn_speed=params["signal.turn_speed"] * KMH,
             discharge_speed=params["signal.discharge_speed"] * KMH,
             clearance_speed=params["hcm.walk_speed"],
+            rider_red_running=params["twowheeler.red_running"],
+            rider_turning=params["signal.turning_share"]
+            * (1.0 - min(1.0, params["twowheeler.yield_ratio"] * params["signal.turn_yield"])),
         )
         return cls(params["conflict.ttc"], params["conflict.pet"], params["conflict.drac"], exposure, signal,
-                   tables={} if tables is None else tables)
+                   riders=rider_exposures(params, exposure), tables={} if tables is None else tables)
+
+
+def rider_exposures(params: Parameters, car: Exposure) -> tuple[Exposure, Exposure]:
+    """The physics of a strike by an e-bike and by a bicycle (with rider), from the car's.
+
+    The same walker responses, lateral spread and calibrated link as the
+    car's; the two-wheeler's own width, speed spread and braking
+    (``twowheeler.decel_*``, the drivers' reaction times). Injury: the car
+    curve at the impact speed times the ratio of the child's change of
+    speed, [M/(M+m)] / [M_car/(M_car+m)] by conservation of momentum in a
+    plastic central impact (M the two-wheeler with rider, m the child:
+    ``harm.child_mass``, ``harm.car_mass``). No dose-response curve for
+    pedestrians struck by e-bikes or bicycles was found (only simulations,
+    docs/research/arrival-modes.md section 3), so this is an assumption: it
+    keeps the car's curve and scales the speed by a ratio computed from the
+    masses, not fitted; it leaves out that a two-wheeler has no bonnet and
+    windscreen strike and that the fall to the ground drives the outcome.
+    """
+    braking = braking_nodes(params, decel=(params["twowheeler.decel_mean"], params["twowheeler.decel_sd"]))
+    child, car_mass = params["harm.child_mass"], params["harm.car_mass"]
+    width, mass = params["twowheeler.width"], params["twowheeler.mass"]
+    out = tuple(
+        replace(car, braking=braking, speed_cv=params["twowheeler.speed_cv"], vehicle_width=width[kind],
+                injury=car.injury.scaled(speed_change_ratio(mass[kind], child, car_mass)))
+        for kind in ("ebike", "bicycle")
+    )
+    return out[0], out[1]
+
+
+def speed_change_ratio(mass: float, child: float, car: float) -> float:
+    """A child's change of speed when struck by ``mass`` kg, relative to a strike by a car of ``car`` kg.
+
+    In a plastic central impact at v the child leaves at v M/(M+m); the ratio
+    of that to the car's, [M/(M+m)] / [M_car/(M_car+m)], scales the speed at
+    which the car's injury curve is read.
+    """
+    return (mass / (mass + child)) / (car / (car + child))
 
 
 class Mode(StrEnum):

@@ -109,5 +109,17 @@ def road_at(traffic: CrossingTraffic, near: int, *, stream: Stream, yield_rate: 
     return Road(length=c.length, lanes=c.lanes, near=side, stream=stream, yield_rate=yield_rate,
                 signal=signal_of(c), refuge=c.facility == "refuge",
                 stop_reaction=params["driver.reaction_mean"], stop_decel=params["yield.comfortable_decel"],
-                flow=Flow(traffic.rate, traffic.mean_speed),
-                sight=lane_sight(c, side, params), careless_sight=lane_sight(c, side, params, careless=True))
+                flow=Flow(traffic.rate, traffic.mean_speed, traffic.twowheelers),
+                sight=lane_sight(c, side, params), careless_sight=lane_sight(c, side, params, careless=True),
+                rider_stop_decel=rider_stop_decel(params))
+
+
+def rider_stop_decel(params: Parameters) -> float:
+    """The deceleration (m/s²) at which a yielding two-wheeler rider is judged able to stop.
+
+    The car's ratio of comfortable to emergency braking applied to the
+    rider's emergency braking: yield.comfortable_decel x
+    twowheeler.decel_mean / driver.decel_mean (no comfortable value for
+    riders was found).
+    """
+    return params["yield.comfortable_decel"] * params["twowheeler.decel_mean"] / params["driver.decel_mean"]

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from simulator.access import forced_at_grade, route_extra_s
+from simulator.arrival import TRIP_MODES
 from simulator.metric import METRICS, trips_a_year
 from simulator.params import Parameters, clock_text
 from simulator.sight import design_sight, kerb_sight, reported_sight
@@ -60,6 +61,8 @@ class Event(NamedTuple):
     p_severe: float
     sight_m: float
     short_sight: bool  # parked cars cut the sight below the stopping distance
+    conflicts_twowheeler: float  # of conflicts, those with e-bikes and bicycles
+    p_severe_twowheeler: float  # of p_severe (whole party), the part caused by e-bikes and bicycles
 
 
 class Trip(NamedTuple):
@@ -78,8 +81,10 @@ class Trip(NamedTuple):
     free_walk_s: float
     route_m: float
     detour_m: float
-    route: str  # compliant, shortcut or recommended
+    route: str  # compliant, shortcut or recommended; "gate" from a parent's vehicle or the school bus
     late: bool  # after the bell or not arrived
+    arrival_mode: str  # simulator.arrival.TRIP_MODES
+    start: str  # where the walk starts: the home, the bus stop, or the gate
 
 
 class StepFree(NamedTuple):
@@ -112,6 +117,7 @@ def event_table(model: SchoolRouteModel) -> pd.DataFrame:
                 arrive_s=o.arrive, wait_s=o.wait, in_road_s=o.in_road, lag_s=o.lag, conflicts=e.conflicts,
                 min_ttc_s=e.min_ttc, min_pet_s=e.min_pet, max_drac_ms2=e.max_drac, p_impact=e.p_impact,
                 p_death=e.p_death, p_severe=e.p_severe, sight_m=sight_m, short_sight=short,
+                conflicts_twowheeler=e.conflicts_tw, p_severe_twowheeler=e.p_severe_tw,
             ))
     return pd.DataFrame(rows, columns=Event._fields)
 
@@ -138,10 +144,9 @@ def trip_table(model: SchoolRouteModel, events: pd.DataFrame) -> pd.DataFrame:
     )
     rows: list[Trip] = []
     needs: list[StepFree] = []
-    crossings = s.network.crossings
+    crossings = {**s.network.crossings, **(s.gate.crossings() if s.gate is not None else {})}
     for number, party in enumerate(model.parties):
-        r = party.route
-        choice = s.routes[party.members[0].home]
+        r, choice = party.route, party.choice
         free = r.length / party.speed + route_extra_s(r.crossings, crossings, s.params,
                                                       step_free=party.step_free)
         arrive = party.arrived if party.arrived is not None else math.nan
@@ -153,8 +158,10 @@ def trip_table(model: SchoolRouteModel, events: pd.DataFrame) -> pd.DataFrame:
                 child=child.index, party=number, home=child.home, age=child.age, escorted=child.escorted,
                 educated=child.educated, speed_ms=party.speed, depart_s=party.depart, arrive_s=arrive,
                 trip_s=arrive - party.depart, free_walk_s=free, route_m=r.length,
-                detour_m=r.length - choice.shortest_length, route=_route_kind(r, choice),
-                late=not (arrive <= s.bell_for(child.age)),
+                detour_m=0.0 if choice is None else r.length - choice.shortest_length,
+                route="gate" if choice is None else _route_kind(r, choice),
+                late=not (arrive <= s.bell_for(child.age)), arrival_mode=trip_mode(party.arrival_mode, child),
+                start=party.origin,
             ))
     trips = pd.DataFrame(rows, columns=Trip._fields)
     trips = trips.join(per_party, on="party")
@@ -172,6 +179,13 @@ def trip_table(model: SchoolRouteModel, events: pd.DataFrame) -> pd.DataFrame:
     for name, column in pd.DataFrame(needs, columns=StepFree._fields).items():
         trips[name] = column.to_numpy()
     return trips.astype({"step_free": bool, "forced_at_grade": int, "step_free_extra_m": float})
+
+
+def trip_mode(mode: str, child: object) -> str:
+    """The ``arrival_mode`` of a child's trip: walkers split by whether an adult walks with them."""
+    if mode == "walk":
+        return "walk_escorted" if getattr(child, "escorted", False) else "walk_alone"
+    return mode
 
 
 def _route_kind(route, choice) -> str:
@@ -231,6 +245,7 @@ def crossing_table(model: SchoolRouteModel, events: pd.DataFrame) -> pd.DataFram
                 "speed_limit_kmh": c.speed_limit,
                 "p85_kmh": round(tr.p85_kmh, 1),
                 "volume_vph": sum(c.volume),
+                "twowheelers_peak_vph": tr.twowheelers_peak_vph,
                 "x": c.x,
                 "y": c.y,
                 "inferred": c.inferred,
@@ -295,6 +310,7 @@ def run_summary(trips: pd.DataFrame, events: pd.DataFrame, *, params: Parameters
         "deaths_per_100k_trips": 1e5 * float(trips["p_death"].sum()) / n,
         "severe_per_year": yearly * float(trips["p_severe"].sum()),
         "deaths_per_year": yearly * float(trips["p_death"].sum()),
+        **_twowheeler_summary(trips, events),
         "conflicts_per_100_trips": 100.0 * float(trips["conflicts"].sum()) / n,
         "unassisted_arterial_per_trip": float(trips["unassisted_arterial"].mean()),
         "in_road_per_trip_s": float(trips["in_road_s"].mean()),
@@ -306,8 +322,40 @@ def run_summary(trips: pd.DataFrame, events: pd.DataFrame, *, params: Parameters
         "unsafe_crossings_pct": 100.0 * unsafe / crossings,
         **_step_free_summary(trips),
         "short_sight_crossings_pct": 100.0 * short / crossings,
+        **_mode_summary(trips),
     }
     return {key: figures[key] for key in METRICS}
+
+
+def _mode_summary(trips: pd.DataFrame) -> dict[str, float]:
+    """Figures by arrival mode (:mod:`simulator.arrival`): who walks from home, and who bears the risk."""
+    mode = trips["arrival_mode"] if "arrival_mode" in trips else pd.Series("walk_alone", index=trips.index)
+    walking = mode.isin(("walk_alone", "walk_escorted")).to_numpy()
+    severe = trips["p_severe"].to_numpy()
+    total = float(severe.sum())
+    k = int(walking.sum())
+    deaths = trips["p_death"].to_numpy()
+    out = {"walking_trips_pct": 100.0 * k / max(len(trips), 1),
+           "severe_per_100k_walking_trips": 1e5 * float(severe[walking].sum()) / k if k else 0.0,
+           "deaths_per_100k_walking_trips": 1e5 * float(deaths[walking].sum()) / k if k else 0.0}
+    for m in TRIP_MODES:
+        share = float(severe[(mode == m).to_numpy()].sum()) / total if total > 0 else 0.0
+        out[f"severe_share_{m}_pct"] = 100.0 * share
+    return out
+
+
+def _twowheeler_summary(trips: pd.DataFrame, events: pd.DataFrame) -> dict[str, float]:
+    """Expected severe injuries caused by e-bikes and bicycles: per 100,000 trips and as a share (%).
+
+    Shared among a party's children as ``severe_per_100k_trips`` is, so the
+    party's total is the event's: the sum over events is the sum over trips
+    (the share's denominator). The share is 0.0 when there is no risk.
+    """
+    n = max(len(trips), 1)
+    rider = float(events["p_severe_twowheeler"].sum()) if "p_severe_twowheeler" in events else 0.0
+    total = float(trips["p_severe"].sum())
+    return {"severe_twowheeler_per_100k_trips": 1e5 * rider / n,
+            "twowheeler_severe_share_pct": 100.0 * rider / total if total > 0 else 0.0}
 
 
 def _step_free_summary(trips: pd.DataFrame) -> dict[str, float]:

@@ -29,7 +29,8 @@ import mesa
 import numpy as np
 
 from simulator.access import profiles
-from simulator.agents import Child, Guard, Party, party_of
+from simulator.agents import Child, Guard, Party, party_of, set_down
+from simulator.arrival import DRIVEN
 from simulator.kerb import Risk, Road
 from simulator.kerbinputs import road_at
 from simulator.population import Children, draw_children
@@ -101,13 +102,31 @@ class SchoolRouteModel(mesa.Model):
         order = np.argsort(pop.group, kind="stable")
         groups = np.split(order, np.flatnonzero(np.diff(pop.group[order])) + 1)
         for members in groups:
-            self.parties.append(party_of(self, [self.children[i] for i in members], educated=educated))
+            party = [self.children[i] for i in members]
+            lead = max(party, key=lambda c: (c.age, -c.index))
+            mode = self._mode(lead)
+            if mode not in ("walk", "bus"):  # the parent stays with the vehicle; no adult on the school bus
+                for child in party:
+                    child.escorted = False
+            self.parties.append(party_of(self, party, educated=educated, mode=mode))
+        set_down(self, [p for p in self.parties if p.arrival_mode in DRIVEN])
         for party in self.parties:
             self.call_at(party.start, max(party.depart, 0.0))
 
+    def _mode(self, child: Child) -> str:
+        """How a child arrives (:mod:`simulator.arrival`): every child walks without mode shares."""
+        s, pop = self.setting, self.population
+        if s.modes is None or child.home not in s.mode_p:
+            return "walk"
+        i = child.index
+        return s.modes.draw(s.mode_p[child.home], float(pop.u_mode[i]), float(pop.u_shift[i]))
+
     # --- traffic ------------------------------------------------------------
     def stream(self, crossing: str) -> Stream:
-        """The vehicles of a crossing (drawn on first use, from the run seed and the crossing id)."""
+        """The vehicles of a crossing (drawn on first use, from the run seed and the crossing id).
+
+        Cars by lane and the two-wheelers of the kerb lanes (:func:`simulator.traffic.make_stream`).
+        """
         if crossing not in self.streams:
             tr = self.setting.traffic[crossing]
             c = tr.crossing
@@ -121,6 +140,7 @@ class SchoolRouteModel(mesa.Model):
                 max_rate=self.params["traffic.max_rate_per_lane"] / 3600.0,
                 start=-600.0,
                 end=self.setting.period_end + TRAILING,
+                twowheelers=tr.twowheelers,
             )
         return self.streams[crossing]
 

@@ -1,4 +1,4 @@
-"""The children who walk to school: who they are, where they live, when they leave.
+"""The children of a school: who they are, where they live, when they leave, how they arrive.
 
 Drawn from a generator seeded by the run seed alone, so every scenario run
 with the same seed has the same children, homes, groups and departure slack
@@ -37,6 +37,11 @@ class Children:
     # drawn last, so that every draw above is what it was before mobility profiles existed
     u_mobility: np.ndarray    # uniform: cannot use stairs when below child.no_stairs_share
     u_stroller: np.ndarray    # uniform: an escorted child's escort pushes a stroller when below the share
+    # drawn after those, for the arrival modes (simulator.arrival, simulator.gate)
+    u_mode: np.ndarray        # uniform: cuts walk | bus | e-bike | car
+    u_shift: np.ndarray       # uniform: a driven child rides the school bus when below its share
+    z_dwell: np.ndarray       # standard normal: how long the parent's vehicle stands at the gate
+    u_rule: np.ndarray        # uniform: the parent turns round to a 即停即走 zone, or uses e-bike parking
 
     def __len__(self) -> int:
         return int(self.home.size)
@@ -72,13 +77,16 @@ def draw_children(n: int, home_weights: np.ndarray, *, params: Parameters, seed:
     u_follow = rng.uniform(size=n)
     u_mobility = rng.uniform(size=n)
     u_stroller = rng.uniform(size=n)
+    u_mode, u_shift = rng.uniform(size=n), rng.uniform(size=n)
+    z_dwell, u_rule = rng.standard_normal(n), rng.uniform(size=n)
     # a group leaves together, when its most hurried member would
     for g in np.unique(group[np.bincount(group)[group] > 1]):
         members = group == g
         slack[members] = slack[members].max()
         escorted[members] = escorted[members].any()
     return Children(home, age, speed, escorted, group, slack, gap_factor, adult_gap_factor,
-                    patience, u_educated, u_route, u_follow, u_mobility, u_stroller)
+                    patience, u_educated, u_route, u_follow, u_mobility, u_stroller, u_mode, u_shift, z_dwell,
+                    u_rule)
 
 
 def _groups(home: np.ndarray, rng: np.random.Generator, *, share: float, size_max: int) -> np.ndarray:

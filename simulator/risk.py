@@ -7,7 +7,15 @@ walker's lane while the walker is in it, the driver sees the walker step out
 reacts and brakes. The expected injuries are not read off the sample (they
 would be rare events): :mod:`simulator.harm` integrates them over the traffic
 and fills them in. Severe injury (AIS 4+) and death follow from the impact
-speed by the two curves of one source, Tefft (2013).
+speed by the two curves of one source, Tefft (2013); a two-wheeler's strike
+reads them at a lower speed (:meth:`InjuryModel.scaled`).
+
+An encounter also carries the two-wheelers' part: the sampled conflicts with
+e-bikes and bicycles and the part of P(severe) due to them. Within a stage
+the expected counts of the two classes (cars, two-wheelers) add, so P(severe)
+= 1 - exp(-(λ_car + λ_tw)) splits exactly as P x λ_tw / (λ_car + λ_tw) (the
+chance that the first severe injury is a two-wheeler's); stages combine by
+adding their counts (:func:`worst`), branches by averaging (:func:`blend`).
 """
 
 from __future__ import annotations
@@ -44,6 +52,10 @@ class InjuryModel:
         """P(AIS 4+ | impact at v km/h)."""
         return 1.0 / (1.0 + np.exp(self.severe_b0 - self.severe_b1 * v_kmh))
 
+    def scaled(self, ratio: float) -> InjuryModel:
+        """These curves read at ``ratio`` times the impact speed (the slopes times ``ratio``: a logistic)."""
+        return InjuryModel(self.death_b0, self.death_b1 * ratio, self.severe_b0, self.severe_b1 * ratio)
+
 
 def injury_model(params: Parameters) -> InjuryModel:
     """Both curves as logistics fitted to Tefft's impact speeds at 10, 25, 50, 75 and 90% risk."""
@@ -70,19 +82,28 @@ class Braking:
         return float(self.reaction.mean())
 
 
-def braking_nodes(params: Parameters, *, n: int = 3) -> Braking:
-    """Equal-probability nodes of t_r ~ N(mean, sd) and a ~ N(mean, sd), as a grid."""
+def braking_nodes(params: Parameters, *, n: int = 3, decel: tuple[float, float] | None = None) -> Braking:
+    """Equal-probability nodes of t_r ~ N(mean, sd) and a ~ N(mean, sd), as a grid.
+
+    ``decel``: mean and sd of the deceleration (m/s²) where not the drivers'
+    (two-wheelers); the floors are the drivers'.
+    """
     z = np.array([NormalDist().inv_cdf((k + 0.5) / n) for k in range(n)])
     p = params
+    a_mean, a_sd = (p["driver.decel_mean"], p["driver.decel_sd"]) if decel is None else decel
     tr = np.maximum(p["driver.reaction_mean"] + p["driver.reaction_sd"] * z, p["driver.reaction_min"])
-    a = np.maximum(p["driver.decel_mean"] + p["driver.decel_sd"] * z, p["driver.decel_min"])
+    a = np.maximum(a_mean + a_sd * z, p["driver.decel_min"])
     tr_grid, a_grid = np.meshgrid(tr, a, indexing="ij")
     return Braking(tr_grid.ravel(), a_grid.ravel())
 
 
 @dataclass(frozen=True)
 class Encounter:
-    """The worst of a walker's encounters with vehicles during one crossing stage."""
+    """The worst of a walker's encounters with vehicles during one crossing stage.
+
+    ``conflicts_tw``: the conflicts (of ``conflicts``) with two-wheelers;
+    ``p_severe_tw``: the part of ``p_severe`` due to two-wheelers.
+    """
 
     conflicts: float
     min_ttc: float
@@ -91,6 +112,8 @@ class Encounter:
     p_impact: float
     p_death: float
     p_severe: float
+    conflicts_tw: float = 0.0
+    p_severe_tw: float = 0.0
 
 
 NO_ENCOUNTER = Encounter(0, np.inf, np.inf, 0.0, 0.0, 0.0, 0.0)
@@ -107,6 +130,7 @@ def encounter(
     ttc_limit: float,
     pet_limit: float,
     drac_limit: float,
+    kind: Sequence[int] | None = None,
 ) -> Encounter:
     """Surrogate measures for the sampled vehicles near a walker's path (expected injuries 0: see harm).
 
@@ -127,6 +151,9 @@ def encounter(
         Driver response nodes (their mean reaction time sets DRAC).
     ttc_limit, pet_limit, drac_limit
         Conflict thresholds (s, s, m/s²).
+    kind
+        Per vehicle: its kind (0 a motor vehicle, else a two-wheeler), to
+        count the conflicts with two-wheelers; None: all motor vehicles.
 
     Notes
     -----
@@ -140,31 +167,37 @@ def encounter(
     if n == 0:
         return NO_ENCOUNTER
     seen_at: Sequence[float] = [float(t_seen)] * n if isinstance(t_seen, int | float) else t_seen
+    kinds: Sequence[int] = [0] * n if kind is None else kind
     reaction = braking.mean_reaction
-    conflicts, min_ttc, min_pet, max_drac = 0, math.inf, math.inf, 0.0
-    for seen, a, b, tv, speed in zip(seen_at, t_in, t_out, t_vehicle, v, strict=True):
+    conflicts, riders, min_ttc, min_pet, max_drac = 0, 0, math.inf, math.inf, 0.0
+    for seen, a, b, tv, speed, k in zip(seen_at, t_in, t_out, t_vehicle, v, kinds, strict=True):
         if a <= tv <= b:
             ttc = tv - a
             free = speed * max(tv - seen, 0.0) - speed * reaction
             drac = speed * speed / (2 * max(free, 1e-9)) if free > 0 else math.inf
-            conflicts += ttc < ttc_limit or drac > drac_limit
+            conflict = ttc < ttc_limit or drac > drac_limit
             min_ttc, max_drac = min(min_ttc, ttc), max(max_drac, drac)
         else:
             pet = a - tv if tv < a else tv - b
-            conflicts += pet < pet_limit
+            conflict = pet < pet_limit
             min_pet = min(min_pet, pet)
-    return Encounter(conflicts, float(min_ttc), float(min_pet), float(max_drac), 0.0, 0.0, 0.0)
+        conflicts += conflict
+        riders += conflict and k != 0
+    return Encounter(conflicts, float(min_ttc), float(min_pet), float(max_drac), 0.0, 0.0, 0.0, riders, 0.0)
 
 
-def with_harm(enc: Encounter, p_impact: float, p_severe: float, p_death: float) -> Encounter:
-    """The encounter with its expected injuries (from :mod:`simulator.harm`)."""
-    return Encounter(enc.conflicts, enc.min_ttc, enc.min_pet, enc.max_drac, p_impact, p_death, p_severe)
+def with_harm(enc: Encounter, p_impact: float, p_severe: float, p_death: float, p_severe_tw: float = 0.0
+              ) -> Encounter:
+    """The encounter with its expected injuries (from :mod:`simulator.harm`), two-wheelers' part too."""
+    return Encounter(enc.conflicts, enc.min_ttc, enc.min_pet, enc.max_drac, p_impact, p_death, p_severe,
+                     enc.conflicts_tw, p_severe_tw)
 
 
 def blend(a: Encounter, b: Encounter, p: float) -> Encounter:
     """Expected values over two branches: ``a`` with probability 1 - p, ``b`` with p.
 
-    The probabilities are averaged; the sampled surrogates (conflicts and
+    The probabilities are averaged (the two-wheelers' part too: a mixture
+    of branches is linear in them); the sampled surrogates (conflicts and
     their extremes) stay those of ``a``, the branch that was walked.
     """
     if p <= 0:
@@ -177,11 +210,18 @@ def blend(a: Encounter, b: Encounter, p: float) -> Encounter:
         (1 - p) * a.p_impact + p * b.p_impact,
         (1 - p) * a.p_death + p * b.p_death,
         (1 - p) * a.p_severe + p * b.p_severe,
+        a.conflicts_tw,
+        (1 - p) * a.p_severe_tw + p * b.p_severe_tw,
     )
 
 
 def worst(a: Encounter, b: Encounter) -> Encounter:
-    """Combine two stages of one crossing."""
+    """Combine two stages of one crossing.
+
+    The two-wheelers' part of P(severe) is split by the stages' expected
+    counts, -ln(1 - p), which add over independent stages (:func:`severe_split`).
+    """
+    p_severe = 1 - (1 - a.p_severe) * (1 - b.p_severe)
     return Encounter(
         a.conflicts + b.conflicts,
         min(a.min_ttc, b.min_ttc),
@@ -189,5 +229,34 @@ def worst(a: Encounter, b: Encounter) -> Encounter:
         max(a.max_drac, b.max_drac),
         1 - (1 - a.p_impact) * (1 - b.p_impact),
         1 - (1 - a.p_death) * (1 - b.p_death),
-        1 - (1 - a.p_severe) * (1 - b.p_severe),
+        p_severe,
+        a.conflicts_tw + b.conflicts_tw,
+        _combined_part(a.p_severe, a.p_severe_tw, b.p_severe, b.p_severe_tw, p_severe),
     )
+
+
+def severe_split(total: float, part: float) -> tuple[float, float]:
+    """P(severe) of a stage whose expected counts are ``total`` (all classes) and ``part`` (two-wheelers).
+
+    Returns P = 1 - exp(-total) and the part's share of it, P x part / total:
+    the classes are independent Poisson counts, so this is the chance that
+    the first severe injury is the part's, and the parts of P add up to P.
+    """
+    p = -math.expm1(-total)
+    return p, (p * part / total if total > 0 else 0.0)
+
+
+def _combined_part(pa: float, part_a: float, pb: float, part_b: float, p: float) -> float:
+    """The two-wheelers' part of ``p`` = 1 - (1 - pa)(1 - pb), by the stages' expected counts."""
+    if part_a <= 0 and part_b <= 0:
+        return 0.0
+    la, lb = _count(pa), _count(pb)
+    if not math.isfinite(la + lb):
+        return p * (part_a + part_b) / max(pa + pb, 1e-300)
+    rider = (la * part_a / pa if pa > 0 else 0.0) + (lb * part_b / pb if pb > 0 else 0.0)
+    return p * rider / (la + lb) if la + lb > 0 else 0.0
+
+
+def _count(p: float) -> float:
+    """The expected count behind a probability of at least one: -ln(1 - p)."""
+    return -math.log1p(-p) if p < 1 else math.inf

@@ -9,18 +9,20 @@ from __future__ import annotations
 
 import math
 from collections.abc import Hashable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import pairwise
 from typing import Any
 
 import networkx as nx
 import numpy as np
 
-from simulator.crossing import Crossing, Signal
+from simulator.arrival import DRIVEN, Buses, ModeChoice, expected_share, nearest_stop
+from simulator.crossing import GRADE_SEPARATED, Crossing, Signal
+from simulator.gate import GATE, GateRules, GateSite, gate_site
 from simulator.network.walk import WalkNetwork
 from simulator.params import Parameters, clock_seconds
 from simulator.routing import RouteChoice, route_choices
-from simulator.traffic import KMH, PiecewiseLinear, piecewise_linear
+from simulator.traffic import KMH, PiecewiseLinear, TwoWheelerFlow, piecewise_linear
 
 Z85 = 1.036
 """The standard normal's 85th percentile (1.0364) as rounded in traffic engineering: p85 = mean (1 + z cv)."""
@@ -55,13 +57,21 @@ class GuardPost:
 
 @dataclass(frozen=True)
 class CrossingTraffic:
-    """Everything the kerb model needs about one crossing's traffic."""
+    """Everything the kerb model needs about one crossing's traffic.
+
+    ``twowheelers``: the e-bikes and bicycles in the kerb lane of each
+    direction (None where there are none: a grade-separated crossing, or no
+    two-wheeler volume); ``twowheelers_peak_vph`` their peak-hour volume over
+    both directions, without the parents' e-bikes.
+    """
 
     crossing: Crossing
     rate: tuple[LaneRate, LaneRate]
     mean_speed: tuple[MeanSpeed, MeanSpeed]
     yield_base: float  # M_y before the speed adjustment
     p85_kmh: float  # 85th-percentile speed at the peak, km/h
+    twowheelers: TwoWheelerFlow | None = None
+    twowheelers_peak_vph: float = 0.0
 
     def yield_rate(self, t: float, *, params: Parameters) -> float:
         """Driver yield rate at time t (depends on the mean speed then)."""
@@ -96,6 +106,13 @@ class Setting:
     description: str = ""
     home_weights: Mapping[str, float] = field(default_factory=dict)
     follow_share: float = 0.0              # share of children who follow recommended routes
+    modes: ModeChoice | None = None        # arrival-mode shares; None: every child walks from home
+    mode_p: Mapping[str, Mapping[str, float]] = field(default_factory=dict)  # P(mode) by home
+    stop_routes: Mapping[str, RouteChoice] = field(default_factory=dict)  # routes from the bus stops
+    home_stop: Mapping[str, str] = field(default_factory=dict)  # the stop a home's bus pupils alight at
+    buses: Buses | None = None
+    gate: GateSite | None = None
+    gate_rules: GateRules = field(default_factory=GateRules)
     tables: dict[tuple, Any] = field(default_factory=dict, init=False, compare=False, repr=False)
     """Would-be-impact tables built by runs of this setting (:func:`simulator.kerbharm._kept`).
 
@@ -125,8 +142,14 @@ def prepare_setting(
     education_share: float = 0.0,
     description: str = "",
     home_weights: Mapping[str, float] | None = None,
+    modes: ModeChoice | None = None,
+    gate_rules: GateRules | None = None,
 ) -> Setting:
-    """Build the traffic of every crossing and the routes of every home."""
+    """Build the traffic of every crossing and the routes of every home and bus stop.
+
+    ``modes``: the arrival-mode shares (the parameter table's if None). The
+    network's gate street (:mod:`simulator.gate`) takes the parents' vehicles.
+    """
     start_txt, end_txt = period or (params["school.period_start"], params["school.period_end"])
     t0 = clock_seconds(start_txt)
     end = clock_seconds(end_txt) - t0
@@ -138,7 +161,32 @@ def prepare_setting(
         np.asarray(params["traffic.profile_factors"], float),
     )
     school = network.graph.nodes[network.school_node]
-    cars = dropoff_cars(network, n_children, home_weights or {}, params=params)
+    routes = route_choices(network, params=params)
+    stops = dict(getattr(network, "stop_nodes", {}))
+    stop_routes = route_choices(network, params=params, origins=stops) if stops else {}
+    modes = modes or ModeChoice.from_params(params)
+    mode_p = {h: modes.probabilities(c.shortest_length, bus=bool(stop_routes)) for h, c in routes.items()}
+    weights = {h: float((home_weights or {}).get(h, 1.0)) for h in routes}
+    driven = {m: {h: n_children * share for h, share in expected_share(mode_p, weights, m).items()}
+              for m in DRIVEN}
+    youngest, oldest = params["school.ages"]
+    ages = range(youngest, oldest + 1)
+    bells = [bell_s] if not bell_by_age else [
+        clock_seconds(bell_by_age.get(a, bell or params["school.bell"])) - t0 for a in ages]
+    pulse = _pulse(bells, params=params)
+    paths = dropoff_paths(network)
+    cars, ebikes = street_flows(paths, driven["car"]), street_flows(paths, driven["ebike"])
+    site = gate_site(network)
+    at_gate = {} if site is None else site.crossings()
+    crossings = network.crossings
+    every = {m: sum(driven[m].values()) for m in DRIVEN}
+
+    def passing(cid: str, c: Crossing, flows: Mapping[tuple[Hashable, Hashable], float],
+                mode: str) -> Dropoff | None:
+        if cid in at_gate:  # every parent's vehicle drives along the gate street, in and out again
+            return None if dropoff_ban > 0 or not every[mode] else Dropoff(every[mode], *pulse)
+        return _dropoff(c, school, flows, dropoff_ban, params=params, pulse=pulse)
+
     traffic = {
         cid: _crossing_traffic(
             c,
@@ -147,15 +195,28 @@ def prepare_setting(
             enforcement=enforcement,
             calming=calming.get(cid, Calming()),
             volume=volume.get(cid),
-            dropoff=_dropoff(c, school, cars, dropoff_ban, params=params, t0=t0),
+            dropoff=passing(cid, c, cars, "car"),
+            ebike_dropoff=passing(cid, c, ebikes, "ebike"),
         )
-        for cid, c in network.crossings.items()
+        for cid, c in crossings.items()
     }
+    node_xy = network.graph.nodes
+    home_xy = {h: (node_xy[n]["x"], node_xy[n]["y"]) for h, n in network.home_nodes.items()}
+    stop_xy = {s: (node_xy[n]["x"], node_xy[n]["y"]) for s, n in stops.items() if s in stop_routes}
+    home_stop = {h: stop for h in routes if (stop := nearest_stop(home_xy[h], stop_xy)) is not None}
     return Setting(
         name=name,
         network=network,
         params=params,
-        routes=route_choices(network, params=params),
+        routes=routes,
+        modes=modes,
+        mode_p=mode_p,
+        stop_routes=stop_routes,
+        home_stop=home_stop,
+        buses=Buses.for_stops(sorted(stop_routes), params=params),
+        gate=site,
+        gate_rules=replace(gate_rules or GateRules(), ban_m=dropoff_ban,
+                           guided=tuple((g.start, g.end) for g in guards if g.crossing == GATE)),
         traffic=traffic,
         guards=guards,
         n_children=n_children,
@@ -172,21 +233,34 @@ def prepare_setting(
 
 @dataclass(frozen=True)
 class Dropoff:
-    """Parents' cars per direction (veh/s): a normal pulse of drop-offs before the bell."""
+    """Parents' vehicles per direction (veh/s): pulses of drop-offs before the bells.
+
+    Each pulse is a normal around one bell minus the children's mean planned
+    arrival before it (``child.arrival_slack_mean``), with their spread
+    (``child.arrival_slack_sd``), weighted equally (one per age when the ages
+    have their own bells: a staggered start spreads the vehicles).
+    """
 
     cars: float
-    peak: float
+    peaks: tuple[float, ...]
     sd: float
 
     def __call__(self, t: np.ndarray) -> np.ndarray:
-        return (
-            self.cars * np.exp(-0.5 * ((t - self.peak) / self.sd) ** 2) / (self.sd * math.sqrt(2 * math.pi))
-        )
+        density = np.zeros(np.shape(t))
+        for peak in self.peaks:
+            density += np.exp(-0.5 * ((t - peak) / self.sd) ** 2)
+        return self.cars * density / (len(self.peaks) * self.sd * math.sqrt(2 * math.pi))
 
     def at(self, t: float) -> float:
         """The rate at one time."""
-        density = math.exp(-0.5 * ((t - self.peak) / self.sd) ** 2) / (self.sd * math.sqrt(2 * math.pi))
-        return self.cars * density
+        density = sum(math.exp(-0.5 * ((t - peak) / self.sd) ** 2) for peak in self.peaks)
+        return self.cars * density / (len(self.peaks) * self.sd * math.sqrt(2 * math.pi))
+
+
+def _pulse(bells: list[float], *, params: Parameters) -> tuple[tuple[float, ...], float]:
+    """The drop-off pulses' peaks and spread (model s) for these bells (one per age)."""
+    slack = 60.0 * params["child.arrival_slack_mean"]
+    return tuple(b - slack for b in bells), 60.0 * params["child.arrival_slack_sd"]
 
 
 @dataclass(frozen=True)
@@ -232,16 +306,12 @@ class MeanSpeed:
         return self.base
 
 
-def dropoff_cars(network: WalkNetwork, n_children: int, home_weights: Mapping[str, float], *,
-                 params: Parameters) -> dict[tuple[Hashable, Hashable], float]:
-    """Parents' cars on each street (undirected ``(u, v)``) on their way between homes and the gate.
+Paths = Mapping[str, list[Hashable]]
+"""Per home: the street nodes its parents drive through from home to the gate."""
 
-    ``dropoff.car_share`` of the children are driven; each home's cars drive
-    the shortest street path from the street node nearest the home to the
-    one nearest the gate, and back. A street carries the cars of the homes
-    whose path uses it — in each direction once (in, then out) — so a
-    crossing near the gate sees only the cars that pass it, not all of them.
-    """
+
+def dropoff_paths(network: WalkNetwork) -> dict[str, list[Hashable]]:
+    """Each home's shortest street path from the street node nearest it to the one nearest the gate."""
     street = network.street
     nodes = [n for n in street.nodes if street.degree(n) > 0]  # a node on no street routes no car
     if not nodes or not network.home_nodes:
@@ -259,32 +329,40 @@ def dropoff_cars(network: WalkNetwork, n_children: int, home_weights: Mapping[st
     plain = nx.Graph()
     plain.add_weighted_edges_from((u, v, w) for (u, v), w in lengths.items())
     paths = nx.single_source_dijkstra_path(plain, gate, weight="weight") if gate in plain else {gate: [gate]}
-    weights = {home: float(home_weights.get(home, 1.0)) for home in network.home_nodes}
-    total = sum(weights.values()) or 1.0
-    driven = params["dropoff.car_share"] * n_children
-    cars: dict[tuple[Hashable, Hashable], float] = {}
-    for home, node in network.home_nodes.items():
-        path = paths.get(nearest(network.graph.nodes[node]), [])
+    homes = network.home_nodes.items()
+    return {home: paths.get(nearest(network.graph.nodes[node]), []) for home, node in homes}
+
+
+def street_flows(paths: Paths, vehicles: Mapping[str, float]) -> dict[tuple[Hashable, Hashable], float]:
+    """Parents' vehicles on each street (undirected ``(u, v)``) on their way between homes and the gate.
+
+    ``vehicles``: per home, the expected number of its children driven (or
+    carried on an e-bike) to the gate; each drives its home's path in, and
+    back. A street carries the vehicles of the homes whose path uses it, in
+    each direction once, so a crossing near the gate sees only the vehicles
+    that pass it, not all of them.
+    """
+    flows: dict[tuple[Hashable, Hashable], float] = {}
+    for home, path in paths.items():
         for u, v in pairwise(path):
             key = (u, v) if str(u) <= str(v) else (v, u)
-            cars[key] = cars.get(key, 0.0) + driven * weights[home] / total
-    return cars
+            flows[key] = flows.get(key, 0.0) + float(vehicles.get(home, 0.0))
+    return flows
 
 
 def _dropoff(
-    c: Crossing, school: Mapping, cars: Mapping[tuple[Hashable, Hashable], float], ban: float, *,
-    params: Parameters, t0: float,
+    c: Crossing, school: Mapping, flows: Mapping[tuple[Hashable, Hashable], float], ban: float, *,
+    params: Parameters, pulse: tuple[tuple[float, ...], float],
 ) -> Dropoff | None:
     dist = math.hypot(c.x - school["x"], c.y - school["y"])
     if c.grade_separated or dist < ban or dist > ban + params["dropoff.radius"]:
         return None
     u, v = c.edge[0], c.edge[1]
-    passing = cars.get((u, v) if str(u) <= str(v) else (v, u), 0.0)
+    passing = flows.get((u, v) if str(u) <= str(v) else (v, u), 0.0)
     if not passing:
         return None
-    # each car passes once in each direction: in to the gate, then out again
-    return Dropoff(cars=passing, peak=clock_seconds(params["dropoff.peak"]) - t0,
-                   sd=params["dropoff.spread"] * 60)
+    # each vehicle passes once in each direction: in to the gate, then out again
+    return Dropoff(passing, *pulse)
 
 
 def _crossing_traffic(
@@ -296,7 +374,14 @@ def _crossing_traffic(
     calming: Calming,
     volume: tuple[float, float] | None,
     dropoff: Dropoff | None,
+    ebike_dropoff: Dropoff | None = None,
 ) -> CrossingTraffic:
+    """The traffic of one crossing: cars by lane, two-wheelers in the kerb lanes, yielding, speeds.
+
+    ``dropoff`` (parents' cars) is added to the cars of both directions,
+    ``ebike_dropoff`` (parents' e-bikes on their way to and from the gate) to
+    the e-bikes of both directions (:func:`_twowheelers`).
+    """
     cls = c.highway if c.highway in params["traffic.mean_speed_factor"] else "residential"
     factor = params["traffic.mean_speed_factor"][cls]
     cv = params["traffic.speed_cv"]
@@ -315,13 +400,53 @@ def _crossing_traffic(
     ratios = params["yield.facility_ratio"]
     base = params["yield.china_zebra"][enforcement] * ratios.get(facility, ratios["unmarked"])
     peak_mean = calmed_mean if calming.window is None else base_mean
+    riders, riders_vph = _twowheelers(c, cls, params=params, profile=profile, calming=calming,
+                                      ebike_dropoff=ebike_dropoff)
     return CrossingTraffic(
         crossing=c,
         rate=(rates[0], rates[1]),
         mean_speed=(speed, speed),
         yield_base=base,
         p85_kmh=peak_mean * (1 + Z85 * cv),
+        twowheelers=riders,
+        twowheelers_peak_vph=riders_vph,
     )
+
+
+def _twowheelers(c: Crossing, cls: str, *, params: Parameters, profile: PiecewiseLinear, calming: Calming,
+                 ebike_dropoff: Dropoff | None) -> tuple[TwoWheelerFlow | None, float]:
+    """E-bikes and bicycles in the kerb lane of each direction, and their peak volume (both directions).
+
+    The background volume per direction is ``twowheeler.peak_volume`` of the
+    road class (residential where the class has none) times the cars' time
+    profile, split by ``twowheeler.ebike_share``; the parents' e-bikes are
+    added to the e-bikes of both directions, as the parents' cars are to the
+    cars. A direction without lanes (a one-way road's) carries none. Their
+    speeds are their own: a lower posted limit (``calming.limit``) does not
+    slow them (their speed is set by the vehicle and the rider, and GB
+    17761-2018 caps e-bikes at 25 km/h by design), while speed humps and a
+    raised crossing cap them as they cap cars (only a rider faster than the
+    cap is slowed; at the default speeds none is). None on a grade-separated
+    crossing or where there are none.
+    """
+    volumes = params["twowheeler.peak_volume"]
+    per_direction = float(volumes.get(cls, volumes["residential"]))
+    if c.grade_separated or c.facility in GRADE_SEPARATED or (per_direction <= 0 and ebike_dropoff is None):
+        return None, 0.0
+    share = params["twowheeler.ebike_share"]
+    cv = params["twowheeler.speed_cv"]
+    cap = params["traffic.hump_p85"] / (1 + Z85 * cv) if calming.humps else math.inf
+    if c.facility == "raised":
+        cap = min(cap, params["traffic.raised_crossing_mean"])
+    means = params["twowheeler.speed_mean"]
+    speeds = (min(means["ebike"], cap) * KMH, min(means["bicycle"], cap) * KMH)
+    volume = tuple(per_direction if c.lanes[d] > 0 else 0.0 for d in (0, 1))
+    ebikes = tuple(LaneRate(volume[d] * share, 1, profile, ebike_dropoff if c.lanes[d] > 0 else None)
+                   for d in (0, 1))
+    bicycles = tuple(LaneRate(volume[d] * (1.0 - share), 1, profile) for d in (0, 1))
+    flow = TwoWheelerFlow(rate=((ebikes[0], ebikes[1]), (bicycles[0], bicycles[1])), mean_speed=speeds,
+                          speed_cv=cv, yield_ratio=params["twowheeler.yield_ratio"])
+    return flow, sum(volume)
 
 
 def signal_of(c: Crossing) -> Signal | None:

@@ -6,11 +6,29 @@ seeded by (run seed, crossing id, direction, lane) only. A scenario's volume
 profile thins it; its speeds shift a standard-normal draw per vehicle. So every
 scenario run with the same seed sees the same candidate vehicles: common random
 numbers survive changes of volume, speed and lanes.
+
+Two-wheelers (e-bikes 电动自行车 and bicycles) are vehicles of their own kind
+(:data:`KINDS`) in the kerb lane (lane 0) of each direction: where a
+非机动车道 is, or the kerb lane they share with cars (in Guangzhou three
+quarters of e-bike accidents were in motor-vehicle lanes, mostly where no
+separated lane exists; docs/research/arrival-modes.md section 2). The
+two-wheelers of each direction have their own candidates, from a generator
+no car lane uses (:data:`RIDER_LANE`), thinned by their own rates (e-bikes
+first, then bicycles), with speeds around each kind's own mean.
+So adding, removing or changing two-wheelers never moves a car: every car draw
+is what it would be without them, and with no two-wheeler flow the stream is
+the cars' stream, value for value.
+
+A rider yields to a walker less often than a driver: with probability
+min(1, ratio x M_y), M_y being the drivers' yield rate in the same situation
+(:class:`TwoWheelerFlow`). The stream stores ``u / ratio`` for a rider, so the
+kerb decision's one test ``u_yield < M_y`` serves both kinds.
 """
 
 from __future__ import annotations
 
 import bisect
+import math
 import zlib
 from array import array
 from collections.abc import Callable
@@ -26,15 +44,52 @@ RateFn = Callable[[np.ndarray], np.ndarray]
 SpeedFn = Callable[[np.ndarray], np.ndarray]
 """Mean vehicle speed (m/s) as a function of time (vectorised)."""
 
+MOTOR, EBIKE, BICYCLE = 0, 1, 2
+"""Vehicle kinds (the ``kind`` column of a :class:`Stream`)."""
+KINDS = ("motor", "ebike", "bicycle")
+"""Kind names by code."""
+RIDERS = (EBIKE, BICYCLE)
+"""The two-wheeler kinds, in the order of :class:`TwoWheelerFlow`'s tuples."""
+RIDER_LANE = 1000
+"""Lane code in the seed material of a direction's two-wheelers (no road has 1,000 lanes)."""
+
+
+@dataclass(frozen=True)
+class TwoWheelerFlow:
+    """The two-wheelers of one crossing: per kind (e-bike, bicycle) and direction, rates and speeds.
+
+    Attributes
+    ----------
+    rate
+        Per kind (:data:`RIDERS` order), per direction: two-wheelers per
+        second at time t, all in the kerb lane (lane 0) of the direction.
+    mean_speed
+        Per kind: mean speed, m/s (their own: a lower posted limit for cars
+        does not slow them).
+    speed_cv
+        Coefficient of variation of their speeds (normal, cut at ±2.5 sd).
+    yield_ratio
+        A rider yields with probability min(1, ``yield_ratio`` x M_y), M_y
+        the drivers' rate in the same situation (no observed rider rate was
+        found: docs/research/arrival-modes.md section 2.1).
+    """
+
+    rate: tuple[tuple[RateFn, RateFn], tuple[RateFn, RateFn]]
+    mean_speed: tuple[float, float]
+    speed_cv: float
+    yield_ratio: float
+
 
 @dataclass(frozen=True)
 class Stream:
     """All vehicles arriving at one crossing line, merged and sorted by time.
 
     Attributes are parallel arrays: arrival time ``t`` (s), ``speed`` (m/s),
-    ``direction`` (0 or 1), ``lane`` (0 = kerb lane of that direction) and
+    ``direction`` (0 or 1), ``lane`` (0 = kerb lane of that direction),
     ``u_yield``, a uniform number that decides whether the driver yields
-    (it yields when ``u_yield < M_y``; the same number in every scenario).
+    (it yields when ``u_yield < M_y``; the same number in every scenario;
+    a rider's is divided by the yield ratio, see :class:`TwoWheelerFlow`), and
+    ``kind`` (:data:`KINDS`; all motor vehicles when not given).
     The streams of one direction and of one lane are cut once and kept with
     the stream they come from (:meth:`of_direction`, :meth:`of_lane`).
     """
@@ -44,14 +99,22 @@ class Stream:
     direction: np.ndarray
     lane: np.ndarray
     u_yield: np.ndarray
+    kind: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int8))
     _parts: dict[tuple[int, int | None], Stream] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.kind.size != self.t.size:
+            if self.kind.size:
+                msg = f"a stream of {self.t.size} vehicles has {self.kind.size} kinds"
+                raise ValueError(msg)
+            object.__setattr__(self, "kind", np.zeros(self.t.size, np.int8))
 
     def __len__(self) -> int:
         return int(self.t.size)
 
     @cached_property
-    def rows(self) -> tuple[array, array, array, array, array]:
-        """The columns as flat Python arrays (t, speed, direction, lane, u_yield), for scalar loops.
+    def rows(self) -> tuple[array, array, array, array, array, array]:
+        """The columns as flat Python arrays (t, speed, direction, lane, u_yield, kind), for scalar loops.
 
         A kerb decision looks at a handful of vehicles one by one: an item of
         an :class:`array.array` is a Python float (or int), several times
@@ -63,7 +126,7 @@ class Stream:
 
         return (flat(self.t, "d", np.float64), flat(self.speed, "d", np.float64),
                 flat(self.direction, "b", np.int8), flat(self.lane, "b", np.int8),
-                flat(self.u_yield, "d", np.float64))
+                flat(self.u_yield, "d", np.float64), flat(self.kind, "b", np.int8))
 
     def of_direction(self, direction: int) -> Stream:
         """The vehicles of one direction (cut once, then kept)."""
@@ -89,7 +152,7 @@ class Stream:
 
     def _subset(self, keep: np.ndarray) -> Stream:
         return Stream(self.t[keep], self.speed[keep], self.direction[keep],
-                      self.lane[keep], self.u_yield[keep])
+                      self.lane[keep], self.u_yield[keep], self.kind[keep])
 
 
 def stream_seed(seed: int, crossing_id: str, direction: int, lane: int) -> list[int]:
@@ -108,6 +171,7 @@ def make_stream(
     max_rate: float,
     start: float,
     end: float,
+    twowheelers: TwoWheelerFlow | None = None,
 ) -> Stream:
     """Draw the vehicles of one crossing over ``[start, end)``.
 
@@ -126,37 +190,102 @@ def make_stream(
     speed_cv
         Coefficient of variation of speeds (normal, truncated at ±2.5 sd).
     max_rate
-        Candidate rate per lane (veh/s); rates above it are capped.
+        Candidate rate per lane (veh/s); rates above it are capped. The
+        two-wheelers of a direction have candidates at this rate too.
     start, end
         Time window, s.
+    twowheelers
+        E-bikes and bicycles in the kerb lane of each direction that has
+        lanes (None: none). Their candidates come from their own generator,
+        so the cars are the same with or without them.
     """
     parts: list[tuple[np.ndarray, ...]] = []
     keys: list[tuple[int, int]] = []
     for direction in (0, 1):
         for lane in range(lanes[direction]):
             rng = np.random.default_rng(stream_seed(seed, crossing_id, direction, lane))
-            n = rng.poisson(max_rate * (end - start))
-            t = np.sort(rng.uniform(start, end, n))
-            u_thin = rng.uniform(size=n)
-            z = rng.standard_normal(n)
-            u_yield = rng.uniform(size=n)
-            keep = u_thin * max_rate < np.minimum(rate[direction](t), max_rate)
-            t = t[keep]
-            speed = mean_speed[direction](t) * (1.0 + speed_cv * np.clip(z[keep], -2.5, 2.5))
-            parts.append((t, np.maximum(speed, 1.0), np.full(t.size, direction, np.int8),
-                          np.full(t.size, lane, np.int8), u_yield[keep]))
+            t, speed, u_yield = _thinned(rng, rate[direction], mean_speed[direction], speed_cv, max_rate,
+                                         start, end)
+            parts.append((t, speed, np.full(t.size, direction, np.int8), np.full(t.size, lane, np.int8),
+                          u_yield, np.zeros(t.size, np.int8)))
             keys.append((direction, lane))
+    riders = [] if twowheelers is None else _riders(
+        twowheelers, seed=seed, crossing_id=crossing_id, lanes=lanes, max_rate=max_rate, start=start, end=end)
     if not parts:
         empty = np.empty(0)
         return Stream(empty, empty, empty.astype(np.int8), empty.astype(np.int8), empty)
-    cols = [np.concatenate(col) for col in zip(*parts, strict=True)]
+    cols = [np.concatenate(col) for col in zip(*parts, *(r for _, r in riders), strict=True)]
     order = np.argsort(cols[0], kind="stable")
-    times, speeds, directions, lanes_, u_yield = (col[order] for col in cols)
-    stream = Stream(times, speeds, directions, lanes_, u_yield)
+    stream = _stream([col[order] for col in cols])
     for key, part in zip(keys, parts, strict=True):  # each lane is already in time order
-        at, v, d, k, u = part
-        stream._parts[key] = Stream(at, v, d, k, u)
+        direction, lane = key
+        own = [r for d, r in riders if lane == 0 and d == direction]
+        if own:  # the kerb lane with its two-wheelers, merged in time order
+            merged = [np.concatenate(col) for col in zip(part, *own, strict=True)]
+            at = np.argsort(merged[0], kind="stable")
+            stream._parts[key] = _stream([col[at] for col in merged])
+        else:
+            stream._parts[key] = _stream(list(part))
     return stream
+
+
+def _stream(cols: list[np.ndarray]) -> Stream:
+    """A stream from its columns in order: t, speed, direction, lane, u_yield, kind."""
+    t, speed, direction, lane, u_yield, kind = cols
+    return Stream(t, speed, direction, lane, u_yield, kind)
+
+
+def _thinned(rng: np.random.Generator, rate: RateFn, mean_speed: SpeedFn, speed_cv: float,
+             max_rate: float, start: float, end: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Arrival times, speeds and yield numbers of one generator's vehicles, thinned to ``rate``.
+
+    The draws are made in one order (count, times, thinning numbers, speed
+    normals, yield numbers), whatever the rate, so the kept vehicles of a
+    lower rate are a subset of those of a higher one.
+    """
+    n = rng.poisson(max_rate * (end - start))
+    t = np.sort(rng.uniform(start, end, n))
+    u_thin = rng.uniform(size=n)
+    z = rng.standard_normal(n)
+    u_yield = rng.uniform(size=n)
+    keep = u_thin * max_rate < np.minimum(rate(t), max_rate)
+    t = t[keep]
+    speed = mean_speed(t) * (1.0 + speed_cv * np.clip(z[keep], -2.5, 2.5))
+    return t, np.maximum(speed, 1.0), u_yield[keep]
+
+
+def _riders(flow: TwoWheelerFlow, *, seed: int, crossing_id: str, lanes: tuple[int, int], max_rate: float,
+            start: float, end: float) -> list[tuple[int, tuple[np.ndarray, ...]]]:
+    """The two-wheelers of each direction with lanes: the direction and its stream columns (lane 0).
+
+    One generator per direction draws candidates at ``max_rate``; a candidate
+    whose thinning number falls below the e-bike rate is an e-bike, below the
+    e-bike plus the bicycle rate a bicycle (together capped at ``max_rate``).
+    A rider's yield number is ``u / yield_ratio``, so that ``u_yield < M_y``
+    holds with probability min(1, ratio x M_y); with ratio 0 it never holds.
+    """
+    out: list[tuple[int, tuple[np.ndarray, ...]]] = []
+    ebike_speed, bicycle_speed = flow.mean_speed
+    for direction in (0, 1):
+        if lanes[direction] == 0:
+            continue
+        rng = np.random.default_rng(stream_seed(seed, crossing_id, direction, RIDER_LANE))
+        n = rng.poisson(max_rate * (end - start))
+        t = np.sort(rng.uniform(start, end, n))
+        u_thin = rng.uniform(size=n) * max_rate
+        z = rng.standard_normal(n)
+        u_yield = rng.uniform(size=n)
+        ebike = flow.rate[0][direction](t)
+        ebikes = u_thin < np.minimum(ebike, max_rate)
+        keep = ebikes | (u_thin < np.minimum(ebike + flow.rate[1][direction](t), max_rate))
+        ebikes = ebikes[keep]
+        mean = np.where(ebikes, ebike_speed, bicycle_speed)
+        speed = np.maximum(mean * (1.0 + flow.speed_cv * np.clip(z[keep], -2.5, 2.5)), 1.0)
+        u = u_yield[keep] / flow.yield_ratio if flow.yield_ratio > 0 else np.full(ebikes.size, math.inf)
+        kind = np.where(ebikes, EBIKE, BICYCLE).astype(np.int8)
+        out.append((direction, (t[keep], speed, np.full(kind.size, direction, np.int8),
+                                np.zeros(kind.size, np.int8), u, kind)))
+    return out
 
 
 @dataclass(frozen=True)

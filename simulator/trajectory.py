@@ -149,6 +149,8 @@ def party_keyframes(party: Party, graph: nx.Graph) -> list[tuple[float, float, f
         The walk graph the route's nodes belong to.
     """
     nodes: Sequence[Hashable] = party.route.nodes
+    if not nodes:
+        return _at_gate(party, graph)
     speed = party.speed
     t = party.depart
     x, y = _xy(graph, nodes[0])
@@ -175,6 +177,30 @@ def party_keyframes(party: Party, graph: nx.Graph) -> list[tuple[float, float, f
         frames.append((t, fx, fy, WALK))
     end = party.arrived if party.arrived is not None else t
     frames[-1] = (end, frames[-1][1], frames[-1][2], ARRIVED)
+    return frames
+
+
+def _at_gate(party: Party, graph: nx.Graph) -> list[tuple[float, float, float, int]]:
+    """Keyframes of a party set down at the gate (:mod:`simulator.gate`): drawn at the gate itself.
+
+    Its few metres along the kerb are not on the walk graph; its wait and
+    crossing of the gate street are kept.
+    """
+    x, y = _xy(graph, party.model.setting.network.school_node)
+    frames = [(party.depart, x, y, WALK)]
+    t = party.depart
+    for k, leg in enumerate(party.route.legs):
+        if leg.crossing is None:
+            break
+        if k >= len(party.outcomes):
+            frames[-1] = (*frames[-1][:3], WAIT)
+            return frames
+        _, outcome, _ = party.outcomes[k]
+        frames[-1] = (outcome.arrive, x, y, WAIT)
+        frames += [(outcome.start, x, y, CROSS), (outcome.end, x, y, WALK)]
+        t = outcome.end
+    end = party.arrived if party.arrived is not None else t
+    frames[-1] = (end, x, y, ARRIVED)
     return frames
 
 

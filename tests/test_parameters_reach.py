@@ -51,6 +51,10 @@ INTERVENTIONS: list[dict[str, Any]] = [
     {"type": "parking", "zone": {"radius_m": 400}, "length_m": 40},
     {"type": "education", "share": 0.5},
     {"type": "recommended_routes", "compliance": 0.5},
+    {"type": "kiss_and_ride", "length_m": 30},
+    {"type": "ebike_parking", "walk_m": 20},
+    {"type": "guard", "crossings": ["gate"], "hours": "07:50-08:30", "staff": "volunteer"},
+    {"type": "mode_shares", "bus": 0.2},
 ]
 
 
@@ -116,8 +120,7 @@ def reads() -> Iterator[tuple[dict[str, Any], dict[str, list[Any]]]]:
 
 def test_every_key_is_overridden_with_another_value() -> None:
     over = overrides()
-    assert set(TABLE.table) - set(over) - set(SET_BY_FIELDS) - set(FIXED) <= {"dropoff.peak",
-                                                                              "traffic.profile_times"}
+    assert set(TABLE.table) - set(over) - set(SET_BY_FIELDS) - set(FIXED) <= {"traffic.profile_times"}
 
 
 def test_no_run_reads_the_default_of_an_overridden_parameter(

@@ -12,15 +12,19 @@ from simulator.scenario import (
     INTERVENTION_TYPES,
     AccessChange,
     DropoffBan,
+    EbikeParking,
     Education,
     FacilityChange,
     GuardPost,
     Humps,
+    KissAndRide,
     LaneReduction,
+    ModeShares,
     NoParking,
     Parking,
     RecommendedRoutes,
     Scenario,
+    SchoolBus,
     SpeedLimit,
     StartTime,
     VolumeOverride,
@@ -86,6 +90,15 @@ interventions:
   - type: no_parking
     crossings: [x12-13]
     within_m: 20
+  - type: mode_shares
+    walk_distance_d50_km: 0.8
+    car: 0.4
+  - type: school_bus
+    share: 0.5
+  - type: kiss_and_ride
+    length_m: 60
+  - type: ebike_parking
+    walk_m: 30
 """
 
 BASE = "name: test\n"
@@ -119,7 +132,7 @@ def test_full_file_with_every_intervention_type_loads(full: Scenario, tmp_path: 
     kinds = [type(change) for change in full.interventions]
     assert kinds == [FacilityChange, SpeedLimit, Humps, LaneReduction, VolumeOverride,
                      GuardPost, DropoffBan, Education, StartTime, RecommendedRoutes, AccessChange,
-                     Parking, NoParking]
+                     Parking, NoParking, ModeShares, SchoolBus, KissAndRide, EbikeParking]
     assert {change.type for change in full.interventions} == set(INTERVENTION_TYPES)
     assert full.name == "学校周边30 km/h限速 + 抬高式斑马线"
     assert full.bell == "08:20"  # unquoted 8:20 is not read as the base-60 number 500
@@ -176,8 +189,9 @@ BAD = [
     pytest.param(
         "interventions:\n  - {type: speedlimit, limit_kmh: 30}\n",
         "interventions[0].type: 'speedlimit' is not an intervention type (allowed: facility, "
-        "speed_limit, humps, lane_reduction, volume, guard, dropoff_ban, education, start_time, "
-        "recommended_routes, access, parking, no_parking)",
+        "speed_limit, humps, lane_reduction, volume, guard, dropoff_ban, mode_shares, school_bus, "
+        "kiss_and_ride, ebike_parking, education, start_time, recommended_routes, access, parking, "
+        "no_parking)",
         id="type"),
     pytest.param(
         "interventions:\n  - {type: guard, crossings: [x5-6], hours: '08:30-07:00', "

@@ -343,6 +343,11 @@ def node_crossings(
     return out
 
 
+def leg_crossing(node: Node, leg: Leg, road: Road, facility: str, mid: XY, settings: Settings) -> Crossing:
+    """The Crossing of one road at one of its ends, as mapped (no deck above): e.g. the gate street."""
+    return _crossing(node, leg, road, facility, False, mid, settings, {})
+
+
 def _crossing(node: Node, leg: Leg, road: Road, facility: str, inferred: bool, mid: XY,
               settings: Settings, attrs: Mapping[str, Any]) -> Crossing:
     """The Crossing object of one leg at one node (``attrs``: the node's attributes)."""

@@ -29,6 +29,8 @@ Walk-graph node ids (all hashable tuples, deterministic for a given street graph
         where the school gate or a home joins a sidewalk (see :mod:`.attach`).
     ``("school", id)``, ``("home", id)``
         the school gate and the homes.
+    ``("stop", id)``
+        a bus stop, joined to both ends of the sidewalk it meets (see :mod:`.attach`).
 
 Walk-graph edge attributes
     ``length`` (m), ``kind`` (``sidewalk``, ``footway``, ``crossing``,
@@ -45,7 +47,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Hashable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import pairwise
 from types import MappingProxyType
 from typing import Any
@@ -56,7 +58,8 @@ from shapely import LineString, Point
 
 from simulator.crossing import FACILITIES, Crossing
 from simulator.errors import NetworkError
-from simulator.network.attach import attach_points, locate_points
+from simulator.network.attach import attach_points, join_points, locate_points
+from simulator.network.gatestreet import GATE, GATE_LANE, GateStreet, gate_street
 from simulator.network.junctions import (
     XY,
     Deck,
@@ -96,6 +99,15 @@ class WalkNetwork:
         Ids of homes too far from any walkable street or not connected to the school.
     street
         The street graph the walk graph was built from.
+    stop_nodes
+        ``Stop.id`` -> walk node, for bus stops connected to the school on foot.
+    stop_names
+        ``Stop.id`` -> the stop's name (empty if the map gives none), for those stops.
+    dropped_stops
+        Ids of stops too far from any walkable street or not connected to the school.
+    gate_street
+        The carriageway beside the gate (:mod:`simulator.network.gatestreet`),
+        whose two crossings are among ``crossings``; None without one.
     """
 
     graph: nx.Graph
@@ -105,10 +117,14 @@ class WalkNetwork:
     snaps: Mapping[str, float]
     dropped_homes: tuple[str, ...]
     street: nx.MultiDiGraph
+    stop_nodes: Mapping[str, Hashable] = field(default_factory=lambda: MappingProxyType({}))
+    stop_names: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    dropped_stops: tuple[str, ...] = ()
+    gate_street: GateStreet | None = None
 
 
 def walk_network_from_site(site: Site, *, params: Parameters | None = None) -> WalkNetwork:
-    """Build the walk graph of a site and attach its school and homes.
+    """Build the walk graph of a site and attach its school, homes and bus stops.
 
     Parameters
     ----------
@@ -126,7 +142,9 @@ def walk_network_from_site(site: Site, *, params: Parameters | None = None) -> W
     ------
     NetworkError
         If the map has no walkable streets, the school is farther than
-        ``walk.snap_tolerance`` from one, or no home can reach the school on foot.
+        ``walk.snap_tolerance`` from one, no home can reach the school on foot,
+        or two homes (two stops) share an id. A stop that is too far or cut off
+        is dropped, like a home.
     """
     params = params or default_parameters()
     graph, crossings = build_walk_graph(site.graph, params=params)
@@ -155,15 +173,40 @@ def walk_network_from_site(site: Site, *, params: Parameters | None = None) -> W
     attach_points(graph, points_on)
     kept_ids = {h.id for h, _ in kept}
     snaps = {site.school.id: school_snap.distance} | {h.id: s.distance for h, s in kept}
+    stop_nodes = _attach_stops(graph, site, school_node, tolerance)
+    gate = gate_street(site.graph, (site.school.x, site.school.y), params=params)
+    if gate is not None:
+        crossings = {**crossings, GATE: gate.crossing, GATE_LANE: gate.lane}
     return WalkNetwork(
         graph=graph,
         crossings=crossings,
+        gate_street=gate,
         school_node=school_node,
         home_nodes=MappingProxyType({h.id: ("home", h.id) for h, _ in kept}),
         snaps=MappingProxyType(snaps),
         dropped_homes=tuple(h.id for h in site.homes if h.id not in kept_ids),
         street=site.graph,
+        stop_nodes=MappingProxyType(stop_nodes),
+        stop_names=MappingProxyType({s.id: s.name for s in site.stops if s.id in stop_nodes}),
+        dropped_stops=tuple(s.id for s in site.stops if s.id not in stop_nodes),
     )
+
+
+def _attach_stops(graph: nx.Graph, site: Site, school_node: Hashable, tolerance: float
+                  ) -> dict[str, Hashable]:
+    """Join the site's stops within ``tolerance`` of a sidewalk on the school's side; id -> node.
+
+    Done after the school and homes are on the graph, without splitting edges
+    (:func:`~.attach.join_points`), so their routes stay as they were.
+    """
+    if not site.stops:
+        return {}
+    located = locate_points(graph, np.asarray([(s.x, s.y) for s in site.stops], dtype=float))
+    part = nx.node_connected_component(graph, school_node)
+    kept = [(s, snap) for s, snap in zip(site.stops, located, strict=True)
+            if snap.distance <= tolerance and snap.a in part]
+    join_points(graph, [(("stop", s.id), "stop", s.x, s.y, snap) for s, snap in kept])
+    return {s.id: ("stop", s.id) for s, _ in kept}
 
 
 MIN_HOME_POINTS = 10
@@ -289,11 +332,12 @@ def add_informal_crossing(graph: nx.Graph, crossing_id: str, informal_id: str, *
 
 
 def _check_home_ids(site: Site) -> None:
-    """Raise NetworkError if two homes share an id."""
-    dupes = sorted(i for i, n in Counter(h.id for h in site.homes).items() if n > 1)
-    if dupes:
-        msg = f"home ids must be unique; repeated: {', '.join(dupes)}"
-        raise NetworkError(msg)
+    """Raise NetworkError if two homes (two stops) share an id."""
+    for what, ids in (("home", [h.id for h in site.homes]), ("stop", [s.id for s in site.stops])):
+        dupes = sorted(i for i, n in Counter(ids).items() if n > 1)
+        if dupes:
+            msg = f"{what} ids must be unique; repeated: {', '.join(dupes)}"
+            raise NetworkError(msg)
 
 
 def _check_facilities(street: nx.MultiDiGraph) -> None:

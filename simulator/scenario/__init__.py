@@ -2,7 +2,8 @@
 
 A scenario file (YAML) names a site, the children and the morning, and a list
 of interventions (crossing facilities and their step-free access, calming,
-guards, drop-off rules, kerbside parking, education, staggered starts).
+guards, drop-off rules, kerbside parking, education, staggered starts, arrival
+modes, the school bus, the gate's 即停即走 zone and e-bike parking).
 :func:`load_scenario` reads and validates one; :func:`check_references` checks
 the crossing and edge ids it names against a built site. Each intervention
 type's applier and description live in :mod:`simulator.scenario.apply`
@@ -14,15 +15,19 @@ from simulator.scenario.interventions import (
     INTERVENTION_TYPES,
     AccessChange,
     DropoffBan,
+    EbikeParking,
     Education,
     FacilityChange,
     GuardPost,
     Humps,
     Intervention,
+    KissAndRide,
     LaneReduction,
+    ModeShares,
     NoParking,
     Parking,
     RecommendedRoutes,
+    SchoolBus,
     SignalTiming,
     SpeedLimit,
     StartTime,
@@ -44,16 +49,20 @@ __all__ = [
     "INTERVENTION_TYPES",
     "AccessChange",
     "DropoffBan",
+    "EbikeParking",
     "Education",
     "FacilityChange",
     "GuardPost",
     "Humps",
     "Intervention",
+    "KissAndRide",
     "LaneReduction",
+    "ModeShares",
     "NoParking",
     "Parking",
     "RecommendedRoutes",
     "Scenario",
+    "SchoolBus",
     "SignalTiming",
     "Site",
     "SpeedLimit",

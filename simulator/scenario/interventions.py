@@ -197,10 +197,59 @@ class GuardPost(Frozen):
 
 
 class DropoffBan(Frozen):
-    """即停即走: no parents' drop-off within ``radius_m`` of the gate."""
+    """禁止停车接送: no parent may stop within ``radius_m`` of the gate; children walk from the ban's edge."""
 
     type: Literal["dropoff_ban"] = "dropoff_ban"
     radius_m: Annotated[float, Rule("10–2000 m", ge=10, le=2000)]
+
+
+class ModeShares(Frozen):
+    """How pupils arrive: the walking distance and the shares of e-bikes, cars and buses among the rest.
+
+    ``walk_distance_d50_km``: the home distance at which half the pupils walk;
+    ``ebike``, ``car``, ``bus``: relative shares of the pupils who do not walk
+    (the parameter table's where not given).
+    """
+
+    type: Literal["mode_shares"] = "mode_shares"
+    walk_distance_d50_km: Annotated[float, Rule("0.05–20 km", ge=0.05, le=20)] | None = None
+    ebike: Annotated[float, Rule("a relative share 0–10", ge=0, le=10)] | None = None
+    car: Annotated[float, Rule("a relative share 0–10", ge=0, le=10)] | None = None
+    bus: Annotated[float, Rule("a relative share 0–10", ge=0, le=10)] | None = None
+
+
+class SchoolBus(Frozen):
+    """校车: a school bus takes ``share`` of the pupils who would be driven or carried on an e-bike.
+
+    ``stop``: where it sets them down, ``gate`` (a bay at the gate) or a bus-stop id.
+    """
+
+    type: Literal["school_bus"] = "school_bus"
+    share: Annotated[float, Rule("a share 0–1 of the pupils driven or on e-bikes", ge=0, le=1)]
+    stop: Annotated[str, Rule('"gate" or a bus-stop id')] = "gate"
+
+
+class KissAndRide(Frozen):
+    """即停即走区: ``length_m`` of marked kerb on the school's side for short, staffed stops.
+
+    Stopping on the far side of the gate street is banned; a share of the
+    parents arriving on that side turn round to the zone
+    (``gate.far_side_compliance``).
+    """
+
+    type: Literal["kiss_and_ride"] = "kiss_and_ride"
+    length_m: Annotated[float, Rule("5–300 m of kerb", ge=5, le=300)]
+
+
+class EbikeParking(Frozen):
+    """电动自行车停放区: parking near the gate, ``walk_m`` from it on the school's side.
+
+    A share of e-bike parents (``gate.ebike_parking_use``) park there and walk
+    their children in, instead of stopping at the kerb.
+    """
+
+    type: Literal["ebike_parking"] = "ebike_parking"
+    walk_m: Annotated[float, Rule("0–300 m from the gate", ge=0, le=300)] = 30.0
 
 
 class Education(Frozen):
@@ -286,6 +335,10 @@ Intervention = Annotated[
     | Annotated[VolumeOverride, Tag("volume")]
     | Annotated[GuardPost, Tag("guard")]
     | Annotated[DropoffBan, Tag("dropoff_ban")]
+    | Annotated[ModeShares, Tag("mode_shares")]
+    | Annotated[SchoolBus, Tag("school_bus")]
+    | Annotated[KissAndRide, Tag("kiss_and_ride")]
+    | Annotated[EbikeParking, Tag("ebike_parking")]
     | Annotated[Education, Tag("education")]
     | Annotated[StartTime, Tag("start_time")]
     | Annotated[RecommendedRoutes, Tag("recommended_routes")]

@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from simulator.errors import ScenarioError
-from simulator.scenario.apply import crossings, school, traffic
+from simulator.scenario.apply import arrival, crossings, school, traffic
 from simulator.scenario.apply.draft import Draft, RefusedError
 from simulator.scenario.apply.kind import Kind
 from simulator.scenario.apply.words import Words
@@ -25,6 +25,7 @@ KINDS: Mapping[str, Kind[Any]] = {kind.type: kind for kind in (
     crossings.FACILITY, crossings.ACCESS, crossings.PARKING, crossings.NO_PARKING, crossings.LANE_REDUCTION,
     traffic.VOLUME, traffic.SPEED_LIMIT, traffic.HUMPS,
     school.GUARD, school.DROPOFF_BAN, school.EDUCATION, school.START_TIME, school.RECOMMENDED_ROUTES,
+    arrival.MODE_SHARES, arrival.SCHOOL_BUS, arrival.KISS_AND_RIDE, arrival.EBIKE_PARKING,
 )}
 """Every intervention type by its ``type``: the registry, in the order the types are applied.
 

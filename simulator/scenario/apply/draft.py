@@ -10,7 +10,9 @@ from typing import Any
 
 import networkx as nx
 
+from simulator.arrival import ModeChoice
 from simulator.crossing import Crossing, informal_id
+from simulator.gate import GateRules
 from simulator.network.site import street_edge_id
 from simulator.network.walk import WalkNetwork
 from simulator.params import Parameters
@@ -47,7 +49,7 @@ class Draft:
         Start of the simulated period, seconds after midnight.
     crossings, graph
         The crossings and the walk graph (the site's graph until an applier copies it).
-    calming, volume, guards, dropoff_ban, education_share, bell_by_age
+    calming, volume, guards, dropoff_ban, education_share, bell_by_age, modes, gate_rules
         What :func:`simulator.setting.prepare_setting` takes of the same names.
     finish
         Steps run on the prepared setting, in order (e.g. publishing routes).
@@ -66,10 +68,13 @@ class Draft:
     education_share: float = 0.0
     bell_by_age: dict[int, str] = field(default_factory=dict)
     finish: list[Callable[[Setting], Setting]] = field(default_factory=list)
+    modes: ModeChoice = field(init=False)
+    gate_rules: GateRules = field(default_factory=GateRules)
 
     def __post_init__(self) -> None:
         self.crossings = dict(self.site.crossings)
         self.graph = self.site.graph
+        self.modes = ModeChoice.from_params(self.params)
 
     def network(self) -> WalkNetwork:
         """The walk network with the changed crossings and graph."""

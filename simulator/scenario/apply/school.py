@@ -42,8 +42,8 @@ def apply_dropoff_ban(change: DropoffBan, draft: Draft) -> None:
 
 
 DROPOFF_BAN = Kind(DropoffBan, apply_dropoff_ban, sentence(
-    "即停即走：校门 {radius_m:g} 米内禁止停车接送",
-    "no drop-off within {radius_m:g} m of the gate (即停即走)"))
+    "禁止停车接送：校门 {radius_m:g} 米内家长不得停车",
+    "no drop-off within {radius_m:g} m of the gate: children walk from the ban's edge"))
 
 
 def apply_education(change: Education, draft: Draft) -> None:
