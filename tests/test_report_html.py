@@ -49,7 +49,7 @@ def test_the_page_is_self_contained_and_prints_on_a4() -> None:
     assert "size: A4 portrait" in page and "@page" in page
     assert not re.search(r'(src|href)="(https?:|file:|/)', page)
     images = re.findall(r'src="data:image/png;base64,([^"]+)"', page)
-    assert len(images) == 5  # catchment map, measures map, recommended routes, effects, delay
+    assert len(images) == 6  # catchment map, measures map, recommended routes, effects, delay, arrival modes
     for data in images:
         assert base64.b64decode(data)[:8] == b"\x89PNG\r\n\x1a\n"
 
@@ -127,13 +127,17 @@ def test_scenarios_and_reproduction() -> None:
     assert "saferoute compare S0.yaml S1.yaml S2.yaml S3.yaml --seeds 3" in repro
 
 
-def test_routes_carry_every_child_to_the_gate() -> None:
+def test_routes_carry_every_walking_child_to_the_gate() -> None:
+    """Every child who walks a mapped route (from home or a bus stop) reaches the gate on the map;
+    a child let out by a parent at the gate walks no mapped street."""
     results = load_results(district_results())
     view = rebuild_site(results)
     gate = view.network.school_node
     arriving = sum(v for (a, b), v in view.edge_use.items() if gate in (a, b))
     trips = results.trips[results.trips["scenario"] == results.baseline]
-    assert arriving == pytest.approx(len(trips) / len(results.seeds))
+    walked = trips[trips["route"] != "gate"]
+    assert 0 < len(walked) < len(trips)
+    assert arriving == pytest.approx(len(walked) / len(results.seeds))
 
 
 def test_recommended_routes_are_drawn_and_described() -> None:

@@ -21,7 +21,7 @@ from simulator.metric import METRICS, part_decimals
 from simulator.report.citydata import PER_YEAR, RISK, City, Interval, SchoolFigures
 from simulator.report.content import NOISE_MARK
 from simulator.report.format import CROSSING_DECIMALS, ci, num
-from simulator.report.texts import facility_name, highway_name, road_name, scenario_label
+from simulator.report.texts import crossing_name, facility_name, highway_name, scenario_label
 
 SRC = "summary.csv"
 
@@ -103,7 +103,7 @@ def crossing_rows(s: SchoolFigures, lang: str) -> list[dict[str, Any]]:
             {
                 "rank": i,
                 "id": r.crossing,
-                "road": road_name(str(r.road), lang),
+                "road": crossing_name(str(r.crossing), str(r.road), lang),
                 "highway": highway_name(str(r.highway), lang),
                 "facility": facility_name(str(r.facility), lang),
                 "guarded": bool(r.guarded),

@@ -27,7 +27,7 @@ from simulator.recommend.allocation import FOLDER, POST_DECIMALS, SERVED_SEP
 from simulator.report.batchfolder import BatchFolder
 from simulator.report.content import NOISE_MARK
 from simulator.report.format import ci, num
-from simulator.report.texts import road_name
+from simulator.report.texts import crossing_name
 
 FILE = "allocation.csv"
 SRC = f"{FOLDER}/{FILE}"
@@ -121,7 +121,7 @@ def allocation_context(batch: BatchFolder, lang: str, *, today: float | None = N
                 "school": str(r.school),
                 "served": [n for n in str(r.schools_served).split(SERVED_SEP) if n and n != str(r.school)],
                 "crossing": str(r.crossing),
-                "road": road_name(str(r.road), lang),
+                "road": crossing_name(str(r.crossing), str(r.road), lang),
                 "hours": str(r.hours),
                 "staff_hours": num(r.staff_hours_per_morning, 2, src=SRC, col=HOURS, **keys),
                 "change": _cell(r.change_severe_per_year, r.change_ci_low, r.change_ci_high, noise=noise,

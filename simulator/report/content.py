@@ -34,6 +34,8 @@ from simulator.report.tables import (
 from simulator.report.texts import (
     CHANGE_COLUMNS,
     WORDS,
+    crossing_name,
+    crossing_place,
     facility_name,
     highway_name,
     road_name,
@@ -133,6 +135,8 @@ def crossing_cells(stats: pd.DataFrame, cid: str, scenario: str, lang: str, *,
     return {
         "id": cid,
         "road": road_name(str(row["road"]), lang),
+        "name": crossing_name(cid, str(row["road"]), lang),
+        "place": crossing_place(cid, lang),
         "highway": highway_name(str(row["highway"]), lang),
         "facility": facility_name(str(row["facility"]), lang),
         "guarded": bool(row["guarded"]),
@@ -269,7 +273,7 @@ def comparison_rows(results: Results, view: SiteView, stats: Mapping[str, pd.Dat
                 "facility": facility_name(str(s.loc[cid, "facility"]), lang) if used else "",
                 "changed": (formal_id(cid) or cid) in changed[name],
             })
-        rows.append({"id": cid, "road": road_name(str(first["road"]), lang),
+        rows.append({"id": cid, "road": crossing_name(cid, str(first["road"]), lang),
                      "facility": facility_name(str(first["facility"]), lang),
                      "informal": formal_id(cid) is not None, "cells": cells})
     return rows

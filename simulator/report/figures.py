@@ -1,4 +1,5 @@
-"""The report's charts: effects of the measures with 95% CIs, trip and waiting times, late arrivals.
+"""The report's charts: effects of the measures with 95% CIs, trip and waiting times, late arrivals,
+pupils and risk by arrival mode.
 
 Every chart is a :class:`matplotlib.figure.Figure` on an Agg canvas (no
 pyplot), drawn inside :func:`simulator.figures.figure_style`; every axis
@@ -9,17 +10,20 @@ from __future__ import annotations
 
 import base64
 import io
+import math
 from collections.abc import Mapping, Sequence
 
 import numpy as np
+import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.patches import Patch
 
 from simulator.figures import figure_style
 from simulator.metric import METRICS
 from simulator.report.results import Results
 from simulator.report.tables import difference, summary_value
-from simulator.report.texts import FIGURE
+from simulator.report.texts import FIGURE, mode_name
 
 WIDTH_IN = 7.3
 EFFECTS = (
@@ -30,6 +34,9 @@ EFFECTS = (
 )
 """The figures of the effects chart, each with the word of its better side (lower is better)."""
 SAFER, WORSE, NOISE = "#1a9850", "#d73027", "#9a9a9a"
+SCENARIO_COLOURS = ("#4d4d4d", "#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3", "#937860", "#da8bc3",
+                    "#8c8c8c", "#ccb974")
+"""One colour per scenario (the baseline dark grey), repeated beyond ten."""
 
 
 def png_base64(fig: Figure, *, dpi: int = 150) -> str:
@@ -133,3 +140,68 @@ def _boxes(ax, data: Sequence[np.ndarray], y: np.ndarray) -> None:
                patch_artist=True, medianprops={"color": "#08306b", "lw": 1.4},
                boxprops={"facecolor": "#c6dbef", "edgecolor": "#4a4a4a", "lw": 0.8},
                whiskerprops={"color": "#4a4a4a", "lw": 0.8}, capprops={"color": "#4a4a4a", "lw": 0.8})
+
+
+def modes_chart(results: Results, table: pd.DataFrame, labels: Mapping[str, str], *, lang: str) -> Figure:
+    """Share of pupils and share of expected severe injuries by arrival mode: a bar per scenario, 95% CI.
+
+    Parameters
+    ----------
+    results
+        The results (the risk shares are their ``severe_share_<mode>_pct`` figures).
+    table
+        :func:`simulator.report.modes.mode_table` of the results (the pupils' shares).
+    labels
+        Scenario name -> label in the legend (``"S1 护学岗"``).
+    lang
+        ``"zh"`` or ``"en"``.
+    """
+    f = FIGURE[lang]
+    names = list(results.scenarios)
+    used = table.groupby("mode", sort=False)["trips"].sum()
+    modes = [m for m in used.index if used[m] > 0]
+    k = len(names)
+    rows_of_legend = math.ceil(k / 3)
+    with figure_style():
+        fig = Figure(figsize=(WIDTH_IN, 1.1 + 0.13 * k * len(modes) + 0.22 * rows_of_legend), dpi=100)
+        FigureCanvasAgg(fig)
+        axes = fig.subplots(1, 2, sharey=True)
+        height = 0.8 / k
+        base_y = np.arange(len(modes), dtype=float)[::-1]
+        for i, name in enumerate(names):
+            y = base_y + 0.4 - height * (i + 0.5)
+            colour = SCENARIO_COLOURS[i % len(SCENARIO_COLOURS)]
+            mine = table[table["scenario"] == name].set_index("mode").loc[modes]
+            _bars(axes[0], y, mine["pupils_pct"].to_numpy(), mine["pupils_low"].to_numpy(),
+                  mine["pupils_high"].to_numpy(), colour=colour, height=height)
+            shares = [summary_value(results, name, f"severe_share_{m}_pct") for m in modes]
+            mean, low, high = (np.array([float(r[c]) for r in shares]) for c in ("mean", "ci_low", "ci_high"))
+            _bars(axes[1], y, mean, low, high, colour=colour, height=height)
+        axes[0].set_yticks(base_y, [mode_name(m, lang) for m in modes], fontsize=7)
+        axes[0].set_xlabel(f["mode_pupils"], fontsize=8)
+        axes[1].set_xlabel(f["mode_risk"], fontsize=8)
+        for ax in axes:
+            ax.set_xlim(0, 100)
+            ax.set_ylim(-0.5, len(modes) - 0.5)
+            ax.tick_params(labelsize=7)
+            ax.grid(axis="x", color="#e5e5e5", lw=0.6)
+            ax.set_axisbelow(True)
+        handles = [Patch(color=SCENARIO_COLOURS[i % len(SCENARIO_COLOURS)], label=labels[n])
+                   for i, n in enumerate(names)]
+        legend_h = (0.06 + 0.2 * rows_of_legend) / (fig.get_figheight())
+        fig.legend(handles=handles, loc="lower center", ncol=min(k, 3), fontsize=7, frameon=False,
+                   bbox_to_anchor=(0.5, 0.0))
+        fig.text(0.5, legend_h + 0.005, f["modes_note"], ha="center", va="bottom", fontsize=7,
+                 color="#555555")
+        fig.tight_layout(rect=(0, legend_h + 0.04, 1, 1))
+    return fig
+
+
+def _bars(ax, y: np.ndarray, mean: np.ndarray, low: np.ndarray, high: np.ndarray, *, colour: str,
+          height: float) -> None:
+    """Horizontal bars with their 95% intervals (where there is one)."""
+    ax.barh(y, mean, height=height * 0.9, color=colour)
+    ok = np.isfinite(low) & np.isfinite(high)
+    if ok.any():
+        xerr = [np.maximum(mean[ok] - low[ok], 0), np.maximum(high[ok] - mean[ok], 0)]
+        ax.errorbar(mean[ok], y[ok], xerr=xerr, fmt="none", ecolor="#222222", elinewidth=0.7, capsize=1.5)

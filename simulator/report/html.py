@@ -16,15 +16,16 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 from matplotlib.figure import Figure
 
+from simulator.gate import GATE, GATE_LANE
 from simulator.intervals import ONE_SEED
-from simulator.report import content, figures, maps
+from simulator.report import content, figures, maps, modes
 from simulator.report.format import CROSSING_DECIMALS, number_text
 from simulator.report.methods import parameter_rows, reproduce, scenario_rows
 from simulator.report.prose import METHODS
 from simulator.report.recommendations import recommendation_context
 from simulator.report.results import Results
 from simulator.report.site import SiteView
-from simulator.report.texts import FIGURE, METRICS, scenario_label, words
+from simulator.report.texts import FIGURE, METRICS, crossing_name, scenario_label, words
 
 CHUNK = 7  # scenario columns per table of summary figures
 
@@ -48,12 +49,18 @@ def prepare_report(results: Results, view: SiteView, *, lang: str) -> Report:
     top = list(base.index[: min(10, len(base))])
     base_guards = maps.guard_labels({results.baseline: view.scenarios[results.baseline]},
                                     {results.baseline: ""}, lang=lang)
+    arrival = modes.arrival_context(results, codes, lang)
+    gate = view.network.crossings.get(GATE)
+    arrival["gate_road"] = crossing_name(GATE, gate.name if gate is not None else "", lang)
+    arrival["lane_road"] = crossing_name(GATE_LANE, gate.name if gate is not None else "", lang)
     figs: dict[str, Figure | None] = {
         "catchment": maps.catchment_map(view, base, top=top, lang=lang, guards=base_guards, risk_scale=scale),
         "measures": (maps.measures_map(view, {n: view.scenarios[n] for n in results.alternatives},
                                        codes.code, lang=lang) if results.alternatives else None),
         "effects": figures.effects_chart(results, codes.label, lang=lang) if results.alternatives else None,
         "delay": figures.delay_chart(results, codes.label, lang=lang),
+        "modes": (figures.modes_chart(results, arrival["table"], codes.label, lang=lang)
+                  if arrival["available"] else None),
     }
     for name in view.published:
         if name != results.baseline:
@@ -108,12 +115,14 @@ def prepare_report(results: Results, view: SiteView, *, lang: str) -> Report:
         "scenarios": scenario_rows(results, view, codes, lang),
         "repro": reproduce(results),
         "recs": recommendation_context(results.folder, lang, batch=results.manifest.get("batch")),
-        "sight_rows": sight_hot_spots(results, codes.code, scale=scale),
+        "sight_rows": sight_hot_spots(results, codes.code, lang=lang, scale=scale),
+        "arrival": {k: v for k, v in arrival.items() if k != "table"},
     }
     return Report(lang, figs, context)
 
 
-def sight_hot_spots(results: Results, code: Mapping[str, str], *, scale: float) -> list[dict[str, str]]:
+def sight_hot_spots(results: Results, code: Mapping[str, str], *, lang: str,
+                    scale: float) -> list[dict[str, str]]:
     """Crossings where parked cars cut the sight below stopping distance, per scenario (means over seeds).
 
     Each crossing's risk is in the school figure's unit: expected severe injuries
@@ -127,7 +136,8 @@ def sight_hot_spots(results: Results, code: Mapping[str, str], *, scale: float) 
     rows: list[tuple[float, dict[str, str]]] = []
     for (scenario, cid), group in short.groupby(["scenario", "crossing"], sort=False):
         row = {"code": code.get(str(scenario), str(scenario)), "crossing": str(cid),
-                     "road": str(group["road"].iloc[0]), "sight": f"{group['sight_m'].mean():.0f}",
+                     "road": crossing_name(str(cid), str(group["road"].iloc[0]), lang),
+                     "sight": f"{group['sight_m'].mean():.0f}",
                      "design": f"{group['design_sight_m'].mean():.0f}",
                      "uses": f"{group['uses'].sum() / seeds:.0f}",
                      "risk": number_text(group["p_severe_sum"].sum() / seeds * scale, CROSSING_DECIMALS)}

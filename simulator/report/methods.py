@@ -15,7 +15,7 @@ from simulator import __version__
 from simulator.report.content import Codes
 from simulator.report.results import Results
 from simulator.report.site import SiteView
-from simulator.report.texts import FACILITY, STAFF, road_name
+from simulator.report.texts import FACILITY, STAFF, crossing_name
 from simulator.scenario.apply import Words, describe
 
 
@@ -39,11 +39,11 @@ def parameter_rows(results: Results) -> list[dict[str, Any]]:
 
 
 def words(view: SiteView, lang: str) -> Words:
-    """How the report names things in a measure's description: crossings by road and id."""
+    """How the report names things in a measure's description: crossings by road (at the gate) and id."""
     crossings = view.network.crossings
 
     def crossing(cid: str) -> str:
-        return f"{road_name(crossings[cid].name, lang)} ({cid})" if cid in crossings else cid
+        return f"{crossing_name(cid, crossings[cid].name, lang)} ({cid})" if cid in crossings else cid
 
     return Words(lang, crossing=crossing, facility=FACILITY[lang], staff=STAFF[lang])
 

@@ -17,6 +17,7 @@ from simulator.errors import ResultsError
 from simulator.intervals import bracket_text, change_text, includes_zero
 from simulator.metric import METRICS
 from simulator.report.format import RATIO_DECIMALS
+from simulator.report.texts import crossing_name
 
 KINDS = ("guards", "routes", "measures")
 FILES = {"guards": ("guards.csv",), "routes": ("routes.csv", "changes.csv"),
@@ -80,7 +81,8 @@ def recommendation_context(folder: Path, lang: str, *,
     nd = METRICS["severe_per_100k_trips"].decimals  # every risk change is in severe injuries per 100k trips
     wd = METRICS["wait_per_trip_s"].decimals
     guards = [
-        {"crossing": r.crossing, "road": r.road, "hours": r.hours, "change": f"{r.change:+.{nd}f}",
+        {"crossing": r.crossing, "road": crossing_name(str(r.crossing), str(r.road), lang), "hours": r.hours,
+         "change": f"{r.change:+.{nd}f}",
          "ci": bracket_text(r.ci_low, r.ci_high, decimals=nd, sign=True),
          "noise": includes_zero(r.ci_low, r.ci_high),
          "cumulative": f"{r.cumulative:+.{nd}f}", "per_hour": f"{r.per_staff_hour:.{RATIO_DECIMALS}f}"}

@@ -185,25 +185,36 @@ def _check_same_site(results: Results, network: WalkNetwork) -> None:
         raise ResultsError(msg)
 
 
-def _route(results: Results, setting: Setting, home: str, kind: str) -> Route:
-    """The route of one kind (compliant, shortcut, recommended) of a home in the rebuilt setting."""
-    choice = setting.routes.get(home)
+GATE_ROUTE = "gate"
+"""The ``route`` of a pupil let out at the gate (by car, e-bike or a school bus stopping there): no walk."""
+
+
+def _route(results: Results, setting: Setting, start: str, kind: str) -> Route:
+    """The route of one kind (compliant, shortcut, recommended) from a home or a bus stop, rebuilt."""
+    choice = setting.routes.get(start) or setting.stop_routes.get(start)
     route = {"compliant": choice.compliant, "shortcut": choice.shortcut,
              "recommended": choice.recommended}.get(kind) if choice else None
     if route is None:
-        msg = (f"{results.folder}: trips.csv has a {kind!r} route from home {home!r} that the rebuilt site "
+        msg = (f"{results.folder}: trips.csv has a {kind!r} route from {start!r} that the rebuilt site "
                f"of {setting.name} does not have: the map file or the software changed")
         raise ResultsError(msg)
     return route
 
 
 def _edge_use(results: Results, scenario: str, setting: Setting) -> dict[Edge, float]:
-    """Children per morning on each walk edge in ``scenario`` (mean over seeds)."""
+    """Children per morning on each walk edge in ``scenario`` (mean over seeds).
+
+    A pupil walks from where its walk starts (``start``: its home or the bus
+    stop it alights at); one let out at the gate (route ``gate``) walks no edge.
+    """
     trips = results.trips[results.trips["scenario"] == scenario]
+    start = "start" if "start" in trips else "home"
     use: Counter[Edge] = Counter()
     n = len(results.seeds)
-    for (home, kind), count in trips.groupby(["home", "route"]).size().items():
-        for a, b in pairwise(_route(results, setting, str(home), str(kind)).nodes):
+    for (origin, kind), count in trips.groupby([start, "route"]).size().items():
+        if kind == GATE_ROUTE:
+            continue
+        for a, b in pairwise(_route(results, setting, str(origin), str(kind)).nodes):
             use[_edge(a, b)] += count / n
     return dict(use)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from simulator import metric
+from simulator.gate import GATE, GATE_LANE
 from simulator.intervals import WITHIN_NOISE
 
 LANGS = metric.LANGS
@@ -21,6 +22,7 @@ SECTIONS: dict[str, dict[str, str]] = {
         "summary": "摘要",
         "map": "学区地图与上学路线",
         "measures": "改善措施比较",
+        "arrival": "到校方式与车辆类型",
         "crossings": "过街点详表",
         "delay": "延误与迟到",
         "methods": "方法与假设",
@@ -32,6 +34,7 @@ SECTIONS: dict[str, dict[str, str]] = {
         "summary": "Summary",
         "map": "Catchment map and routes to school",
         "measures": "Measures compared",
+        "arrival": "How pupils arrive, and which vehicles",
         "crossings": "Crossings in detail",
         "delay": "Delay and late arrivals",
         "methods": "Methods and assumptions",
@@ -212,6 +215,33 @@ def road_name(road: str, lang: str) -> str:
     return road if road and road != "nan" else WORDS[lang]["unnamed"]
 
 
+GATE_PLACES: dict[str, dict[str, str]] = {
+    "zh": {GATE: "校门前", GATE_LANE: "校门前路缘车道"},
+    "en": {GATE: "at the gate", GATE_LANE: "kerb lane at the gate"},
+}
+"""Words for the two crossings every school has at its gate (:mod:`simulator.gate`)."""
+
+
+def crossing_place(cid: str, lang: str) -> str:
+    """Where a crossing is, in words, when its id says nothing to a reader ("校门前"); else ""."""
+    return GATE_PLACES[lang].get(cid, "")
+
+
+def crossing_name(cid: str, road: str, lang: str) -> str:
+    """A crossing named in words: its street, and at the gate where it is one of the gate's crossings.
+
+    ``gate``: "校门前 学府路" / "学府路 at the gate"; ``gate-lane``: "校门前路缘车道（学府路）" /
+    "kerb lane at the gate (学府路)"; any other: the street (:func:`road_name`).
+    """
+    street = road_name(road, lang)
+    place = crossing_place(cid, lang)
+    if not place:
+        return street
+    if cid == GATE:
+        return f"{place} {street}" if lang == "zh" else f"{street} {place}"
+    return f"{place}（{street}）" if lang == "zh" else f"{place} ({street})"
+
+
 def scenario_label(name: str, lang: str) -> str:
     """A scenario's name in one language when it is written in both ("护学岗 Guard posts").
 
@@ -260,6 +290,9 @@ FIGURE: dict[str, dict[str, str]] = {
         "top": "风险排名",
         "published": "推荐上学路线",
         "published_title": "推荐上学路线（绿色虚线）与儿童实际路线（蓝色）",
+        "mode_pupils": "学生比例（%）",
+        "mode_risk": "占预期重伤风险的比例（%）",
+        "modes_note": "条形：各随机种子的均值；细线：95%置信区间",
     },
     "en": {
         "east": "metres east of the school",
@@ -285,5 +318,22 @@ FIGURE: dict[str, dict[str, str]] = {
         "top": "risk rank",
         "published": "recommended routes",
         "published_title": "recommended routes (green dashes) and the routes children take (blue)",
+        "mode_pupils": "share of pupils (%)",
+        "mode_risk": "share of the expected severe injuries (%)",
+        "modes_note": "bar: mean over seeds; line: 95% confidence interval",
     },
 }
+
+MODE: dict[str, dict[str, str]] = {
+    "zh": {"walk_alone": "独自步行", "walk_escorted": "家长陪同步行", "ebike": "家长电动自行车接送",
+           "car": "小汽车接送", "bus": "公交车（下车后步行）", "school_bus": "校车"},
+    "en": {"walk_alone": "walking alone", "walk_escorted": "walking with an adult",
+           "ebike": "pillion on a parent's e-bike", "car": "driven by car",
+           "bus": "public bus (then walking from the stop)", "school_bus": "school bus"},
+}
+"""Arrival modes (the ``arrival_mode`` column of ``trips.csv``) in words."""
+
+
+def mode_name(mode: str, lang: str) -> str:
+    """An arrival mode in words (独自步行, 家长电动自行车接送 ...)."""
+    return MODE[lang].get(mode, mode.replace("_", " "))

@@ -15,7 +15,7 @@ import solara.lab
 
 from simulator.errors import SaferouteError
 from simulator.scenario import Scenario
-from simulator.ui import charts, jobs, state
+from simulator.ui import charts, jobs, modecharts, state
 from simulator.ui.context import MAX_SEEDS, Session, one_line, whole_in
 
 EDITED = "*"  # key of the scenario being edited in the choices
@@ -97,9 +97,11 @@ def Results(session: Session, comp: jobs.Comparison) -> solara.Element:
     """Tables and figures of a finished comparison."""
     t = session.t
     lang = session.lang.value
+    modes: Any = solara.use_memo(lambda: modecharts.mode_table(comp), [id(comp)])
     figures: Any = solara.use_memo(
         lambda: {"risk": charts.risk_figure(comp, lang=lang), "delay": charts.delay_figure(comp, lang=lang),
-                 "maps": charts.scenario_maps(comp, lang=lang)},
+                 "maps": charts.scenario_maps(comp, lang=lang),
+                 "modes": modecharts.modes_figure(comp, modes, lang=lang) if modes is not None else None},
         [id(comp), lang])
     def build() -> tuple[str, bytes]:
         return make_report(comp, folder=session.folder, lang=lang)
@@ -121,6 +123,8 @@ def Results(session: Session, comp: jobs.Comparison) -> solara.Element:
             solara.Image(figures["risk"], format="png")
         with solara.Div(classes=["sr-figure", "sr-figure-delay"]):
             solara.Image(figures["delay"], format="png")
+        if modes is not None:
+            ArrivalModes(session, comp, modes, figures["modes"])
         solara.Text(t["fig_maps"], style={"font-weight": "bold"})
         with solara.Row(gap="8px", style={"flex-wrap": "wrap"}):
             for i, (name, image) in enumerate(figures["maps"]):
@@ -143,6 +147,21 @@ def Results(session: Session, comp: jobs.Comparison) -> solara.Element:
                     solara.FileDownload(data, filename=name, label=name, mime_type="text/html")
                 if report.error:
                     solara.Error(one_line(report.exception), classes=["sr-error"])
+    return col
+
+
+@solara.component
+def ArrivalModes(session: Session, comp: jobs.Comparison, modes: Any, image: bytes) -> solara.Element:
+    """Who bears the severe-injury risk (arrival modes) and what causes it (vehicle types), with CIs."""
+    t = session.t
+    lang = session.lang.value
+    with solara.Column(gap="4px", classes=["sr-modes"]) as col:
+        solara.Text(f"{t['fig_modes']} ({t['mean_ci']})", style={"font-weight": "bold"})
+        with solara.Div(classes=["sr-figure", "sr-figure-modes"]):
+            solara.Image(image, format="png")
+        table(modecharts.mode_rows(comp, modes, lang=lang), classes=["sr-modes-table"])
+        table(modecharts.vehicle_rows(comp, lang=lang), classes=["sr-vehicles-table"])
+        solara.Text(t["ride_not_simulated"], style={"color": "#607d8b", "font-size": "12px"})
     return col
 
 

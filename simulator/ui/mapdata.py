@@ -58,7 +58,7 @@ def _path(points: list[tuple[float, float]]) -> str:
 
 
 def base_map(network: WalkNetwork, *, school_name: str, frame: Frame) -> dict[str, Any]:
-    """Streets, sidewalks, homes and the school gate (what no scenario changes)."""
+    """Streets, sidewalks, homes, bus stops and the school gate (what no crossing measure changes)."""
     street = network.street
     streets = []
     seen: set[str] = set()
@@ -90,12 +90,15 @@ def base_map(network: WalkNetwork, *, school_name: str, frame: Frame) -> dict[st
         _path([xy[a], xy[b]]) for a, b, kind in g.edges(data="kind") if kind in ("sidewalk", "footway")
     )
     homes = [list(xy[node]) for node in network.home_nodes.values()]
+    stops = [{"id": sid, "x": xy[node][0], "y": xy[node][1], "name": network.stop_names.get(sid, "")}
+             for sid, node in network.stop_nodes.items()]
     sx, sy = xy[network.school_node]
     return {
         "size": [round(frame.width, 1), round(frame.height, 1)],
         "streets": streets,
         "walks": walks,
         "homes": homes,
+        "stops": stops,
         "school": {"x": sx, "y": sy, "name": school_name},
     }
 

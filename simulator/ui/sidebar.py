@@ -9,6 +9,7 @@ import solara
 from simulator.errors import SaferouteError
 from simulator.scenario import scenario_to_yaml
 from simulator.ui import state, uploads
+from simulator.ui.arrivaleditor import ArrivalLevers
 from simulator.ui.context import Session
 from simulator.ui.editor import ChangesPanel, RulesPanel
 from simulator.ui.levereditor import SchoolLevers
@@ -124,6 +125,7 @@ def Sidebar(session: Session, maps: solara.Reactive[dict]) -> solara.Element:
         ScenarioPanel(session, maps)
         RulesPanel(session)
         SchoolLevers(session)
+        ArrivalLevers(session)
         ChangesPanel(session)
         SavePanel(session)
     return col
