@@ -67,7 +67,8 @@ CASES: dict[str, Case] = {
         SMALL + "interventions:\n  - type: guardpost\n    crossings: [x24-23]\n",
         "bad.yaml: interventions[0].type: 'guardpost' is not an intervention type",
         "(allowed: facility, speed_limit, humps, lane_reduction, volume, guard, dropoff_ban, "
-        "education, start_time, recommended_routes", "did you mean guard?"),
+        "mode_shares, school_bus, kiss_and_ride, ebike_parking, education, start_time, "
+        "recommended_routes", "did you mean guard?"),
     "negative-volume": scenario(
         SMALL + "interventions:\n  - type: volume\n    crossings: [x24-23]\n    vph: -50\n",
         "bad.yaml: interventions[0].vph: -50 is not allowed", "(allowed: a number >= 0 veh/h"),

@@ -162,9 +162,10 @@ def test_compare_prints_changes_and_writes_differences(finished) -> None:
     assert "change" in run.stdout
     assert re.search(rf"{HEADLINE_LABELS[0]} .* change [+-]\d", run.stdout)
     assert "change vs baseline (paired, common random numbers)" in run.stdout.splitlines()[1]
-    # each change with its interval, its percentage and the ratio's interval; a mark where it is noise
+    # each change with its interval, its percentage (a decimal below 10%) and the ratio's interval; a
+    # mark where it is noise
     change = re.compile(r" change [+-][\d.]+ \[[+-][\d.]+, [+-][\d.]+\]"
-                        r"( \([+-]\d+%( \[[+-]\d+, [+-]\d+\])?\))?(  \(within noise\))?$")
+                        r"( \([+-][\d.]+%( \[[+-][\d.]+, [+-][\d.]+\])?\))?(  \(within noise\))?$")
     changes = [line for line in run.stdout.splitlines() if line.startswith("  ") and " change " in line]
     assert changes and not [line for line in changes if not change.search(line)], changes
     out = folder / "out"

@@ -75,7 +75,8 @@ def gate_street(street: nx.MultiDiGraph, gate: tuple[float, float], *,
     # direction 0 travels towards u, against the polyline's tangent; its lanes lie on its right
     right_of_0 = np.array([-tangent[1], tangent[0]])
     school_side = 0 if one_way or float((point - foot) @ right_of_0) > 0 else 1
-    crossing = replace(crossing, id=GATE, parking_m=float(params["gate.kerb_length"]))
+    # not on the map: a place the model adds (inferred), lined by parents' stopped vehicles
+    crossing = replace(crossing, id=GATE, inferred=True, parking_m=float(params["gate.kerb_length"]))
     per_lane = crossing.volume[school_side] / max(lanes[school_side], 1)
     lane = replace(crossing, id=GATE_LANE, lanes=(1, 0), length=crossing.length / max(sum(lanes), 1),
                    volume=(per_lane, 0.0))

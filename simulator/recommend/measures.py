@@ -23,6 +23,7 @@ import pandas as pd
 
 from simulator.errors import ScenarioError
 from simulator.intervals import includes_zero
+from simulator.network.gatestreet import GATE_IDS
 from simulator.params import default_parameters
 from simulator.recommend.base import Evaluator
 from simulator.recommend.guards import screening_gains
@@ -58,7 +59,8 @@ def menu(ev: Evaluator, targets: list[str]) -> list[Measure]:
             options.append(("raised", "raised"))
         if c.facility != "signal":
             options.append(("signal", "signal"))
-        options.append(("footbridge", "footbridge"))
+        if cid not in GATE_IDS:  # children let out at the gate walk no route a bridge could carry
+            options.append(("footbridge", "footbridge"))
         for kind, facility in options:
             change: dict[str, Any] = {"type": "facility", "crossings": [cid], "facility": facility}
             if facility == "signal":

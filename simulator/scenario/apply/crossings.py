@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from simulator.crossing import GRADE_SEPARATED, Crossing, Signal, informal_id
+from simulator.network.gatestreet import GATE_IDS
 from simulator.network.walk import add_informal_crossing
 from simulator.params import Parameters
 from simulator.scenario.apply.draft import Draft, RefusedError
@@ -22,7 +23,17 @@ ACCESS_WORDS = {
 
 
 def apply_facility(change: FacilityChange, draft: Draft) -> None:
-    """Rebuild the crossings; a new bridge or underpass keeps the at-grade way beneath it."""
+    """Rebuild the crossings; a new bridge or underpass keeps the at-grade way beneath it.
+
+    The gate street's crossings (:mod:`simulator.gate`) take at-grade facilities
+    only: children let out by a parent cross there, on no walked route, so a
+    bridge would change nothing.
+    """
+    at_gate = [i for i, cid in enumerate(change.crossings) if cid in GATE_IDS]
+    if at_gate and change.facility in GRADE_SEPARATED:
+        allowed = "unmarked, zebra, raised, signal, refuge"
+        raise RefusedError([f"crossings[{i}]: {change.crossings[i]!r} is the gate street's crossing, where a "
+                            f"{change.facility} is not allowed (allowed: {allowed})" for i in at_gate])
     for cid in change.crossings:
         old = draft.crossings[cid]
         draft.crossings[cid] = rebuilt(old, change, draft.params)
