@@ -78,6 +78,7 @@ class Party(mesa.Agent):
         self.arrival_mode = arrival_mode
         self.choice = choice
         self.origin = origin
+        self.let_out = ""  # where a parent let the party out at the gate (simulator.gate.Drop.place)
         self.route = route
         self.step_free = step_free
         self.usual_route = usual_route
@@ -316,6 +317,7 @@ def set_down(model: SchoolRouteModel, parties: list[Party]) -> None:
                    np.array(far), pop.z_dwell[leads], pop.u_rule[leads], rules=rules, params=p)
     for party, drop in zip(parties, placed, strict=True):
         party.route = party.usual_route = route_from(drop, site)
+        party.let_out = drop.place
         if drop.parked:  # the parent leaves the e-bike in the parking and walks the child in
             for child in party.members:
                 child.escorted = True

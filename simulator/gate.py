@@ -149,6 +149,13 @@ class Drop:
     position: float
     parked: bool = False
 
+    @property
+    def place(self) -> str:
+        """``parking``; the kerb (``kerb``, ``far_kerb``) or the lane beside it (``lane``, ``far_lane``)."""
+        if self.parked:
+            return "parking"
+        return ("far_" if self.side else "") + ("lane" if self.in_lane else "kerb")
+
 
 def drops(arrive: np.ndarray, kind: np.ndarray, far: np.ndarray, u_dwell: np.ndarray,
           u_rule: np.ndarray, *, rules: GateRules, params: Parameters) -> list[Drop]:

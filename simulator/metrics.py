@@ -85,6 +85,7 @@ class Trip(NamedTuple):
     late: bool  # after the bell or not arrived
     arrival_mode: str  # simulator.arrival.TRIP_MODES
     start: str  # where the walk starts: the home, the bus stop, or the gate
+    let_out: str  # where a parent stopped at the gate (simulator.gate.Drop.place); "" for the others
 
 
 class StepFree(NamedTuple):
@@ -161,7 +162,7 @@ def trip_table(model: SchoolRouteModel, events: pd.DataFrame) -> pd.DataFrame:
                 detour_m=0.0 if choice is None else r.length - choice.shortest_length,
                 route="gate" if choice is None else _route_kind(r, choice),
                 late=not (arrive <= s.bell_for(child.age)), arrival_mode=trip_mode(party.arrival_mode, child),
-                start=party.origin,
+                start=party.origin, let_out=party.let_out,
             ))
     trips = pd.DataFrame(rows, columns=Trip._fields)
     trips = trips.join(per_party, on="party")
@@ -341,6 +342,10 @@ def _mode_summary(trips: pd.DataFrame) -> dict[str, float]:
     for m in TRIP_MODES:
         share = float(severe[(mode == m).to_numpy()].sum()) / total if total > 0 else 0.0
         out[f"severe_share_{m}_pct"] = 100.0 * share
+    let_out = trips["let_out"] if "let_out" in trips else pd.Series("", index=trips.index)
+    at_kerb = let_out.isin(("kerb", "lane", "far_kerb", "far_lane"))
+    lane = let_out.isin(("lane", "far_lane"))
+    out["double_parked_pct"] = 100.0 * float(lane.sum()) / int(at_kerb.sum()) if at_kerb.any() else 0.0
     return out
 
 

@@ -126,3 +126,29 @@ def test_a_one_way_gate_street_lets_every_parent_stop_on_the_schools_side(baseli
     assert not (result.events["crossing"] == GATE).any()
     both = run_once(baseline, 1)
     assert (both.events["crossing"] == GATE).any()
+
+
+def test_the_trip_table_says_where_each_parent_stopped_and_how_many_double_parked(baseline) -> None:
+    result = run_once(baseline, 3)
+    trips = result.trips
+    driven = trips["arrival_mode"].isin(["car", "ebike"])
+    assert set(trips.loc[driven, "let_out"]) <= {"kerb", "lane", "far_kerb", "far_lane"}
+    assert (trips.loc[~driven, "let_out"] == "").all()
+    lane = trips["let_out"].isin(["lane", "far_lane"])
+    assert result.summary["double_parked_pct"] == pytest.approx(100 * lane.sum() / driven.sum())
+    # a child let out in the lane on the school's side crosses the kerb lane, on the far side the street
+    events = result.events.merge(trips[["party", "let_out"]].drop_duplicates(), on="party")
+    assert set(events.loc[events["crossing"] == GATE_LANE, "let_out"]) <= {"lane"}
+    assert set(events.loc[events["crossing"] == GATE, "let_out"]) <= {"far_kerb", "far_lane"}
+
+
+def test_a_staggered_start_leaves_fewer_parents_double_parked(baseline) -> None:
+    from simulator.experiment import settings_from_scenarios
+    from simulator.scenario import load_scenario
+
+    scenario = load_scenario(scenario_path("staggered-start"))
+    (staggered,), _ = settings_from_scenarios([("staggered.yaml", scenario)])
+    seeds = (1, 2, 3)
+    before = np.mean([run_once(baseline, s).summary["double_parked_pct"] for s in seeds])
+    after = np.mean([run_once(staggered, s).summary["double_parked_pct"] for s in seeds])
+    assert after < before

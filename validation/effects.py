@@ -28,7 +28,8 @@ from simulator.scenario.load import load_scenario, scenario_from_mapping
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"
-MEASURES = ("school-zone-30", "speed-humps", "guard-posts", "arterial-signal", "education", "footbridge")
+MEASURES = ("school-zone-30", "speed-humps", "guard-posts", "arterial-signal", "education", "footbridge",
+            "gate-kiss-and-ride", "gate-guard", "school-bus", "fewer-cars", "staggered-start")
 COLLECTOR_CROSSINGS = ["x116-24", "x24-116", "x24-117"]  # the collector zebras next to the gate
 
 
