@@ -27,7 +27,7 @@ from matplotlib.patches import Circle
 from simulator.figures import figure_style
 from simulator.figures.frame import collect_markers, draw_frame, fit_height, frame_view, place_street_names
 from simulator.figures.labels import cluster_labels, format_rank, join_ranks
-from simulator.figures.map import FACILITY_STYLE
+from simulator.figures.map import FACILITY_STYLE, draw_stops
 from simulator.report.site import SiteView
 from simulator.report.texts import FIGURE, STAFF, facility_name
 from simulator.scenario import (
@@ -94,6 +94,7 @@ def _school_and_homes(ax, view: SiteView, xy: Mapping[Hashable, XY], lang: str) 
         Line2D([], [], color="#e41a1c", marker="*", markeredgecolor="black", linestyle="", markersize=12,
                label=f["school"]),
         Line2D([], [], color="#7fae7f", marker="h", linestyle="", label=f["homes"]),
+        *draw_stops(ax, view.network, lang=lang),
     ]
 
 
