@@ -20,12 +20,13 @@ import numpy as np
 
 from simulator.access import means, passable
 from simulator.arrival import DRIVEN, GATE_STOP
-from simulator.gate import GATE, drops, route_from, route_tail
+from simulator.gate import BAN_EDGE, drops, route_from
 from simulator.kerb import Mode, Outcome, careless, cross, escort, rolling
 from simulator.kerbinputs import child_walker, escorted_walker, guard_walker, inattentive_share, rows_of
+from simulator.network.gatestreet import GATE
 from simulator.params import Parameters
 from simulator.risk import NO_ENCOUNTER, blend
-from simulator.routing import Leg, Route, RouteChoice
+from simulator.routing import Leg, Route, RouteChoice, route_tail
 from simulator.sight import lane_sight
 
 if TYPE_CHECKING:
@@ -243,8 +244,8 @@ class Guard(mesa.Agent):
         return out.end
 
 
-def party_of(model: SchoolRouteModel, members: list[Child], *, educated: np.ndarray, mode: str = "walk",
-             escorted: bool | None = None) -> Party:
+def party_of(model: SchoolRouteModel, members: list[Child], *, educated: np.ndarray,
+             mode: str = "walk") -> Party:
     """The party of ``members``: its route, walker, departure and chance of stepping out inattentively.
 
     The eldest member leads (its draws decide the route and the walker); the
@@ -253,8 +254,7 @@ def party_of(model: SchoolRouteModel, members: list[Child], *, educated: np.ndar
     (:mod:`simulator.arrival`) says where the walk starts: at home, at the bus
     stop (when the last bus that keeps the plan sets it down), at the
     school-bus stop, or at the gate (its route is set by :mod:`simulator.gate`
-    once every parent's arrival is known). ``escorted``: whether an adult
-    walks with the party (its members' draws if None).
+    once every parent's arrival is known).
     """
     pop, s, p = model.population, model.setting, model.params
     lead = max(members, key=lambda c: (c.age, -c.index))
@@ -272,7 +272,7 @@ def party_of(model: SchoolRouteModel, members: list[Child], *, educated: np.ndar
         route = (route_for(choice, follows=follows, u=u_route, speed=slowest, step_free=True,
                            crossings=crossings, params=p) if step_free else usual)
     rows = rows_of(p, len(members))
-    if any(c.escorted for c in members) if escorted is None else escorted:
+    if any(c.escorted for c in members):
         walker = escorted_walker(p, speed=slowest, gap_factor=float(pop.adult_gap_factor[i]),
                                  patience=float(pop.patience[i]), rows=rows)
         inattentive = 0.0
@@ -304,15 +304,18 @@ def set_down(model: SchoolRouteModel, parties: list[Party]) -> None:
     rules, site = s.gate_rules, s.gate
     if rules.ban_m > 0:
         for party in parties:
-            tail = route_tail(s.routes[party.members[0].home].compliant, rules.ban_m)
+            choice = s.routes[party.members[0].home]
+            usual = choice.step_free_routes()[0] or choice.shortcut if party.step_free else choice.compliant
+            tail = route_tail(usual, rules.ban_m, graph=s.network.graph, crossings=s.network.crossings,
+                              params=p)
             party.route = party.usual_route = tail
+            party.origin = party.let_out = BAN_EDGE
             party.depart = max(party.depart - tail.length / party.speed * p["child.walk_time_budget"], 0.0)
         return
     if site is None:
         return
     leads = [max(party.members, key=lambda c: (c.age, -c.index)).index for party in parties]
-    far = [not site.one_way and site.approach.get(party.members[0].home, site.school_side) != site.school_side
-           for party in parties]
+    far = [site.far(party.members[0].home) for party in parties]
     placed = drops(np.array([party.depart for party in parties]), np.array([x.arrival_mode for x in parties]),
                    np.array(far), pop.z_dwell[leads], pop.u_rule[leads], rules=rules, params=p)
     for party, drop in zip(parties, placed, strict=True):

@@ -12,11 +12,12 @@ surveys (``mode.motorised_weights``); nobody takes a bus for less than
 school bus (校车), where a scenario runs one, carries a share of the children
 who would otherwise be driven or carried on an e-bike.
 
-A child's mode is drawn once per run from two uniform numbers of the
-population (:class:`simulator.population.Children`): the same children keep
-their modes from scenario to scenario unless a lever moves the boundaries
-(common random numbers). Siblings travel together, in the mode of the
-eldest.
+A child's mode is drawn once per run from uniform numbers of the population
+(:class:`simulator.population.Children`; an exponential race among the
+motorised modes, :meth:`ModeChoice.draw`): the same children keep their
+modes from scenario to scenario, and a lever moves only the children it
+concerns (common random numbers). Siblings travel together, in the mode of
+the eldest.
 
 What each mode means for the walk: a walking child walks from home; a bus
 pupil from the bus stop where the bus sets it down, at the time of the last
@@ -33,7 +34,7 @@ from __future__ import annotations
 
 import math
 import zlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -102,22 +103,27 @@ class ModeChoice:
         out["car"] *= 1.0 - self.school_bus_share
         return out
 
-    def draw(self, probabilities: Mapping[str, float], u_mode: float, u_shift: float) -> str:
-        """The mode a child's two uniform numbers pick from a home's :meth:`probabilities`.
+    def draw(self, probabilities: Mapping[str, float], u_mode: float, u_race: Sequence[float],
+             u_shift: float) -> str:
+        """The mode a child's uniform numbers pick from a home's :meth:`probabilities`.
 
-        ``u_mode`` cuts walk | bus | e-bike | car as they would be without a
-        school bus; ``u_shift`` below the school-bus share moves a driven
-        child onto the school bus. So a school bus changes the mode of no
-        child who was not driven, and a change of shares moves only the
-        children near a boundary.
+        ``u_mode`` below P(walk) walks. The others race: each motorised mode m
+        (bus, e-bike, car) gets the time -ln(u_m) / w_m from its own uniform
+        and weight, and the first wins (an exponential race: P(m) = w_m / sum w).
+        ``u_shift`` below the school-bus share moves a driven child onto the
+        school bus. So each lever moves only the children it concerns: a
+        walking distance only those near the walk boundary, a lower car share
+        only car pupils (to their next mode), a school bus only driven pupils.
         """
-        p, share = probabilities, self.school_bus_share
-        driven = p["ebike"] + p["car"] + p["school_bus"]
-        car_w, ebike_w = float(self.weights.get("car", 0.0)), float(self.weights.get("ebike", 0.0))
-        ebike = driven * ebike_w / max(car_w + ebike_w, 1e-12)
-        edges = (("walk", p["walk"]), ("bus", p["walk"] + p["bus"]), ("ebike", p["walk"] + p["bus"] + ebike))
-        mode = next((m for m, edge in edges if u_mode < edge), "car")
-        if mode in DRIVEN and u_shift < share:
+        if u_mode < probabilities["walk"]:
+            return "walk"
+        weights = {m: float(self.weights.get(m, 0.0)) for m in ("bus", "ebike", "car")}
+        if probabilities["bus"] <= 0:
+            weights["bus"] = 0.0
+        times = {m: -math.log(max(u, 1e-300)) / w for (m, w), u in zip(weights.items(), u_race, strict=True)
+                 if w > 0}
+        mode = min(times, key=times.__getitem__) if times else "walk"
+        if mode in DRIVEN and u_shift < self.school_bus_share:
             return "school_bus"
         return mode
 

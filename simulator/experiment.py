@@ -15,6 +15,7 @@ from typing import Any
 
 from simulator.cache import fetch_site
 from simulator.errors import NetworkError, ScenarioError
+from simulator.network.gatestreet import GATE
 from simulator.network.site import Site as StreetSite
 from simulator.network.site import street_edge_id
 from simulator.network.stops import PlaceError
@@ -138,6 +139,26 @@ def built_site(
     return cache[key]
 
 
+def at_the_gate(scenario: Scenario, network: WalkNetwork) -> Scenario:
+    """The scenario with the crossing id ``gate`` read as the crossing children cross at the gate.
+
+    That is the mapped crossing by the gate where there is one (a zebra, a
+    signal), else the one the model adds there (:mod:`simulator.network.gatestreet`),
+    so ``gate`` names the same place on every map.
+    """
+    street = network.gate_street
+    if street is None or street.crossing.id == GATE:
+        return scenario
+    at = street.crossing.id
+    changed = []
+    for change in scenario.interventions:
+        named: tuple[str, ...] = tuple(getattr(change, "crossings", None) or ())
+        if GATE in named:
+            change = change.model_copy(update={"crossings": tuple(at if c == GATE else c for c in named)})
+        changed.append(change)
+    return scenario.model_copy(update={"interventions": changed})
+
+
 def setting_from_scenario(
     scenario: Scenario,
     *,
@@ -152,6 +173,7 @@ def setting_from_scenario(
     changes a draft of the setting; the setting is prepared once from it.
     """
     params = scenario_parameters(scenario, base=params)
+    scenario = at_the_gate(scenario, network)
     edges = {street_edge_id(u, v, k) for u, v, k in network.street.edges(keys=True)}
     check_references(scenario, crossings=set(network.crossings), edges=edges, origin=origin)
     start = clock_seconds(scenario.period.start if scenario.period else params["school.period_start"])

@@ -34,78 +34,80 @@ import math
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 
-import networkx as nx
 import numpy as np
 
 from simulator.crossing import Crossing
-from simulator.network.gatestreet import GATE, GATE_LANE
+from simulator.network.gatestreet import GATE_LANE, GateStreet
 from simulator.network.walk import WalkNetwork
 from simulator.params import Parameters
 from simulator.routing import Leg, Route
 
+BAN_EDGE = "ban_edge"
+"""Where a pupil is let out under a drop-off ban (``start`` and ``let_out`` in the trip table)."""
+
 
 @dataclass(frozen=True)
 class GateSite:
-    """The gate street, crossed at the gate, and how parents arrive on it.
+    """The gate street, where children let out on the far side cross it, and how parents arrive.
 
     Attributes
     ----------
-    crossing
-        The gate street crossed at the gate (id :data:`GATE`), as the scenario has it.
-    lane
-        Its kerb lane on the school's side alone (id :data:`GATE_LANE`).
-    school_side
-        The traffic direction (0 or 1, as :attr:`Crossing.lanes`) whose lanes
-        run beside the school's kerb; a walker from the far kerb starts on the other.
+    street
+        The gate street (:class:`simulator.network.gatestreet.GateStreet`).
+    crossing, lane
+        Its crossings as the scenario has them (a zebra painted at the gate, a guard's post).
     approach
-        Per home id: the direction its parents' vehicles arrive in.
-    one_way
-        True when the gate street is one-way (every parent can stop on the school's side).
+        Per home id: the direction its parents' vehicles travel along the gate
+        street, from their path (the end they reach it by).
     """
 
+    street: GateStreet
     crossing: Crossing
     lane: Crossing
-    school_side: int
     approach: Mapping[str, int]
-    one_way: bool
 
-    def crossings(self) -> dict[str, Crossing]:
-        """The two crossings by id."""
-        return {GATE: self.crossing, GATE_LANE: self.lane}
+    def far(self, home: str) -> bool:
+        """True when a parent from ``home`` stops at the far kerb (on its right-hand side)."""
+        if self.street.one_way:
+            return self.street.school_side == 1
+        return self.approach.get(home, self.street.school_side) != self.street.school_side
+
+    def vehicles(self, driven: Mapping[str, float]) -> tuple[float, float]:
+        """Parents' vehicles passing the gate in each direction: each drives past once, on its way."""
+        out = [0.0, 0.0]
+        for home, n in driven.items():
+            out[0 if self.street.one_way else self.approach.get(home, 0)] += n
+        return out[0], out[1]
 
 
-def gate_site(network: WalkNetwork) -> GateSite | None:
-    """The gate street of ``network`` and the direction each home's parents arrive in (None: no street)."""
+def gate_site(network: WalkNetwork, paths: Mapping[str, list[Hashable]]) -> GateSite | None:
+    """The gate street of ``network`` and each home's approach along it (None: no gate street).
+
+    ``paths``: each home's street path to the gate (:func:`simulator.setting.dropoff_paths`),
+    the same the parents' vehicles take on the streets.
+    """
     street = network.gate_street
     if street is None:
         return None
-    approach = _approach(network, street.u, street.v, street.from_u, street.from_v)
     crossings = network.crossings
-    return GateSite(crossings.get(GATE, street.crossing), crossings.get(GATE_LANE, street.lane),
-                    street.school_side, approach, street.one_way)
+    approach = {home: _approach(path, street) for home, path in paths.items()}
+    return GateSite(street, crossings.get(street.crossing.id, street.crossing),
+                    crossings.get(GATE_LANE, street.lane), approach)
 
 
-def _approach(network: WalkNetwork, u: Hashable, v: Hashable, from_u: float,
-              from_v: float) -> dict[str, int]:
-    """Per home: the direction its parents drive along the gate street (1 from u's end, 0 from v's end)."""
-    street = network.street
-    plain = nx.Graph()
-    for a, b, data in street.edges(data=True):
-        w = float(data.get("length", 1.0))
-        if not plain.has_edge(a, b) or plain[a][b]["weight"] > w:
-            plain.add_edge(a, b, weight=w)
-    from_u_len = nx.single_source_dijkstra_path_length(plain, u, weight="weight") if u in plain else {}
-    from_v_len = nx.single_source_dijkstra_path_length(plain, v, weight="weight") if v in plain else {}
-    nodes = [n for n in street.nodes if street.degree(n) > 0]
-    xy = np.array([(street.nodes[n]["x"], street.nodes[n]["y"]) for n in nodes], float)
-    out: dict[str, int] = {}
-    for home, node in network.home_nodes.items():
-        h = network.graph.nodes[node]
-        near = nodes[int(np.argmin(np.hypot(xy[:, 0] - h["x"], xy[:, 1] - h["y"])))]
-        via_u = from_u_len.get(near, math.inf) + from_u
-        via_v = from_v_len.get(near, math.inf) + from_v
-        out[home] = 1 if via_u <= via_v else 0
-    return out
+def _approach(path: list[Hashable], street: GateStreet) -> int:
+    """The direction a vehicle on ``path`` travels along the gate street when it reaches the gate.
+
+    A path that ends along the gate street came along it (v to u: direction 0,
+    towards u); one that ends at an end node drives on from there (from u:
+    direction 1); one ending elsewhere is taken to come from u's end.
+    """
+    u, v = street.u, street.v
+    if len(path) >= 2 and (path[-2], path[-1]) == (v, u):
+        return 0
+    if len(path) >= 2 and (path[-2], path[-1]) == (u, v):
+        return 1
+    return 0 if path and path[-1] == v else 1
 
 
 @dataclass(frozen=True)
@@ -183,34 +185,34 @@ def drops(arrive: np.ndarray, kind: np.ndarray, far: np.ndarray, u_dwell: np.nda
     out: list[Drop | None] = [None] * len(arrive)
     kerbs: tuple[list[tuple[float, float]], list[tuple[float, float]]] = ([], [])  # (leaves, metres) heaps
     used = [0.0, 0.0]
-    in_lane: tuple[list[float], list[float]] = ([], [])  # leave times of double-parked vehicles, per side
+    use = float(params["gate.ebike_parking_use"])
     for i in np.argsort(arrive, kind="stable"):
-        t, k = float(arrive[i]), str(kind[i])
+        t, k, u = float(arrive[i]), str(kind[i]), float(u_rule[i])
         parking = rules.ebike_parking_m
-        if k == "ebike" and parking is not None and u_rule[i] < params["gate.ebike_parking_use"]:
-            out[i] = Drop(0, False, parking, parked=True)
-            continue
+        if k == "ebike" and parking is not None:
+            if u < use:
+                out[i] = Drop(0, False, parking, parked=True)
+                continue
+            u = (u - use) / (1.0 - use)  # the rest of the draw decides the next choice, independently
         side = int(bool(far[i]))
-        if side == 1 and zone and u_rule[i] < params["gate.far_side_compliance"]:
+        if side == 1 and zone and u < params["gate.far_side_compliance"]:
             side = 0
         mean = _dwell_mean(k, t, side=side, zone=zone, rules=rules, params=params)
         dwell = mean * math.exp(sigma * float(u_dwell[i]) - 0.5 * sigma**2)
         heap = kerbs[side]
         while heap and heap[0][0] <= t:
             used[side] -= heapq.heappop(heap)[1]
-        lane = in_lane[side]
-        lane[:] = [x for x in lane if x > t]
         if used[side] + space[k] <= capacity[side] + 1e-9:
             out[i] = Drop(side, False, used[side] + space[k] / 2)
             used[side] += space[k]
             heapq.heappush(heap, (t + dwell, space[k]))
         else:
-            out[i] = Drop(side, True, capacity[side] + space["car"] * (len(lane) + 0.5))
-            lane.append(t + dwell)
+            out[i] = Drop(side, True, capacity[side] / 2)  # beside the stopped row, halfway along on average
     return [d for d in out if d is not None]
 
 
 def _dwell_mean(kind: str, t: float, *, side: int, zone: bool, rules: GateRules, params: Parameters) -> float:
+    """Mean stop time: an e-bike's; a car's in a 即停即走 zone, guided by staff, or unguided."""
     if kind == "ebike":
         return float(params["gate.ebike_dwell"])
     if zone and side == 0:
@@ -221,26 +223,18 @@ def _dwell_mean(kind: str, t: float, *, side: int, zone: bool, rules: GateRules,
 
 
 def route_from(drop: Drop, site: GateSite) -> Route:
-    """The child's walk from where it was let out to the gate, crossing what it must."""
+    """The child's walk from where it was let out to the gate, crossing what it must.
+
+    From the far kerb it walks to the gate street's crossing (the mapped one
+    by the gate, ``detour`` metres along, or the one at the gate), crosses
+    and walks back to the gate.
+    """
+    detour = site.street.detour
     if drop.parked or (drop.side == 0 and not drop.in_lane):
         legs: tuple[Leg, ...] = (Leg(drop.position, None, 0),)
     elif drop.side == 0:
         legs = (Leg(0.0, GATE_LANE, 0), Leg(drop.position, None, 0))
     else:
-        legs = (Leg(drop.position, GATE, 1 - site.school_side), Leg(0.0, None, 0))
-    return Route(legs, drop.position, (), drop.position)
-
-
-def route_tail(route: Route, metres: float) -> Route:
-    """The last ``metres`` of a walking route: the walk from where a parent stops at a drop-off ban's edge."""
-    kept: list[Leg] = []
-    left = metres
-    for leg in reversed(route.legs):
-        if leg.distance >= left:
-            kept.append(Leg(left, leg.crossing, leg.near))
-            break
-        kept.append(leg)
-        left -= leg.distance
-    legs = tuple(reversed(kept))
+        legs = (Leg(drop.position + detour, site.crossing.id, site.street.far_kerb), Leg(detour, None, 0))
     length = sum(leg.distance for leg in legs)
     return Route(legs, length, (), length)

@@ -152,11 +152,6 @@ class Harm:
             return 0.0
         return (1.0 - math.exp(-self.severe)) * self.severe_tw / self.severe
 
-    @property
-    def by_riders(self) -> Harm:
-        """This harm, all of it by two-wheelers."""
-        return Harm(self.impact, self.severe, self.death, self.severe)
-
 
 NO_HARM = Harm()
 

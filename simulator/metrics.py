@@ -81,7 +81,7 @@ class Trip(NamedTuple):
     free_walk_s: float
     route_m: float
     detour_m: float
-    route: str  # compliant, shortcut or recommended; "gate" from a parent's vehicle or the school bus
+    route: str  # compliant, shortcut or recommended; "gate" or "ban_edge" where a parent let the child out
     late: bool  # after the bell or not arrived
     arrival_mode: str  # simulator.arrival.TRIP_MODES
     start: str  # where the walk starts: the home, the bus stop, or the gate
@@ -145,7 +145,7 @@ def trip_table(model: SchoolRouteModel, events: pd.DataFrame) -> pd.DataFrame:
     )
     rows: list[Trip] = []
     needs: list[StepFree] = []
-    crossings = {**s.network.crossings, **(s.gate.crossings() if s.gate is not None else {})}
+    crossings = s.network.crossings
     for number, party in enumerate(model.parties):
         r, choice = party.route, party.choice
         free = r.length / party.speed + route_extra_s(r.crossings, crossings, s.params,
@@ -160,7 +160,7 @@ def trip_table(model: SchoolRouteModel, events: pd.DataFrame) -> pd.DataFrame:
                 educated=child.educated, speed_ms=party.speed, depart_s=party.depart, arrive_s=arrive,
                 trip_s=arrive - party.depart, free_walk_s=free, route_m=r.length,
                 detour_m=0.0 if choice is None else r.length - choice.shortest_length,
-                route="gate" if choice is None else _route_kind(r, choice),
+                route=party.origin if choice is None else _route_kind(r, choice),
                 late=not (arrive <= s.bell_for(child.age)), arrival_mode=trip_mode(party.arrival_mode, child),
                 start=party.origin, let_out=party.let_out,
             ))

@@ -119,7 +119,8 @@ class SchoolRouteModel(mesa.Model):
         if s.modes is None or child.home not in s.mode_p:
             return "walk"
         i = child.index
-        return s.modes.draw(s.mode_p[child.home], float(pop.u_mode[i]), float(pop.u_shift[i]))
+        return s.modes.draw(s.mode_p[child.home], float(pop.u_mode[i]), pop.u_race[i].tolist(),
+                            float(pop.u_shift[i]))
 
     # --- traffic ------------------------------------------------------------
     def stream(self, crossing: str) -> Stream:

@@ -42,6 +42,7 @@ class Children:
     u_shift: np.ndarray       # uniform: a driven child rides the school bus when below its share
     z_dwell: np.ndarray       # standard normal: how long the parent's vehicle stands at the gate
     u_rule: np.ndarray        # uniform: the parent turns round to a 即停即走 zone, or uses e-bike parking
+    u_race: np.ndarray        # uniforms, shape (n, 3): the race among bus, e-bike and car (simulator.arrival)
 
     def __len__(self) -> int:
         return int(self.home.size)
@@ -79,6 +80,7 @@ def draw_children(n: int, home_weights: np.ndarray, *, params: Parameters, seed:
     u_stroller = rng.uniform(size=n)
     u_mode, u_shift = rng.uniform(size=n), rng.uniform(size=n)
     z_dwell, u_rule = rng.standard_normal(n), rng.uniform(size=n)
+    u_race = rng.uniform(size=(n, 3))
     # a group leaves together, when its most hurried member would
     for g in np.unique(group[np.bincount(group)[group] > 1]):
         members = group == g
@@ -86,7 +88,7 @@ def draw_children(n: int, home_weights: np.ndarray, *, params: Parameters, seed:
         escorted[members] = escorted[members].any()
     return Children(home, age, speed, escorted, group, slack, gap_factor, adult_gap_factor,
                     patience, u_educated, u_route, u_follow, u_mobility, u_stroller, u_mode, u_shift, z_dwell,
-                    u_rule)
+                    u_rule, u_race)
 
 
 def _groups(home: np.ndarray, rng: np.random.Generator, *, share: float, size_max: int) -> np.ndarray:

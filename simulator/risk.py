@@ -219,7 +219,8 @@ def worst(a: Encounter, b: Encounter) -> Encounter:
     """Combine two stages of one crossing.
 
     The two-wheelers' part of P(severe) is split by the stages' expected
-    counts, -ln(1 - p), which add over independent stages (:func:`severe_split`).
+    counts, -ln(1 - p), which add over independent stages (within a stage the
+    split is by expected counts too: :meth:`simulator.harm.Harm.severe_tw_probability`).
     """
     p_severe = 1 - (1 - a.p_severe) * (1 - b.p_severe)
     return Encounter(
@@ -233,17 +234,6 @@ def worst(a: Encounter, b: Encounter) -> Encounter:
         a.conflicts_tw + b.conflicts_tw,
         _combined_part(a.p_severe, a.p_severe_tw, b.p_severe, b.p_severe_tw, p_severe),
     )
-
-
-def severe_split(total: float, part: float) -> tuple[float, float]:
-    """P(severe) of a stage whose expected counts are ``total`` (all classes) and ``part`` (two-wheelers).
-
-    Returns P = 1 - exp(-total) and the part's share of it, P x part / total:
-    the classes are independent Poisson counts, so this is the chance that
-    the first severe injury is the part's, and the parts of P add up to P.
-    """
-    p = -math.expm1(-total)
-    return p, (p * part / total if total > 0 else 0.0)
 
 
 def _combined_part(pa: float, part_a: float, pb: float, part_b: float, p: float) -> float:

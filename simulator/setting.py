@@ -8,8 +8,9 @@ Times inside a setting are seconds after the start of the simulated period.
 from __future__ import annotations
 
 import math
-from collections.abc import Hashable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field, replace
+from functools import partial
 from itertools import pairwise
 from typing import Any
 
@@ -18,7 +19,8 @@ import numpy as np
 
 from simulator.arrival import DRIVEN, Buses, ModeChoice, expected_share, nearest_stop
 from simulator.crossing import GRADE_SEPARATED, Crossing, Signal
-from simulator.gate import GATE, GateRules, GateSite, gate_site
+from simulator.gate import GateRules, GateSite, gate_site
+from simulator.network.gatestreet import GATE_LANE
 from simulator.network.walk import WalkNetwork
 from simulator.params import Parameters, clock_seconds
 from simulator.routing import RouteChoice, route_choices
@@ -160,9 +162,8 @@ def prepare_setting(
         np.array([clock_seconds(x) - t0 for x in params["traffic.profile_times"]]),
         np.asarray(params["traffic.profile_factors"], float),
     )
-    school = network.graph.nodes[network.school_node]
     routes = route_choices(network, params=params)
-    stops = dict(getattr(network, "stop_nodes", {}))
+    stops = dict(network.stop_nodes)
     stop_routes = route_choices(network, params=params, origins=stops) if stops else {}
     modes = modes or ModeChoice.from_params(params)
     mode_p = {h: modes.probabilities(c.shortest_length, bus=bool(stop_routes)) for h, c in routes.items()}
@@ -173,20 +174,15 @@ def prepare_setting(
     ages = range(youngest, oldest + 1)
     bells = [bell_s] if not bell_by_age else [
         clock_seconds(bell_by_age.get(a, bell or params["school.bell"])) - t0 for a in ages]
-    pulse = _pulse(bells, params=params)
     paths = dropoff_paths(network)
-    cars, ebikes = street_flows(paths, driven["car"]), street_flows(paths, driven["ebike"])
-    site = gate_site(network)
-    at_gate = {} if site is None else site.crossings()
+    site = gate_site(network, paths)
+    if site is not None and dropoff_ban > 0:  # nobody stops at the gate: nothing stands at its kerbs
+        network = replace(network, crossings={**network.crossings, **{
+            cid: replace(c, parking_m=0.0) for cid, c in site.street.crossings().items()}})
+        site = replace(site, crossing=network.crossings[site.crossing.id], lane=network.crossings[GATE_LANE])
+    parents = _parents(network, site, paths, driven, ban=dropoff_ban, pulse=_pulse(bells, params=params),
+                       params=params)
     crossings = network.crossings
-    every = {m: sum(driven[m].values()) for m in DRIVEN}
-
-    def passing(cid: str, c: Crossing, flows: Mapping[tuple[Hashable, Hashable], float],
-                mode: str) -> Dropoff | None:
-        if cid in at_gate:  # every parent's vehicle drives along the gate street, in and out again
-            return None if dropoff_ban > 0 or not every[mode] else Dropoff(every[mode], *pulse)
-        return _dropoff(c, school, flows, dropoff_ban, params=params, pulse=pulse)
-
     traffic = {
         cid: _crossing_traffic(
             c,
@@ -195,8 +191,8 @@ def prepare_setting(
             enforcement=enforcement,
             calming=calming.get(cid, Calming()),
             volume=volume.get(cid),
-            dropoff=passing(cid, c, cars, "car"),
-            ebike_dropoff=passing(cid, c, ebikes, "ebike"),
+            dropoff=parents["car"](cid, c),
+            ebike_dropoff=parents["ebike"](cid, c),
         )
         for cid, c in crossings.items()
     }
@@ -216,7 +212,8 @@ def prepare_setting(
         buses=Buses.for_stops(sorted(stop_routes), params=params),
         gate=site,
         gate_rules=replace(gate_rules or GateRules(), ban_m=dropoff_ban,
-                           guided=tuple((g.start, g.end) for g in guards if g.crossing == GATE)),
+                           guided=tuple((g.start, g.end) for g in guards
+                                        if site is not None and g.crossing == site.crossing.id)),
         traffic=traffic,
         guards=guards,
         n_children=n_children,
@@ -350,19 +347,67 @@ def street_flows(paths: Paths, vehicles: Mapping[str, float]) -> dict[tuple[Hash
     return flows
 
 
+PerDirection = tuple["Dropoff | None", "Dropoff | None"]
+"""Parents' vehicles added to each direction of a crossing."""
+NONE: PerDirection = (None, None)
+
+
+def _parents(network: WalkNetwork, site: GateSite | None, paths: Paths,
+             driven: Mapping[str, Mapping[str, float]], *, ban: float, pulse: tuple[tuple[float, ...], float],
+             params: Parameters) -> dict[str, Callable[[str, Crossing], PerDirection]]:
+    """For cars and e-bikes: the parents' vehicles each crossing meets, by direction.
+
+    On the streets near the gate a vehicle passes each street of its path in
+    and out again (once in each direction); at the gate street's crossings
+    each passes once, in the direction it arrives in (:meth:`GateSite.vehicles`),
+    the kerb lane only those on the school's side. Under a drop-off ban none
+    comes to the gate.
+    """
+    school = network.graph.nodes[network.school_node]
+    out: dict[str, Callable[[str, Crossing], PerDirection]] = {}
+    for mode in DRIVEN:
+        flows = street_flows(paths, driven[mode])
+        at_gate: dict[str, PerDirection] = {}
+        if site is not None and ban <= 0:
+            both = site.vehicles(driven[mode])
+            near = 0 if site.street.one_way else site.street.school_side
+            at_gate = {site.crossing.id: _pair(both, pulse), GATE_LANE: _pair((both[near], 0.0), pulse)}
+
+        out[mode] = partial(_meets, at_gate=at_gate, added=set(site.street.crossings()) if site else set(),
+                            flows=flows, school=school, ban=ban, pulse=pulse, params=params)
+    return out
+
+
+def _meets(cid: str, c: Crossing, *, at_gate: Mapping[str, PerDirection], added: set[str],
+           flows: Mapping[tuple[Hashable, Hashable], float], school: Mapping, ban: float,
+           pulse: tuple[tuple[float, ...], float], params: Parameters) -> PerDirection:
+    """The parents' vehicles crossing ``cid`` meets: at the gate, or on the streets near it."""
+    if cid in at_gate:
+        return at_gate[cid]
+    if cid in added:  # the gate's own crossings under a ban: nobody comes
+        return NONE
+    return _dropoff(c, school, flows, ban, params=params, pulse=pulse)
+
+
+def _pair(vehicles: tuple[float, float], pulse: tuple[tuple[float, ...], float]) -> PerDirection:
+    a, b = (Dropoff(n, *pulse) if n > 0 else None for n in vehicles)
+    return a, b
+
+
 def _dropoff(
     c: Crossing, school: Mapping, flows: Mapping[tuple[Hashable, Hashable], float], ban: float, *,
     params: Parameters, pulse: tuple[tuple[float, ...], float],
-) -> Dropoff | None:
+) -> PerDirection:
     dist = math.hypot(c.x - school["x"], c.y - school["y"])
     if c.grade_separated or dist < ban or dist > ban + params["dropoff.radius"]:
-        return None
+        return NONE
     u, v = c.edge[0], c.edge[1]
     passing = flows.get((u, v) if str(u) <= str(v) else (v, u), 0.0)
     if not passing:
-        return None
+        return NONE
     # each vehicle passes once in each direction: in to the gate, then out again
-    return Dropoff(passing, *pulse)
+    both = Dropoff(passing, *pulse)
+    return both, both
 
 
 def _crossing_traffic(
@@ -373,14 +418,14 @@ def _crossing_traffic(
     enforcement: str,
     calming: Calming,
     volume: tuple[float, float] | None,
-    dropoff: Dropoff | None,
-    ebike_dropoff: Dropoff | None = None,
+    dropoff: PerDirection = NONE,
+    ebike_dropoff: PerDirection = NONE,
 ) -> CrossingTraffic:
     """The traffic of one crossing: cars by lane, two-wheelers in the kerb lanes, yielding, speeds.
 
-    ``dropoff`` (parents' cars) is added to the cars of both directions,
+    ``dropoff`` (parents' cars) is added to the cars of each direction,
     ``ebike_dropoff`` (parents' e-bikes on their way to and from the gate) to
-    the e-bikes of both directions (:func:`_twowheelers`).
+    the e-bikes of each direction (:func:`_twowheelers`).
     """
     cls = c.highway if c.highway in params["traffic.mean_speed_factor"] else "residential"
     factor = params["traffic.mean_speed_factor"][cls]
@@ -395,7 +440,7 @@ def _crossing_traffic(
         calmed_mean = min(lowered, cap)
     speed = MeanSpeed(base_mean * KMH, calmed_mean * KMH, calming.window)
     vol = volume if volume is not None else c.volume
-    rates = tuple(LaneRate(vol[d], max(c.lanes[d], 1), profile, dropoff) for d in (0, 1))
+    rates = tuple(LaneRate(vol[d], max(c.lanes[d], 1), profile, dropoff[d]) for d in (0, 1))
     facility = "unmarked" if c.informal else c.facility
     ratios = params["yield.facility_ratio"]
     base = params["yield.china_zebra"][enforcement] * ratios.get(facility, ratios["unmarked"])
@@ -414,7 +459,7 @@ def _crossing_traffic(
 
 
 def _twowheelers(c: Crossing, cls: str, *, params: Parameters, profile: PiecewiseLinear, calming: Calming,
-                 ebike_dropoff: Dropoff | None) -> tuple[TwoWheelerFlow | None, float]:
+                 ebike_dropoff: PerDirection) -> tuple[TwoWheelerFlow | None, float]:
     """E-bikes and bicycles in the kerb lane of each direction, and their peak volume (both directions).
 
     The background volume per direction is ``twowheeler.peak_volume`` of the
@@ -431,7 +476,7 @@ def _twowheelers(c: Crossing, cls: str, *, params: Parameters, profile: Piecewis
     """
     volumes = params["twowheeler.peak_volume"]
     per_direction = float(volumes.get(cls, volumes["residential"]))
-    if c.grade_separated or c.facility in GRADE_SEPARATED or (per_direction <= 0 and ebike_dropoff is None):
+    if c.grade_separated or c.facility in GRADE_SEPARATED or (per_direction <= 0 and ebike_dropoff == NONE):
         return None, 0.0
     share = params["twowheeler.ebike_share"]
     cv = params["twowheeler.speed_cv"]
@@ -441,7 +486,7 @@ def _twowheelers(c: Crossing, cls: str, *, params: Parameters, profile: Piecewis
     means = params["twowheeler.speed_mean"]
     speeds = (min(means["ebike"], cap) * KMH, min(means["bicycle"], cap) * KMH)
     volume = tuple(per_direction if c.lanes[d] > 0 else 0.0 for d in (0, 1))
-    ebikes = tuple(LaneRate(volume[d] * share, 1, profile, ebike_dropoff if c.lanes[d] > 0 else None)
+    ebikes = tuple(LaneRate(volume[d] * share, 1, profile, ebike_dropoff[d] if c.lanes[d] > 0 else None)
                    for d in (0, 1))
     bicycles = tuple(LaneRate(volume[d] * (1.0 - share), 1, profile) for d in (0, 1))
     flow = TwoWheelerFlow(rate=((ebikes[0], ebikes[1]), (bicycles[0], bicycles[1])), mean_speed=speeds,

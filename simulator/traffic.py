@@ -259,8 +259,11 @@ def _riders(flow: TwoWheelerFlow, *, seed: int, crossing_id: str, lanes: tuple[i
     """The two-wheelers of each direction with lanes: the direction and its stream columns (lane 0).
 
     One generator per direction draws candidates at ``max_rate``; a candidate
-    whose thinning number falls below the e-bike rate is an e-bike, below the
-    e-bike plus the bicycle rate a bicycle (together capped at ``max_rate``).
+    whose thinning number falls below the bicycle rate is a bicycle, below the
+    bicycle plus the e-bike rate an e-bike (together capped at ``max_rate``).
+    Bicycles come first because their rate is the streets' own: a lever that
+    changes the parents' e-bikes then adds or removes e-bikes only, and turns
+    no bicycle into an e-bike (common random numbers).
     A rider's yield number is ``u / yield_ratio``, so that ``u_yield < M_y``
     holds with probability min(1, ratio x M_y); with ratio 0 it never holds.
     """
@@ -275,10 +278,10 @@ def _riders(flow: TwoWheelerFlow, *, seed: int, crossing_id: str, lanes: tuple[i
         u_thin = rng.uniform(size=n) * max_rate
         z = rng.standard_normal(n)
         u_yield = rng.uniform(size=n)
-        ebike = flow.rate[0][direction](t)
-        ebikes = u_thin < np.minimum(ebike, max_rate)
-        keep = ebikes | (u_thin < np.minimum(ebike + flow.rate[1][direction](t), max_rate))
-        ebikes = ebikes[keep]
+        bicycle = flow.rate[1][direction](t)
+        bicycles = u_thin < np.minimum(bicycle, max_rate)
+        keep = bicycles | (u_thin < np.minimum(bicycle + flow.rate[0][direction](t), max_rate))
+        ebikes = ~bicycles[keep]
         mean = np.where(ebikes, ebike_speed, bicycle_speed)
         speed = np.maximum(mean * (1.0 + flow.speed_cv * np.clip(z[keep], -2.5, 2.5)), 1.0)
         u = u_yield[keep] / flow.yield_ratio if flow.yield_ratio > 0 else np.full(ebikes.size, math.inf)

@@ -49,17 +49,34 @@ def test_a_school_bus_takes_only_driven_pupils_and_keeps_every_other_childs_mode
     for d in (600.0, 1800.0, 3000.0):
         before, after = CHOICE.probabilities(d, bus=True), with_bus.probabilities(d, bus=True)
         assert after["school_bus"] == pytest.approx(0.4 * (before["ebike"] + before["car"]))
-        for u, v in rng.uniform(size=(2000, 2)):
-            old, new = CHOICE.draw(before, u, v), with_bus.draw(after, u, v)
+        for u, *race, v in rng.uniform(size=(2000, 5)):
+            old, new = CHOICE.draw(before, u, race, v), with_bus.draw(after, u, race, v)
             assert new == old or (old in DRIVEN and new == "school_bus")
             moved += new != old
     assert moved > 0
 
 
+def test_a_lever_moves_only_the_children_it_concerns() -> None:
+    rng = np.random.default_rng(11)
+    draws = rng.uniform(size=(20000, 5))
+    p = CHOICE.probabilities(2000.0, bus=True)
+    base = [CHOICE.draw(p, u, race, v) for u, *race, v in draws]
+    fewer_cars = replace(CHOICE, weights={**CHOICE.weights, "car": 0.1})
+    q = fewer_cars.probabilities(2000.0, bus=True)
+    changed = [(a, fewer_cars.draw(q, u, race, v)) for a, (u, *race, v) in zip(base, draws, strict=True)]
+    assert all(a == b or a == "car" for a, b in changed)  # only car pupils move, to their next mode
+    assert any(a != b for a, b in changed)
+    farther = replace(CHOICE, walk_d50=1.5 * CHOICE.walk_d50)
+    r = farther.probabilities(2000.0, bus=True)
+    walked = [(a, farther.draw(r, u, race, v)) for a, (u, *race, v) in zip(base, draws, strict=True)]
+    assert all(a == b or b == "walk" for a, b in walked)  # more walk; no one else changes mode
+    assert any(a != b for a, b in walked)
+
+
 def test_drawn_modes_follow_the_probabilities() -> None:
     rng = np.random.default_rng(7)
     p = CHOICE.probabilities(1500.0, bus=True)
-    draws = [CHOICE.draw(p, u, v) for u, v in rng.uniform(size=(20000, 2))]
+    draws = [CHOICE.draw(p, u, race, v) for u, *race, v in rng.uniform(size=(20000, 5))]
     for mode, share in p.items():
         k = sum(d == mode for d in draws)
         assert abs(k - 20000 * share) <= 4 * math.sqrt(20000 * share * (1 - share)) + 1
@@ -123,14 +140,15 @@ def test_walkers_start_at_home_bus_pupils_at_a_stop_and_driven_pupils_at_the_gat
             assert party.route.length <= 2 * P["gate.kerb_length"] + 50 * P["gate.kerb_length_per_car"]
 
 
-def test_driven_children_walk_alone_and_only_they_cross_at_the_gate(morning) -> None:
+def test_driven_children_walk_alone_and_only_they_cross_the_kerb_lane(morning) -> None:
+    at_gate = {morning.setting.gate.crossing.id, "gate-lane"}
     for party in morning.parties:
         crossed = {cid for cid, _, _ in party.outcomes}
         if party.arrival_mode not in DRIVEN:
-            assert not crossed & {"gate", "gate-lane"}
+            assert "gate-lane" not in crossed
         else:
             assert not any(c.escorted for c in party.members)
-            assert crossed <= {"gate", "gate-lane"}
+            assert crossed <= at_gate
 
 
 def test_the_trip_table_names_every_mode_and_the_risk_shares_add_up(baseline) -> None:

@@ -10,9 +10,9 @@ import pytest
 from conftest import scenario_path
 
 from simulator.experiment import settings_from_files
-from simulator.gate import GATE, GATE_LANE, GateRules, drops, route_from, route_tail
+from simulator.gate import GateRules, drops, route_from
+from simulator.network.gatestreet import GATE, GATE_LANE
 from simulator.params import default_parameters
-from simulator.routing import Leg, Route
 from simulator.runs import run_once
 
 P = default_parameters()
@@ -74,58 +74,69 @@ def test_guided_stops_are_shorter_while_staff_are_at_the_gate() -> None:
     assert _drops(arrive, ["car"] * len(arrive))[-1].in_lane
 
 
-def test_where_the_child_is_let_out_decides_what_it_crosses() -> None:
-    class Site:
-        school_side = 1
-
-    from simulator.gate import Drop
-
-    assert route_from(Drop(0, False, 10.0), Site()).crossings == ()
-    assert route_from(Drop(0, True, 45.0), Site()).crossings == (GATE_LANE,)
-    far = route_from(Drop(1, False, 10.0), Site())
-    assert far.crossings == (GATE,) and far.legs[0].near == 0  # from the kerb beside direction 0
-    assert route_from(Drop(0, False, 30.0, parked=True), Site()).crossings == ()
-
-
-def test_the_tail_of_a_route_is_its_last_metres_with_their_crossings() -> None:
-    route = Route((Leg(300.0, "a", 0), Leg(100.0, "b", 1), Leg(50.0, None, 0)), 450.0, (), 450.0)
-    tail = route_tail(route, 120.0)
-    assert tail.crossings == ("b",) and tail.length == pytest.approx(120.0)
-    assert route_tail(route, 1000.0).crossings == ("a", "b")
-
-
 @pytest.fixture(scope="module")
 def baseline():
     (setting,), _ = settings_from_files([scenario_path("baseline")])
     return setting
 
 
-def test_the_gate_street_is_the_carriageway_beside_the_gate_and_parents_come_from_both_ends(baseline) -> None:
+def test_where_the_child_is_let_out_decides_what_it_crosses(baseline) -> None:
+    from simulator.gate import Drop
+
     site = baseline.gate
-    assert site is not None and GATE in baseline.traffic and GATE_LANE in baseline.traffic
+    assert route_from(Drop(0, False, 10.0), site).crossings == ()
+    assert route_from(Drop(0, True, 45.0), site).crossings == (GATE_LANE,)
+    far = route_from(Drop(1, False, 10.0), site)
+    assert far.crossings == (site.crossing.id,) and far.legs[0].near == site.street.far_kerb
+    assert far.length == pytest.approx(10.0 + 2 * site.street.detour)
+    assert route_from(Drop(0, False, 30.0, parked=True), site).crossings == ()
+
+
+def test_children_let_out_opposite_cross_at_the_zebra_by_the_gate_not_beside_it(baseline) -> None:
+    site = baseline.gate
+    assert site is not None and GATE_LANE in baseline.traffic
+    # the district's gate is on 学府路 right by the zebra x116-24: that is where they cross
+    assert site.crossing.id == "x116-24" and site.crossing.facility == "zebra"
+    assert GATE not in baseline.traffic
     school = baseline.network.graph.nodes[baseline.network.school_node]
-    assert math.hypot(site.crossing.x - school["x"], site.crossing.y - school["y"]) < 30.0
-    assert set(site.approach.values()) == {0, 1}
+    assert math.hypot(site.crossing.x - school["x"], site.crossing.y - school["y"]) <= P["gate.kerb_length"]
     assert site.lane.lanes == (1, 0) and site.lane.length == pytest.approx(
         site.crossing.length / sum(site.crossing.lanes))
 
 
-def test_every_parent_vehicle_passes_the_gate_in_and_out(baseline) -> None:
-    rate = baseline.traffic[GATE].rate[0]
-    assert rate.dropoff is not None
+def test_without_a_crossing_by_the_gate_one_is_added_there(baseline) -> None:
+    from simulator.network.gatestreet import gate_street
+
+    street = gate_street(baseline.network.street, (site_point := (baseline.gate.crossing.x,
+                                                                  baseline.gate.crossing.y)),
+                         params=P, crossings={})
+    assert street is not None and street.crossing.id == GATE and street.crossing.inferred
+    assert street.crossing.facility == "unmarked" and street.detour == 0.0
+    assert math.hypot(street.crossing.x - site_point[0], street.crossing.y - site_point[1]) < 10.0
+
+
+def test_every_parent_vehicle_passes_the_gate_once_in_the_direction_it_arrives(baseline) -> None:
+    site = baseline.gate
     weights = baseline.home_weights
     total = sum(weights.get(h, 1.0) for h in baseline.mode_p)
-    expected = sum(baseline.n_children * weights.get(h, 1.0) / total * p["car"]
-                   for h, p in baseline.mode_p.items())
-    assert rate.dropoff.cars == pytest.approx(expected)
+    cars = {h: baseline.n_children * weights.get(h, 1.0) / total * p["car"]
+            for h, p in baseline.mode_p.items()}
+    rates = baseline.traffic[site.crossing.id].rate
+    both = [rates[d].dropoff.cars if rates[d].dropoff is not None else 0.0 for d in (0, 1)]
+    assert sum(both) == pytest.approx(sum(cars.values()))
+    assert both == pytest.approx(list(site.vehicles(cars)))
+    kerb_lane = baseline.traffic[GATE_LANE].rate[0].dropoff
+    assert kerb_lane.cars == pytest.approx(both[site.street.school_side])
 
 
-def test_a_one_way_gate_street_lets_every_parent_stop_on_the_schools_side(baseline) -> None:
-    one_way = replace(baseline, gate=replace(baseline.gate, one_way=True))
-    result = run_once(one_way, 1)
-    assert not (result.events["crossing"] == GATE).any()
-    both = run_once(baseline, 1)
-    assert (both.events["crossing"] == GATE).any()
+def test_a_one_way_gate_street_lets_parents_stop_at_their_right_hand_kerb(baseline) -> None:
+    for school_side, crossed in ((0, False), (1, True)):
+        street = replace(baseline.gate.street, one_way=True, school_side=school_side)
+        result = run_once(replace(baseline, gate=replace(baseline.gate, street=street)), 1)
+        driven = result.trips.loc[result.trips["arrival_mode"].isin(["car", "ebike"]), "party"]
+        gate = result.events[result.events["party"].isin(driven)
+                             & (result.events["crossing"] == baseline.gate.crossing.id)]
+        assert (len(gate) > 0) == crossed
 
 
 def test_the_trip_table_says_where_each_parent_stopped_and_how_many_double_parked(baseline) -> None:
@@ -137,9 +148,22 @@ def test_the_trip_table_says_where_each_parent_stopped_and_how_many_double_parke
     lane = trips["let_out"].isin(["lane", "far_lane"])
     assert result.summary["double_parked_pct"] == pytest.approx(100 * lane.sum() / driven.sum())
     # a child let out in the lane on the school's side crosses the kerb lane, on the far side the street
-    events = result.events.merge(trips[["party", "let_out"]].drop_duplicates(), on="party")
+    parties = trips[driven][["party", "let_out"]].drop_duplicates()
+    events = result.events.merge(parties, on="party")
     assert set(events.loc[events["crossing"] == GATE_LANE, "let_out"]) <= {"lane"}
-    assert set(events.loc[events["crossing"] == GATE, "let_out"]) <= {"far_kerb", "far_lane"}
+    assert set(events["let_out"]) - {"kerb"} and "kerb" not in set(events["let_out"])
+
+
+def test_under_a_drop_off_ban_children_walk_the_end_of_their_route_from_the_ban_edge() -> None:
+    (banned,), _ = settings_from_files([scenario_path("no-dropoff")])
+    result = run_once(banned, 1)
+    trips = result.trips[result.trips["arrival_mode"].isin(["car", "ebike"])]
+    assert (trips["start"] == "ban_edge").all() and (trips["route"] == "ban_edge").all()
+    radius = 150.0  # no-dropoff.yaml
+    full = trips["home"].map(lambda h: banned.routes[h].compliant.length)
+    assert (trips["route_m"] >= np.minimum(radius, full) - 1e-6).all()  # cut at a node beyond the edge
+    assert (trips["route_m"] <= full + 1e-6).all()
+    assert trips["route_m"].median() < 2 * radius
 
 
 def test_a_staggered_start_leaves_fewer_parents_double_parked(baseline) -> None:

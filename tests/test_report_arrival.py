@@ -116,7 +116,7 @@ def test_both_languages_render_the_section_with_its_chart(lang: str, words: tupl
 
 
 @pytest.mark.parametrize(("lang", "gate", "lane"), [
-    ("zh", "校门前 学府路", "校门前路缘车道（学府路）"),
+    ("zh", "校门前 学府路", "校门前最右侧车道（学府路）"),
     ("en", "学府路 at the gate", "kerb lane at the gate (学府路)"),
 ])
 def test_the_gate_crossings_are_named_in_words(lang: str, gate: str, lane: str) -> None:

@@ -12,6 +12,7 @@ its right.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from itertools import pairwise
 
@@ -35,17 +36,26 @@ class GateStreet:
 
     Attributes
     ----------
-    crossing, lane
-        The crossings :data:`GATE` and :data:`GATE_LANE`.
+    crossing
+        Where a child let out on the far side crosses: a mapped crossing of
+        the gate street within ``gate.kerb_length`` of the gate (a zebra or a
+        signal by the gate), else the crossing :data:`GATE` added at the gate.
+    lane
+        The kerb lane on the school's side (:data:`GATE_LANE`), crossed by a
+        child let out of a double-parked vehicle.
     school_side
-        The direction (0 or 1, as :attr:`Crossing.lanes`) whose lanes run
-        beside the school's kerb: direction 0 travels towards ``u``.
+        The traffic direction (0 or 1, as ``crossing.lanes``) whose lanes run
+        beside the school's kerb. On a one-way street: whether the school is on
+        the travel direction's left (1: parents, who stop at the right-hand
+        kerb, let children out on the far side) or right (0).
     one_way
         True for a one-way gate street.
     u, v
         The street nodes at its ends (the polyline runs from ``u`` to ``v``).
-    from_u, from_v
-        Metres along it from each end to the gate.
+        Direction 0 travels towards ``u``; a one-way street's only direction
+        (index 0) travels from ``u`` to ``v``, as the map's one-way edge does.
+    detour
+        Metres along the kerb from the gate to ``crossing`` (0 for :data:`GATE`).
     """
 
     crossing: Crossing
@@ -54,34 +64,79 @@ class GateStreet:
     one_way: bool
     u: object
     v: object
-    from_u: float
-    from_v: float
+    detour: float = 0.0
+
+    def crossings(self) -> dict[str, Crossing]:
+        """The crossings the gate street adds to the network's (those not on the map)."""
+        added = {GATE_LANE: self.lane}
+        return {GATE: self.crossing, **added} if self.crossing.id == GATE else added
+
+    @property
+    def far_kerb(self) -> int:
+        """The side (as :class:`simulator.kerb.Road` counts it) of a walker starting from the far kerb."""
+        return 0 if self.one_way else 1 - self.school_side
 
 
-def gate_street(street: nx.MultiDiGraph, gate: tuple[float, float], *,
-                params: Parameters) -> GateStreet | None:
-    """The carriageway nearest ``gate`` (projected metres) and its two crossings; None if there is none."""
+def gate_street(street: nx.MultiDiGraph, gate: tuple[float, float], *, params: Parameters,
+                crossings: Mapping[str, Crossing] | None = None) -> GateStreet | None:
+    """The carriageway nearest ``gate`` (projected metres) and where children cross it.
+
+    Parameters
+    ----------
+    street
+        The street graph.
+    gate
+        The school gate, projected metres.
+    params
+        Parameter table (``gate.kerb_length``, lane widths and the class defaults).
+    crossings
+        The network's crossings: one of the gate street's within
+        ``gate.kerb_length`` of the gate is where children let out on the far side cross.
+
+    Returns
+    -------
+    GateStreet or None
+        None where no carriageway has a width.
+    """
     settings = Settings.of(params)
     roads = [r for r in street_roads(street, settings) if r.carriageway and r.width > 0]
     if not roads:
         return None
     point = np.asarray(gate, float)
     best: Road = min(roads, key=lambda r: _nearest(r.coords, point)[0])
-    _, foot, tangent, along = _nearest(best.coords, point)
+    _, foot, tangent, _ = _nearest(best.coords, point)
     crossing = leg_crossing(best.u, Leg(0, 0, 0.0), best, "unmarked", (float(foot[0]), float(foot[1])),
                             settings)
     lanes = crossing.lanes
     one_way = lanes[1] == 0
-    # direction 0 travels towards u, against the polyline's tangent; its lanes lie on its right
-    right_of_0 = np.array([-tangent[1], tangent[0]])
-    school_side = 0 if one_way or float((point - foot) @ right_of_0) > 0 else 1
+    offset = point - foot
+    if one_way:  # travel runs along the polyline; the school on its right (0) or left (1)
+        school_side = 0 if float(offset @ np.array([tangent[1], -tangent[0]])) > 0 else 1
+    else:  # direction 0 travels towards u, against the polyline's tangent; its lanes lie on its right
+        school_side = 0 if float(offset @ np.array([-tangent[1], tangent[0]])) > 0 else 1
+    kerb = float(params["gate.kerb_length"])
     # not on the map: a place the model adds (inferred), lined by parents' stopped vehicles
-    crossing = replace(crossing, id=GATE, inferred=True, parking_m=float(params["gate.kerb_length"]))
-    per_lane = crossing.volume[school_side] / max(lanes[school_side], 1)
+    crossing = replace(crossing, id=GATE, inferred=True, parking_m=kerb)
+    near_side = 0 if one_way else school_side
+    per_lane = crossing.volume[near_side] / max(lanes[near_side], 1)
     lane = replace(crossing, id=GATE_LANE, lanes=(1, 0), length=crossing.length / max(sum(lanes), 1),
                    volume=(per_lane, 0.0))
-    length = float(sum(math.dist(a, b) for a, b in pairwise(best.coords)))
-    return GateStreet(crossing, lane, school_side, one_way, best.u, best.v, along, length - along)
+    mapped = _mapped_at(crossings or {}, best, foot, kerb)
+    if mapped is None:
+        return GateStreet(crossing, lane, school_side, one_way, best.u, best.v)
+    flipped = not one_way and mapped.node != best.u  # its lanes are counted from the other end
+    return GateStreet(mapped, lane, 1 - school_side if flipped else school_side, one_way, best.u, best.v,
+                      float(np.hypot(mapped.x - foot[0], mapped.y - foot[1])))
+
+
+def _mapped_at(crossings: Mapping[str, Crossing], road: Road, foot: np.ndarray,
+               reach: float) -> Crossing | None:
+    """The at-grade crossing of ``road`` nearest the gate's foot point within ``reach`` m, if any."""
+    ends = {(road.u, road.v, road.key), (road.v, road.u, road.key)}
+    near = [c for c in crossings.values()
+            if tuple(c.edge) in ends and not c.grade_separated and not c.informal
+            and math.hypot(c.x - foot[0], c.y - foot[1]) <= reach]
+    return min(near, key=lambda c: math.hypot(c.x - foot[0], c.y - foot[1])) if near else None
 
 
 def _nearest(coords: list[tuple[float, float]], p: np.ndarray) -> tuple[float, np.ndarray, np.ndarray, float]:

@@ -59,7 +59,7 @@ from shapely import LineString, Point
 from simulator.crossing import FACILITIES, Crossing
 from simulator.errors import NetworkError
 from simulator.network.attach import attach_points, join_points, locate_points
-from simulator.network.gatestreet import GATE, GATE_LANE, GateStreet, gate_street
+from simulator.network.gatestreet import GateStreet, gate_street
 from simulator.network.junctions import (
     XY,
     Deck,
@@ -174,9 +174,9 @@ def walk_network_from_site(site: Site, *, params: Parameters | None = None) -> W
     kept_ids = {h.id for h, _ in kept}
     snaps = {site.school.id: school_snap.distance} | {h.id: s.distance for h, s in kept}
     stop_nodes = _attach_stops(graph, site, school_node, tolerance)
-    gate = gate_street(site.graph, (site.school.x, site.school.y), params=params)
+    gate = gate_street(site.graph, (site.school.x, site.school.y), params=params, crossings=crossings)
     if gate is not None:
-        crossings = {**crossings, GATE: gate.crossing, GATE_LANE: gate.lane}
+        crossings = {**crossings, **gate.crossings()}
     return WalkNetwork(
         graph=graph,
         crossings=crossings,

@@ -16,8 +16,8 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 from matplotlib.figure import Figure
 
-from simulator.gate import GATE, GATE_LANE
 from simulator.intervals import ONE_SEED
+from simulator.network.gatestreet import GATE, GATE_LANE
 from simulator.report import content, figures, maps, modes
 from simulator.report.format import CROSSING_DECIMALS, number_text
 from simulator.report.methods import parameter_rows, reproduce, scenario_rows

@@ -23,6 +23,7 @@ import yaml
 
 from simulator.errors import ResultsError, SaferouteError
 from simulator.experiment import built_site, setting_from_scenario
+from simulator.gate import BAN_EDGE
 from simulator.network.site import Site as StreetSite
 from simulator.network.walk import WalkNetwork
 from simulator.params import Parameters, default_parameters, parameters_from_mapping
@@ -212,7 +213,7 @@ def _edge_use(results: Results, scenario: str, setting: Setting) -> dict[Edge, f
     use: Counter[Edge] = Counter()
     n = len(results.seeds)
     for (origin, kind), count in trips.groupby([start, "route"]).size().items():
-        if kind == GATE_ROUTE:
+        if kind in (GATE_ROUTE, BAN_EDGE):  # let out by a parent: that walk is not drawn
             continue
         for a, b in pairwise(_route(results, setting, str(origin), str(kind)).nodes):
             use[_edge(a, b)] += count / n

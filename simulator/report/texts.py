@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from simulator import metric
-from simulator.gate import GATE, GATE_LANE
 from simulator.intervals import WITHIN_NOISE
+from simulator.network.gatestreet import GATE, GATE_LANE
 
 LANGS = metric.LANGS
 
@@ -216,7 +216,7 @@ def road_name(road: str, lang: str) -> str:
 
 
 GATE_PLACES: dict[str, dict[str, str]] = {
-    "zh": {GATE: "校门前", GATE_LANE: "校门前路缘车道"},
+    "zh": {GATE: "校门前", GATE_LANE: "校门前最右侧车道"},
     "en": {GATE: "at the gate", GATE_LANE: "kerb lane at the gate"},
 }
 """Words for the two crossings every school has at its gate (:mod:`simulator.gate`)."""
@@ -230,7 +230,7 @@ def crossing_place(cid: str, lang: str) -> str:
 def crossing_name(cid: str, road: str, lang: str) -> str:
     """A crossing named in words: its street, and at the gate where it is one of the gate's crossings.
 
-    ``gate``: "校门前 学府路" / "学府路 at the gate"; ``gate-lane``: "校门前路缘车道（学府路）" /
+    ``gate``: "校门前 学府路" / "学府路 at the gate"; ``gate-lane``: "校门前最右侧车道（学府路）" /
     "kerb lane at the gate (学府路)"; any other: the street (:func:`road_name`).
     """
     street = road_name(road, lang)

@@ -15,6 +15,10 @@ def apply_mode_shares(change: ModeShares, draft: Draft) -> None:
     """The walking distance and the relative shares given replace the parameter table's."""
     weights = dict(draft.modes.weights)
     weights |= {m: v for m in ("ebike", "car", "bus") if (v := getattr(change, m)) is not None}
+    if not any(v > 0 for v in weights.values()):
+        msg = ("ebike, car, bus: all 0 is not allowed (allowed: relative shares with at least one above 0; "
+               "to have every pupil walk, set a long walk_distance_d50_km)")
+        raise RefusedError([msg])
     d50 = change.walk_distance_d50_km
     d50 = draft.modes.walk_d50 if d50 is None else 1000.0 * d50
     draft.modes = replace(draft.modes, weights=weights, walk_d50=d50)
@@ -26,7 +30,7 @@ def describe_mode_shares(change: ModeShares, words: Words) -> str:
     if change.walk_distance_d50_km is not None:
         parts.append(f"一半学生步行的距离 {change.walk_distance_d50_km:g} km" if words.zh
                      else f"half the pupils walk at {change.walk_distance_d50_km:g} km")
-    names = {"ebike": ("电动自行车", "e-bike"), "car": ("小汽车", "car"), "bus": ("公交", "bus")}
+    names = {"ebike": ("电动自行车", "e-bike"), "car": ("小汽车", "car"), "bus": ("公交车", "bus")}
     for m, (zh, en) in names.items():
         value = getattr(change, m)
         if value is not None:
@@ -50,7 +54,7 @@ def apply_school_bus(change: SchoolBus, draft: Draft) -> None:
 
 
 def describe_school_bus(change: SchoolBus, words: Words) -> str:
-    """校车：接送原由家长驾车或电动车接送学生的 50%，停靠校门 / school bus: 50% of …, stopping at the gate"""
+    """校车：接送原由家长开车或骑电动自行车接送学生的 50%，停靠校门 / school bus: 50% of …"""
     share = f"{100 * change.share:g}%"
     if words.zh:
         where = "校门" if change.stop == GATE_STOP else f"公交站 {change.stop}"
