@@ -49,7 +49,7 @@ from simulator.params import Parameters
 FORMAT = 3
 """Version of the entry layout and of what an entry holds; raise it when either changes.
 
-2: sites hold bus stops (an entry of version 1 has none)."""
+2: sites hold bus stops (an entry of version 1 has none); 3: walk networks hold the gate street."""
 LIMIT_BYTES = 1 << 30
 """Entries beyond this many bytes in all are pruned, least recently used first (1 GiB)."""
 STALE_TEMP_SECONDS = 3600.0

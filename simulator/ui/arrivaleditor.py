@@ -56,8 +56,9 @@ def ArrivalLevers(session: Session) -> solara.Element:
     parking = al.ebike_parking(p.data)
     bus = al.school_bus(p.data)
     d50 = al.walk_d50(p.data)
-    stops = [GATE_STOP, *sorted(getattr(p.network, "stop_nodes", {}))]
-    stop_label = {s: (t["stop_gate"] if s == GATE_STOP else s) for s in stops}
+    stops = [GATE_STOP, *sorted(p.network.stop_nodes)]
+    names = p.network.stop_names
+    stop_label = {s: (t["stop_gate"] if s == GATE_STOP else f"{names.get(s) or s} ({s})") for s in stops}
 
     def set_kiss(on: bool) -> None:
         session.edit(al.with_kiss_and_ride(session.data, al.DEFAULT_KISS_M if on else None))
