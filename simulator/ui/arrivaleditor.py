@@ -47,6 +47,19 @@ def number_setter(session: Session, label: str, limits: tuple[float, float], *, 
     return on_text
 
 
+def _switched_metres(session: Session, *, on: tuple[str, str], metres: tuple[str, str], value: float | None,
+                     bounds: tuple[float, float], switch: Callable[[bool], None],
+                     apply: Callable[[float | None], Any]) -> None:
+    """A measure switched on by a box, with its metres (text key and CSS class of each) once on."""
+    t = session.t
+    with solara.Div(classes=[on[1]]):
+        solara.Checkbox(label=t[on[0]], value=value is not None, on_value=switch)
+    if value is not None:
+        solara.InputText(t[metres[0]], value=f"{value:g}", continuous_update=False,
+                         on_value=number_setter(session, t[metres[0]], bounds, whole=True, apply=apply),
+                         classes=[metres[1]])
+
+
 @solara.component
 def ArrivalLevers(session: Session) -> solara.Element:
     """The gate's 即停即走 zone and e-bike parking, a school bus, and how far pupils walk."""
@@ -79,22 +92,14 @@ def ArrivalLevers(session: Session) -> solara.Element:
 
     with solara.Column(gap="2px", classes=["sr-arrival-levers"]) as col:
         solara.Text(t["arrival_levers"], style={"font-weight": "bold"})
-        with solara.Div(classes=["sr-kiss"]):
-            solara.Checkbox(label=t["kiss_and_ride"], value=kiss is not None, on_value=set_kiss)
-        if kiss is not None:
-            solara.InputText(t["kiss_length"], value=f"{kiss:g}", continuous_update=False,
-                             on_value=number_setter(session, t["kiss_length"], al.KISS_BOUNDS, whole=True,
-                                                    apply=lambda v: session.edit(
-                                                        al.with_kiss_and_ride(session.data, v))),
-                             classes=["sr-kiss-length"])
-        with solara.Div(classes=["sr-ebike-parking"]):
-            solara.Checkbox(label=t["ebike_parking"], value=parking is not None, on_value=set_parking)
-        if parking is not None:
-            solara.InputText(t["ebike_walk"], value=f"{parking:g}", continuous_update=False,
-                             on_value=number_setter(session, t["ebike_walk"], al.EBIKE_BOUNDS, whole=True,
-                                                    apply=lambda v: session.edit(
-                                                        al.with_ebike_parking(session.data, v))),
-                             classes=["sr-ebike-walk"])
+        _switched_metres(session, on=("kiss_and_ride", "sr-kiss"),
+                         metres=("kiss_length", "sr-kiss-length"), value=kiss, bounds=al.KISS_BOUNDS,
+                         switch=set_kiss,
+                         apply=lambda v: session.edit(al.with_kiss_and_ride(session.data, v)))
+        _switched_metres(session, on=("ebike_parking", "sr-ebike-parking"),
+                         metres=("ebike_walk", "sr-ebike-walk"), value=parking, bounds=al.EBIKE_BOUNDS,
+                         switch=set_parking,
+                         apply=lambda v: session.edit(al.with_ebike_parking(session.data, v)))
         solara.InputText(t["school_bus"], value=f"{100 * bus['share']:g}" if bus else "0",
                          continuous_update=False,
                          on_value=number_setter(session, t["school_bus"], al.SCHOOL_BUS_BOUNDS, whole=True,
