@@ -4,7 +4,8 @@ On the default district the alternatives are the files in ``scenarios/``. On
 a map there are no hand-picked crossing ids, so the alternatives target the
 map's own riskiest crossings, found by a short baseline run: a signal, a
 footbridge and 护学岗 guards there, a 30 km/h school zone with raised
-crossings near the gate, no drop-off near the gate, and all combined.
+crossings near the gate, no drop-off near the gate, a 即停即走 zone with
+e-bike parking at the gate, and all combined.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ DEMO_FILES = (
     "footbridge.yaml",
     "guard-posts.yaml",
     "no-dropoff.yaml",
+    "gate-kiss-and-ride.yaml",
     "combined.yaml",
 )
 TARGETS = 2
@@ -113,6 +115,8 @@ def demo_settings_for_map(
         ],
         "护学岗 Guard posts at the riskiest crossings": guards,
         "禁停区 No drop-off near the gate": dropoff,
+        "即停即走区 Kiss-and-ride zone and e-bike parking": [{"type": "kiss_and_ride", "length_m": 60},
+                                                             {"type": "ebike_parking", "walk_m": 30}],
         "综合方案 All combined": [*zone, *signal, *guards, *dropoff, {"type": "education", "share": 1.0}],
     }
     scenarios = [(origin, base)]
