@@ -125,14 +125,16 @@ def test_the_gate_crossings_are_named_in_words(lang: str, gate: str, lane: str) 
     assert crossing_name("x24-23", "星湖大道", lang) == "星湖大道"
     folder = arrival_results()
     crossings = pd.read_csv(folder / "crossings.csv")
-    road = crossings.loc[crossings["crossing"] == "gate", "road"].iloc[0]
-    assert road == "学府路"
+    # on the district the children let out opposite cross at the zebra by the gate, x116-24 on 学府路
+    assert crossings.loc[crossings["crossing"] == "x116-24", "road"].iloc[0] == "学府路"
+    assert "gate" not in set(crossings["crossing"])
     page = report_html(folder, lang)
-    assert gate in html.unescape(section(page, "arrival"))
-    row = re.search(r'<tr data-crossing="gate"><td>\d+</td><td>([^<]*)<', section(page, "appendix"))
-    assert row and html.unescape(row.group(1)) == gate
+    arrival = html.unescape(section(page, "arrival"))
+    assert gate in arrival and lane in arrival
+    row = re.search(r'<tr data-crossing="gate-lane"><td>\d+</td><td>([^<]*)<', section(page, "appendix"))
+    assert row is None or html.unescape(row.group(1)) == lane
     scenarios = html.unescape(section(page, "scenarios"))
-    assert f"{gate} (gate)" in scenarios  # 高峰勤务: the guard post at the gate, in words
+    assert "学府路 (x116-24)" in scenarios  # 高峰勤务: the guard post at the gate's zebra, in words
     kiss = "即停即走区：校门一侧 60 米路缘" if lang == "zh" else "kiss-and-ride) zone: 60 m of kerb"
     assert kiss in scenarios
     assert ("校车：接送原由家长开车" if lang == "zh" else "school bus (校车): carries 50%") in scenarios

@@ -225,7 +225,7 @@ def crossing(**kw) -> Crossing:
 
 def traffic(c: Crossing, calming: Calming, params=P, **kw):
     return _crossing_traffic(c, params=params, profile=FLAT, enforcement="normal", calming=calming,
-                             volume=None, dropoff=None, **kw)
+                             volume=None, **kw)
 
 
 def test_a_30_kmh_limit_slows_the_cars_but_not_the_two_wheelers():
@@ -249,7 +249,7 @@ def test_two_wheeler_volumes_by_class_and_the_parents_e_bikes():
     assert e[0].at(0.0) == pytest.approx(250 * share / 3600)
     assert b[1].at(0.0) == pytest.approx(250 * (1 - share) / 3600)
     pulse = constant(90 / 3600.0)  # any pulse of the parents' e-bikes (a Dropoff in the model)
-    with_parents = traffic(crossing(), Calming(), ebike_dropoff=pulse)
+    with_parents = traffic(crossing(), Calming(), ebike_dropoff=(pulse, pulse))  # each direction
     assert with_parents.twowheelers is not None
     extra = with_parents.twowheelers.rate[0][1].at(600.0) - e[1].at(600.0)
     assert extra == pytest.approx(pulse.at(600.0)) and extra > 0

@@ -50,9 +50,10 @@ def prepare_report(results: Results, view: SiteView, *, lang: str) -> Report:
     base_guards = maps.guard_labels({results.baseline: view.scenarios[results.baseline]},
                                     {results.baseline: ""}, lang=lang)
     arrival = modes.arrival_context(results, codes, lang)
-    gate = view.network.crossings.get(GATE)
-    arrival["gate_road"] = crossing_name(GATE, gate.name if gate is not None else "", lang)
-    arrival["lane_road"] = crossing_name(GATE_LANE, gate.name if gate is not None else "", lang)
+    street = view.network.gate_street  # its crossing: the mapped one by the gate, or the one added there
+    road = street.crossing.name if street is not None else ""
+    arrival["gate_road"] = crossing_name(GATE, road, lang)
+    arrival["lane_road"] = crossing_name(GATE_LANE, road, lang)
     figs: dict[str, Figure | None] = {
         "catchment": maps.catchment_map(view, base, top=top, lang=lang, guards=base_guards, risk_scale=scale),
         "measures": (maps.measures_map(view, {n: view.scenarios[n] for n in results.alternatives},

@@ -22,7 +22,7 @@ from typing import Any
 import yaml
 
 from simulator.errors import ResultsError, SaferouteError
-from simulator.experiment import built_site, setting_from_scenario
+from simulator.experiment import at_the_gate, built_site, setting_from_scenario
 from simulator.gate import BAN_EDGE
 from simulator.network.site import Site as StreetSite
 from simulator.network.walk import WalkNetwork
@@ -114,7 +114,8 @@ def rebuild_site(results: Results, *, map_file: str | os.PathLike[str] | None = 
         site=site,
         network=network,
         setting=settings[results.baseline],
-        scenarios=MappingProxyType(scenarios),
+        # "gate" read as the crossing the children cross at the gate, as the runs read it
+        scenarios=MappingProxyType({name: at_the_gate(s, network) for name, s in scenarios.items()}),
         edge_use=MappingProxyType(_edge_use(results, results.baseline, settings[results.baseline])),
         published=MappingProxyType(published),
         scenario_use=MappingProxyType({name: _edge_use(results, name, settings[name]) for name in published}),
