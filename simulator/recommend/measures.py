@@ -2,8 +2,9 @@
 
 The menu: at each of the base's riskiest crossings, a zebra (where unmarked),
 a raised zebra, a signal and a footbridge; a 30 km/h school zone and speed
-humps around the gate; 护学岗 guards at the riskiest crossings for the
-morning peak (their cost is staff-hours over a school year). Costs are the
+humps around the gate; a 即停即走 zone with e-bike parking at the gate; 护学岗
+guards at the riskiest crossings for the morning peak (their cost is
+staff-hours over a school year). Costs are the
 ``cost.*`` parameters (assumptions, listed in the manifest). Every single
 measure is simulated against the base (paired, common random numbers). The
 best combination under the budget: the affordable sets of the most
@@ -34,6 +35,8 @@ SHORTLIST = 6  # most cost-effective singles combined
 VERIFY = 3  # combinations simulated
 GUARD_HOURS = tuple(default_parameters()["guard.default_hours"].split("-"))  # a guard's (start, end)
 ZONE_M = 200.0
+KISS_M = 60.0  # the menu's 即停即走 zone: kerb for about nine cars on the school's side
+EBIKE_WALK_M = 30.0  # and its e-bike parking, this far from the gate
 
 
 @dataclass(frozen=True)
@@ -95,13 +98,16 @@ def menu(ev: Evaluator, targets: list[str]) -> list[Measure]:
             ({"type": "humps", "zone": zone},),
         )
     )
+    out.append(Measure("即停即走 zone + e-bike parking", "kiss_and_ride", None,
+                       p["cost.kiss_and_ride"], ({"type": "kiss_and_ride", "length_m": KISS_M},
+                                                 {"type": "ebike_parking", "walk_m": EBIKE_WALK_M})))
     return out
 
 
 def cheapest_cost() -> float:
     """The cost of the cheapest measure on the menu, 10k CNY."""
     p = default_parameters()
-    kinds = ("zebra", "raised", "signal", "footbridge", "school_zone", "humps")
+    kinds = ("zebra", "raised", "signal", "footbridge", "school_zone", "humps", "kiss_and_ride")
     return min(min(p[f"cost.{k}"] for k in kinds), _guard_cost())
 
 
