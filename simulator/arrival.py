@@ -159,10 +159,26 @@ class Buses:
         return offset + math.floor((latest - offset) / self.headway) * self.headway
 
 
-def nearest_stop(home_xy: tuple[float, float], stops: Mapping[str, tuple[float, float]]) -> str | None:
-    """The bus stop nearest a home: where a bus from that side of town sets its pupils down."""
+def alighting_stop(home: tuple[float, float], stops: Mapping[str, tuple[float, float]],
+                   sides: Mapping[str, tuple[tuple[float, float], int]], *, pair: float) -> str | None:
+    """The stop where a bus from ``home``'s side of town sets its pupils down.
+
+    Among the stops within ``pair`` metres of the one nearest the home (both
+    sides of the road), the one on the right of the bus's travel: the bus
+    comes along the road from the home's side, and traffic drives on the
+    right. Without a heading for a stop (``sides``), the nearest one.
+    """
     if not stops:
         return None
     ids = list(stops)
     xy = np.array([stops[s] for s in ids], float)
-    return ids[int(np.argmin(np.hypot(xy[:, 0] - home_xy[0], xy[:, 1] - home_xy[1])))]
+    d = np.hypot(xy[:, 0] - home[0], xy[:, 1] - home[1])
+    near = [ids[i] for i in np.argsort(d, kind="stable") if d[i] <= d.min() + pair]
+    for stop in near:
+        if stop not in sides:
+            continue
+        (tx, ty), kerb = sides[stop]
+        along = (stops[stop][0] - home[0]) * tx + (stops[stop][1] - home[1]) * ty
+        if (1 if along >= 0 else -1) == kerb:  # travelling along the heading, it stops at kerb +1
+            return stop
+    return near[0]

@@ -17,10 +17,10 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
-from simulator.arrival import DRIVEN, Buses, ModeChoice, expected_share, nearest_stop
+from simulator.arrival import DRIVEN, Buses, ModeChoice, alighting_stop, expected_share
 from simulator.crossing import GRADE_SEPARATED, Crossing, Signal
 from simulator.gate import GateRules, GateSite, gate_site
-from simulator.network.gatestreet import GATE_LANE
+from simulator.network.gatestreet import GATE_LANE, kerb_sides
 from simulator.network.walk import WalkNetwork
 from simulator.params import Parameters, clock_seconds
 from simulator.routing import RouteChoice, route_choices
@@ -199,7 +199,10 @@ def prepare_setting(
     node_xy = network.graph.nodes
     home_xy = {h: (node_xy[n]["x"], node_xy[n]["y"]) for h, n in network.home_nodes.items()}
     stop_xy = {s: (node_xy[n]["x"], node_xy[n]["y"]) for s, n in stops.items() if s in stop_routes}
-    home_stop = {h: stop for h in routes if (stop := nearest_stop(home_xy[h], stop_xy)) is not None}
+    sides = kerb_sides(network.street, stop_xy, params=params)
+    pair = float(params["transit.pair_reach"])
+    home_stop = {h: stop for h in routes
+                 if (stop := alighting_stop(home_xy[h], stop_xy, sides, pair=pair)) is not None}
     return Setting(
         name=name,
         network=network,

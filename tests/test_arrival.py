@@ -183,3 +183,17 @@ def test_bus_pupils_alight_on_the_timetable_and_walk_from_their_stop() -> None:
         on_time = (party.depart - buses.offsets[party.origin]) % buses.headway
         assert on_time == pytest.approx(0.0, abs=1e-6) or party.depart == 0.0
         assert party.arrived is not None
+
+
+def test_a_bus_sets_its_pupils_down_on_its_right_hand_side() -> None:
+    from simulator.arrival import alighting_stop
+
+    # an east-west road; stop N on its north kerb, S on its south kerb, 20 m apart
+    stops = {"N": (0.0, 10.0), "S": (0.0, -10.0)}
+    sides = {"N": ((1.0, 0.0), -1), "S": ((1.0, 0.0), 1)}  # heading east: south is on the right
+    # a home to the west: the bus comes eastwards and stops on the south kerb, whichever is nearer
+    assert alighting_stop((-900.0, 300.0), stops, sides, pair=80.0) == "S"
+    assert alighting_stop((900.0, -300.0), stops, sides, pair=80.0) == "N"  # from the east: westwards
+    assert alighting_stop((-900.0, 300.0), stops, {}, pair=80.0) == "N"  # no headings: the nearest
+    assert alighting_stop((-900.0, 300.0), {"N": (0.0, 10.0), "far": (0.0, -500.0)},
+                          {"far": ((1.0, 0.0), 1)}, pair=80.0) == "N"  # the other side is too far

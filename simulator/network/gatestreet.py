@@ -129,6 +129,26 @@ def gate_street(street: nx.MultiDiGraph, gate: tuple[float, float], *, params: P
                       float(np.hypot(mapped.x - foot[0], mapped.y - foot[1])))
 
 
+def kerb_sides(street: nx.MultiDiGraph, points: Mapping[str, tuple[float, float]], *,
+               params: Parameters) -> dict[str, tuple[tuple[float, float], int]]:
+    """For each point (a bus stop): its nearest carriageway's unit heading there, and its kerb.
+
+    The kerb is +1 on the right of the heading, -1 on its left: a vehicle
+    travelling along the heading stops at +1 (traffic drives on the right).
+    """
+    roads = [r for r in street_roads(street, Settings.of(params)) if r.carriageway and r.width > 0]
+    out: dict[str, tuple[tuple[float, float], int]] = {}
+    for key, xy in points.items():
+        p = np.asarray(xy, float)
+        if not roads:
+            break
+        best = min(roads, key=lambda r: _nearest(r.coords, p)[0])
+        _, foot, tangent, _ = _nearest(best.coords, p)
+        right = float((p - foot) @ np.array([tangent[1], -tangent[0]])) > 0
+        out[key] = ((float(tangent[0]), float(tangent[1])), 1 if right else -1)
+    return out
+
+
 def _mapped_at(crossings: Mapping[str, Crossing], road: Road, foot: np.ndarray,
                reach: float) -> Crossing | None:
     """The at-grade crossing of ``road`` nearest the gate's foot point within ``reach`` m, if any."""
