@@ -285,3 +285,10 @@ def test_site_map_and_web_map_show_the_stops(lang: str, label: str) -> None:
     drawn = base_map(network, school_name="实验小学", frame=Frame.of(network))
     assert {s["id"] for s in drawn["stops"]} == set(network.stop_nodes)
     assert all(s["name"] for s in drawn["stops"])
+
+
+def test_a_stop_may_not_be_called_gate() -> None:
+    """"gate" is the school-bus bay at the gate (simulator.arrival.GATE_STOP), not a bus stop id."""
+    with pytest.raises(ScenarioError, match=r"site\.stops\.gate.*'gate' is not allowed"):
+        site = {"synthetic": {"seed": 1}, "stops": {"gate": {"x": 1, "y": 2}}}
+        scenario_from_mapping({"name": "x", "site": site}, origin="t.yaml")

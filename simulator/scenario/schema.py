@@ -70,8 +70,9 @@ class Place(Frozen):
         return (self.lon, self.lat) if self.lon is not None else (self.x, self.y)  # type: ignore[return-value]
 
 
-StopId = Annotated[str, Rule("a stop id (letters, digits, - and _)", before=rules.text,
-                             check=lambda s: s.replace("-", "").replace("_", "").isalnum())]
+StopId = Annotated[str, Rule('a stop id (letters, digits, - and _; not "gate", the school-bus bay)',
+                             before=rules.text,
+                             check=lambda s: s.replace("-", "").replace("_", "").isalnum() and s != "gate")]
 
 
 class Site(Frozen):
