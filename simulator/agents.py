@@ -20,13 +20,12 @@ import numpy as np
 
 from simulator.access import means, passable
 from simulator.arrival import DRIVEN, GATE_STOP
-from simulator.gate import BAN_EDGE, drops, route_from
+from simulator.gate import AT_GATE, BAN_EDGE, drops, route_from
 from simulator.kerb import Mode, Outcome, careless, cross, escort, rolling
 from simulator.kerbinputs import child_walker, escorted_walker, guard_walker, inattentive_share, rows_of
-from simulator.network.gatestreet import GATE
 from simulator.params import Parameters
 from simulator.risk import NO_ENCOUNTER, blend
-from simulator.routing import Leg, Route, RouteChoice, route_tail
+from simulator.routing import Leg, Route, RouteChoice, crossing_lengths, route_tail
 from simulator.sight import lane_sight
 
 if TYPE_CHECKING:
@@ -244,6 +243,11 @@ class Guard(mesa.Agent):
         return out.end
 
 
+def lead_of(members: list[Child]) -> Child:
+    """The child who leads a party: the eldest (the first drawn among equals)."""
+    return max(members, key=lambda c: (c.age, -c.index))
+
+
 def party_of(model: SchoolRouteModel, members: list[Child], *, educated: np.ndarray,
              mode: str = "walk") -> Party:
     """The party of ``members``: its route, walker, departure and chance of stepping out inattentively.
@@ -257,14 +261,14 @@ def party_of(model: SchoolRouteModel, members: list[Child], *, educated: np.ndar
     once every parent's arrival is known).
     """
     pop, s, p = model.population, model.setting, model.params
-    lead = max(members, key=lambda c: (c.age, -c.index))
+    lead = lead_of(members)
     i = lead.index
     choice, origin = _start(s, lead.home, mode)
     u_route, slowest = float(pop.u_route[i]), min(c.speed for c in members)
     crossings = s.network.crossings
     step_free = any(c.profile != "walk" for c in members)
     if choice is None:  # from the gate, or the school bus at the gate: set later, or nothing to walk
-        usual = route = AT_GATE
+        usual = route = GATE_WALK
     else:
         follows = choice.recommended is not None and float(pop.u_follow[i]) < s.follow_share
         usual = route_for(choice, follows=follows, u=u_route, speed=slowest, step_free=False,
@@ -303,18 +307,19 @@ def set_down(model: SchoolRouteModel, parties: list[Party]) -> None:
         return
     rules, site = s.gate_rules, s.gate
     if rules.ban_m > 0:
+        lengths = crossing_lengths(s.network.crossings, p, step_free=False)
         for party in parties:
             choice = s.routes[party.members[0].home]
-            usual = choice.step_free_routes()[0] or choice.shortcut if party.step_free else choice.compliant
+            usual = (choice.step_free_routes()[0] or choice.shortcut) if party.step_free else choice.compliant
             tail = route_tail(usual, rules.ban_m, graph=s.network.graph, crossings=s.network.crossings,
-                              params=p)
+                              lengths=lengths)
             party.route = party.usual_route = tail
             party.origin = party.let_out = BAN_EDGE
             party.depart = max(party.depart - tail.length / party.speed * p["child.walk_time_budget"], 0.0)
         return
     if site is None:
         return
-    leads = [max(party.members, key=lambda c: (c.age, -c.index)).index for party in parties]
+    leads = [lead_of(party.members).index for party in parties]
     far = [site.far(party.members[0].home) for party in parties]
     placed = drops(np.array([party.depart for party in parties]), np.array([x.arrival_mode for x in parties]),
                    np.array(far), pop.z_dwell[leads], pop.u_rule[leads], rules=rules, params=p)
@@ -326,7 +331,7 @@ def set_down(model: SchoolRouteModel, parties: list[Party]) -> None:
                 child.escorted = True
 
 
-AT_GATE = Route((Leg(0.0, None, 0),), 0.0, (), 0.0)
+GATE_WALK = Route((Leg(0.0, None, 0),), 0.0, (), 0.0)
 """The route of a party set down at the gate itself."""
 
 
@@ -339,7 +344,7 @@ def _start(s: Setting, home: str, mode: str) -> tuple[RouteChoice | None, str]:
         stop = s.modes.school_bus_stop if s.modes is not None else GATE_STOP
         return (None, GATE_STOP) if stop == GATE_STOP else (s.stop_routes[stop], stop)
     if mode in DRIVEN:
-        return None, GATE
+        return None, AT_GATE
     return s.routes[home], home
 
 

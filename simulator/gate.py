@@ -42,8 +42,10 @@ from simulator.network.walk import WalkNetwork
 from simulator.params import Parameters
 from simulator.routing import Leg, Route
 
+AT_GATE = "gate"
+"""Where the walk of a pupil let out at the gate starts (``start`` and ``route`` in the trip table)."""
 BAN_EDGE = "ban_edge"
-"""Where a pupil is let out under a drop-off ban (``start`` and ``let_out`` in the trip table)."""
+"""Where a pupil is let out under a drop-off ban (``start``, ``route`` and ``let_out`` in the trip table)."""
 
 
 @dataclass(frozen=True)

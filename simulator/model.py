@@ -29,7 +29,7 @@ import mesa
 import numpy as np
 
 from simulator.access import profiles
-from simulator.agents import Child, Guard, Party, party_of, set_down
+from simulator.agents import Child, Guard, Party, lead_of, party_of, set_down
 from simulator.arrival import DRIVEN
 from simulator.kerb import Risk, Road
 from simulator.kerbinputs import road_at
@@ -103,7 +103,7 @@ class SchoolRouteModel(mesa.Model):
         groups = np.split(order, np.flatnonzero(np.diff(pop.group[order])) + 1)
         for members in groups:
             party = [self.children[i] for i in members]
-            lead = max(party, key=lambda c: (c.age, -c.index))
+            lead = lead_of(party)
             mode = self._mode(lead)
             if mode not in ("walk", "bus"):  # the parent stays with the vehicle; no adult on the school bus
                 for child in party:

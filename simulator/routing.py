@@ -133,14 +133,16 @@ def _route(graph: nx.Graph, path: list, crossings: dict[str, Crossing], cost: fl
 
 
 def route_tail(route: Route, metres: float, *, graph: nx.Graph, crossings: Mapping[str, Crossing],
-               params: Parameters) -> Route:
-    """The last ``metres`` (at least) of a route, from a node of its path: e.g. from a drop-off ban's edge."""
+               lengths: Mapping[str, float]) -> Route:
+    """The last ``metres`` (at least) of a route, from a node of its path: e.g. from a drop-off ban's edge.
+
+    ``lengths``: :func:`crossing_lengths` of ``crossings`` (computed once for many routes).
+    """
     path, left = list(route.nodes), metres
     start = len(path) - 1
     while start > 0 and left > 0:
         left -= float(graph.edges[path[start - 1], path[start]]["length"])
         start -= 1
-    lengths = crossing_lengths(dict(crossings), params, step_free=False)
     return _route(graph, path[start:], dict(crossings), route.cost, lengths=lengths)
 
 

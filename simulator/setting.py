@@ -8,9 +8,8 @@ Times inside a setting are seconds after the start of the simulated period.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field, replace
-from functools import partial
 from itertools import pairwise
 from typing import Any
 
@@ -163,9 +162,8 @@ def prepare_setting(
         np.asarray(params["traffic.profile_factors"], float),
     )
     routes = route_choices(network, params=params)
-    stops = dict(network.stop_nodes)
-    stop_routes = route_choices(network, params=params, origins=stops) if stops else {}
     modes = modes or ModeChoice.from_params(params)
+    stop_routes, home_stop = _buses(network, routes, params=params)
     mode_p = {h: modes.probabilities(c.shortest_length, bus=bool(stop_routes)) for h, c in routes.items()}
     weights = {h: float((home_weights or {}).get(h, 1.0)) for h in routes}
     driven = {m: {h: n_children * share for h, share in expected_share(mode_p, weights, m).items()}
@@ -182,7 +180,6 @@ def prepare_setting(
         site = replace(site, crossing=network.crossings[site.crossing.id], lane=network.crossings[GATE_LANE])
     parents = _parents(network, site, paths, driven, ban=dropoff_ban, pulse=_pulse(bells, params=params),
                        params=params)
-    crossings = network.crossings
     traffic = {
         cid: _crossing_traffic(
             c,
@@ -191,18 +188,11 @@ def prepare_setting(
             enforcement=enforcement,
             calming=calming.get(cid, Calming()),
             volume=volume.get(cid),
-            dropoff=parents["car"](cid, c),
-            ebike_dropoff=parents["ebike"](cid, c),
+            dropoff=parents["car"][cid],
+            ebike_dropoff=parents["ebike"][cid],
         )
-        for cid, c in crossings.items()
+        for cid, c in network.crossings.items()
     }
-    node_xy = network.graph.nodes
-    home_xy = {h: (node_xy[n]["x"], node_xy[n]["y"]) for h, n in network.home_nodes.items()}
-    stop_xy = {s: (node_xy[n]["x"], node_xy[n]["y"]) for s, n in stops.items() if s in stop_routes}
-    sides = kerb_sides(network.street, stop_xy, params=params)
-    pair = float(params["transit.pair_reach"])
-    home_stop = {h: stop for h in routes
-                 if (stop := alighting_stop(home_xy[h], stop_xy, sides, pair=pair)) is not None}
     return Setting(
         name=name,
         network=network,
@@ -229,6 +219,26 @@ def prepare_setting(
         description=description,
         home_weights=dict(home_weights or {}),
     )
+
+
+def _buses(network: WalkNetwork, routes: Mapping[str, RouteChoice], *,
+           params: Parameters) -> tuple[dict[str, RouteChoice], dict[str, str]]:
+    """The routes from the bus stops that reach the school, and the stop each home's bus pupils alight at."""
+    stops = dict(network.stop_nodes)
+    if not stops:
+        return {}, {}
+    stop_routes = route_choices(network, params=params, origins=stops)
+    node_xy = network.graph.nodes
+    stop_xy = {s: (node_xy[n]["x"], node_xy[n]["y"]) for s, n in stops.items() if s in stop_routes}
+    sides = kerb_sides(network.street, stop_xy, params=params)
+    pair = float(params["transit.pair_reach"])
+    home_stop = {}
+    for home in routes:
+        at = node_xy[network.home_nodes[home]]
+        stop = alighting_stop((at["x"], at["y"]), stop_xy, sides, pair=pair)
+        if stop is not None:
+            home_stop[home] = stop
+    return stop_routes, home_stop
 
 
 @dataclass(frozen=True)
@@ -357,7 +367,7 @@ NONE: PerDirection = (None, None)
 
 def _parents(network: WalkNetwork, site: GateSite | None, paths: Paths,
              driven: Mapping[str, Mapping[str, float]], *, ban: float, pulse: tuple[tuple[float, ...], float],
-             params: Parameters) -> dict[str, Callable[[str, Crossing], PerDirection]]:
+             params: Parameters) -> dict[str, dict[str, PerDirection]]:
     """For cars and e-bikes: the parents' vehicles each crossing meets, by direction.
 
     On the streets near the gate a vehicle passes each street of its path in
@@ -367,29 +377,19 @@ def _parents(network: WalkNetwork, site: GateSite | None, paths: Paths,
     comes to the gate.
     """
     school = network.graph.nodes[network.school_node]
-    out: dict[str, Callable[[str, Crossing], PerDirection]] = {}
+    out: dict[str, dict[str, PerDirection]] = {}
     for mode in DRIVEN:
         flows = street_flows(paths, driven[mode])
-        at_gate: dict[str, PerDirection] = {}
-        if site is not None and ban <= 0:
-            both = site.vehicles(driven[mode])
-            near = 0 if site.street.one_way else site.street.school_side
-            at_gate = {site.crossing.id: _pair(both, pulse), GATE_LANE: _pair((both[near], 0.0), pulse)}
-
-        out[mode] = partial(_meets, at_gate=at_gate, added=set(site.street.crossings()) if site else set(),
-                            flows=flows, school=school, ban=ban, pulse=pulse, params=params)
+        meets = {cid: _dropoff(c, school, flows, ban, params=params, pulse=pulse)
+                 for cid, c in network.crossings.items()}
+        if site is not None:
+            meets |= dict.fromkeys(site.street.crossings(), NONE)  # the gate's own: none under a ban
+            if ban <= 0:
+                both = site.vehicles(driven[mode])
+                near = 0 if site.street.one_way else site.street.school_side
+                meets |= {site.crossing.id: _pair(both, pulse), GATE_LANE: _pair((both[near], 0.0), pulse)}
+        out[mode] = meets
     return out
-
-
-def _meets(cid: str, c: Crossing, *, at_gate: Mapping[str, PerDirection], added: set[str],
-           flows: Mapping[tuple[Hashable, Hashable], float], school: Mapping, ban: float,
-           pulse: tuple[tuple[float, ...], float], params: Parameters) -> PerDirection:
-    """The parents' vehicles crossing ``cid`` meets: at the gate, or on the streets near it."""
-    if cid in at_gate:
-        return at_gate[cid]
-    if cid in added:  # the gate's own crossings under a ban: nobody comes
-        return NONE
-    return _dropoff(c, school, flows, ban, params=params, pulse=pulse)
 
 
 def _pair(vehicles: tuple[float, float], pulse: tuple[tuple[float, ...], float]) -> PerDirection:

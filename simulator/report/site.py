@@ -23,7 +23,7 @@ import yaml
 
 from simulator.errors import ResultsError, SaferouteError
 from simulator.experiment import at_the_gate, built_site, setting_from_scenario
-from simulator.gate import BAN_EDGE
+from simulator.gate import AT_GATE, BAN_EDGE
 from simulator.network.site import Site as StreetSite
 from simulator.network.walk import WalkNetwork
 from simulator.params import Parameters, default_parameters, parameters_from_mapping
@@ -187,10 +187,6 @@ def _check_same_site(results: Results, network: WalkNetwork) -> None:
         raise ResultsError(msg)
 
 
-GATE_ROUTE = "gate"
-"""The ``route`` of a pupil let out at the gate (by car, e-bike or a school bus stopping there): no walk."""
-
-
 def _route(results: Results, setting: Setting, start: str, kind: str) -> Route:
     """The route of one kind (compliant, shortcut, recommended) from a home or a bus stop, rebuilt."""
     choice = setting.routes.get(start) or setting.stop_routes.get(start)
@@ -214,7 +210,7 @@ def _edge_use(results: Results, scenario: str, setting: Setting) -> dict[Edge, f
     use: Counter[Edge] = Counter()
     n = len(results.seeds)
     for (origin, kind), count in trips.groupby([start, "route"]).size().items():
-        if kind in (GATE_ROUTE, BAN_EDGE):  # let out by a parent: that walk is not drawn
+        if kind in (AT_GATE, BAN_EDGE):  # let out by a parent: that walk is not drawn
             continue
         for a, b in pairwise(_route(results, setting, str(origin), str(kind)).nodes):
             use[_edge(a, b)] += count / n
