@@ -44,6 +44,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from simulator.kernels import weigh_nodes
 from simulator.risk import Braking, InjuryModel
 
 SPEED_NODES = np.array([-1.2816, -0.5244, 0.0, 0.5244, 1.2816])
@@ -104,7 +105,9 @@ class Judgement:
 
 _Z = np.linspace(-8.0, 8.0, 3201)
 _PHI = np.array([0.5 * math.erfc(-z / math.sqrt(2.0)) for z in _Z])
-"""The standard normal distribution function on a grid (interpolated: one numpy call per use)."""
+"""The standard normal distribution function on a grid (interpolated as ``np.interp`` does)."""
+_SLOPES = (_PHI[1:] - _PHI[:-1]) / (_Z[1:] - _Z[:-1])
+_NO_RULE = np.zeros((1, 1))
 
 
 @dataclass(frozen=True)
@@ -186,9 +189,9 @@ class HitTable:
             flat = np.vstack([flat, (self.outcomes[1] * self.rider[:, None, None]).reshape(1, -1)])
         object.__setattr__(self, "_flat", flat)
         object.__setattr__(self, "_any_hidden", bool(self.hidden.any()))
-        object.__setattr__(self, "_s", self.s[:, :, :1])
-        object.__setattr__(self, "_ones", np.ones((1, 1, self.s.shape[2])))
-        object.__setattr__(self, "_log_s", np.log(np.maximum(self.s[:, :, :1], 1e-9)))
+        s = np.ascontiguousarray(self.s[:, :, 0])  # per row and arrival node (the same at every speed node)
+        object.__setattr__(self, "_s", s)
+        object.__setattr__(self, "_log_s", np.log(np.maximum(s, 1e-9)))
         object.__setattr__(self, "_log_v", np.log(self.v[:, :1, :]))
         object.__setattr__(self, "_rules", {})  # the distance rule's term, by the walker's rule
         object.__setattr__(self, "_judged", {})  # arrival times from each lane's look, and their logs
@@ -201,27 +204,30 @@ class HitTable:
         that lane's vehicles (a walker on the green man looks lane by lane);
         None: all at the decision.
         """
-        rule = None
+        rule = _NO_RULE
         if judgement.min_lag is None and judgement.time_weight < 1.0:
             rules = self._rules  # type: ignore[attr-defined]
             rule = rules.get(judgement.rule)
-            if rule is None:
-                rule = rules[judgement.rule] = judgement.distance_rule(self._log_v)  # type: ignore[attr-defined]
+            if rule is None:  # per row and speed node
+                rule = rules[judgement.rule] = judgement.distance_rule(self._log_v)[:, 0, :]  # type: ignore[attr-defined]
         if judged_from is None:
             s, log_s = self._s, self._log_s  # type: ignore[attr-defined]
         else:  # times from each lane's own look, kept by look times (a table has few)
             judged = self._judged  # type: ignore[attr-defined]
             key = judged_from.tobytes()
             if key not in judged:
-                s = self._s - judged_from[self.lane_of][:, None, None]  # type: ignore[attr-defined]
+                s = self._s - judged_from[self.lane_of][:, None]  # type: ignore[attr-defined]
                 judged[key] = (s, np.log(np.maximum(s, 1e-9)))
             s, log_s = judged[key]
-        accept = judgement.accept(s, self.v, log_s=log_s, distance_rule=rule)
-        if self._any_hidden:  # type: ignore[attr-defined]
-            accept = np.where(self.hidden, 1.0, accept)  # at the table's shape
-        elif accept.shape != self.s.shape:  # judged by time alone: the same at every speed node
-            accept = accept * self._ones  # type: ignore[attr-defined]  # (x 1.0 is exact)
-        per_node = (link * rate[self.lane_of] * self.weight)[:, None, None] * accept
+        per_node = np.empty(self.s.shape)
+        min_lag = judgement.min_lag
+        need = judgement.need
+        # ln need, at least ln 1e-9; an infinite need accepts nothing
+        log_need = math.log(max(need, 1e-9)) if math.isfinite(need) else math.inf
+        weigh_nodes(per_node, link * rate[self.lane_of] * self.weight, s if min_lag is not None else log_s,
+                    rule, rule is not _NO_RULE, self.hidden, self._any_hidden,  # type: ignore[attr-defined]
+                    0.0 if min_lag is None else min_lag, min_lag is not None, log_need,
+                    max(judgement.sigma, 1e-9), _Z, _PHI, _SLOPES)
         sums = self._flat @ per_node.ravel()  # type: ignore[attr-defined]
         return Harm(float(sums[0]), float(sums[1]), float(sums[2]), float(sums[3]) if sums.size > 3 else 0.0)
 

@@ -39,6 +39,7 @@ import numpy as np
 
 from simulator.kerbdata import Mode, Outcome, Risk, Road, Walker, sight_table
 from simulator.kerbharm import careless, critical_gap, expected, on_green, rolling_harm, stage_harm
+from simulator.kernels import DEADLINE, GAP, HELD_LANE, IMPATIENT, INATTENTIVE, LAG, YIELD, scan_gaps
 from simulator.risk import NO_ENCOUNTER, Encounter, encounter, worst
 from simulator.sight import LaneSight
 from simulator.traffic import Stream
@@ -77,63 +78,22 @@ def _accept(
     behind it, a yielding rider the riders behind it (they ride beside the
     cars of the kerb lane, not behind them).
     """
-    t, v, d, ln, u, kd = stream.rows
-    lo, hi = walker.gap_ratio_min, walker.gap_ratio_max
-    fixed = walker.inattentive or walker.time_weight >= 1
-    ref, exponent = walker.ref_speed, 1.0 - walker.time_weight
-    reaction, decel2 = road.stop_reaction, 2 * road.stop_decel
-    ride2 = decel2 if road.rider_stop_decel is None else 2 * road.rider_stop_decel
-    n = len(t)
-    tc_by_patience = {False: critical_gap(walker, length, impatient=False),
-                      True: critical_gap(walker, length, impatient=True)}
-    tau = not_before
-    i = bisect.bisect_right(t, tau)
-    while tau < deadline:
-        impatient = tau - t0 >= walker.patience
-        tc_eff = tc_by_patience[impatient]
-        horizon = tc_eff * (1.0 if fixed else hi)
-        held: set[tuple[int, int, bool]] = set()
-        lag = math.inf
-        j, ok = i, True
-        while j < n and t[j] - tau < horizon:
-            if held and (d[j], ln[j], kd[j] != 0) in held:  # behind a driver who yields: held too
-                j += 1
-                continue
-            gap = t[j] - tau
-            vj = v[j]
-            if sight is not None and vj * gap > sight[d[j]][ln[j]]:
-                lag = min(lag, gap)  # hidden behind parked cars: the walker does not wait for it
-                j += 1
-                continue
-            if u[j] < yield_rate and vj * gap >= vj * reaction + vj ** 2 / (ride2 if kd[j] else decel2):
-                held.add((d[j], ln[j], kd[j] != 0))  # a driver who yields and can stop comfortably
-            else:
-                need = tc_eff if fixed else tc_eff * min(max((ref / vj) ** exponent, lo), hi)
-                if gap < need:
-                    ok = False
-                    break
-                lag = min(lag, gap)
-            j += 1
-        if ok:
-            if not math.isfinite(lag) and j < n:
-                lag = t[j] - tau
-            if walker.inattentive:
-                how = Mode.INATTENTIVE
-            elif held:
-                how = Mode.YIELD
-            elif impatient:
-                how = Mode.IMPATIENT
-            else:
-                how = Mode.LAG if tau == not_before else Mode.GAP
-            return tau, frozenset(held), how, lag
-        nxt = t[j]
-        run_out = t0 + walker.patience
-        if not impatient and not walker.inattentive and tau < run_out < nxt:
-            tau = run_out  # patience runs out before the blocking vehicle passes
-            i = bisect.bisect_right(t, tau)  # vehicles before then have passed
-        else:
-            tau, i = nxt, j + 1
-    return deadline, frozenset(), Mode.DEADLINE, math.inf
+    ride = road.stop_decel if road.rider_stop_decel is None else road.rider_stop_decel
+    table = _NO_SIGHT if sight is None else sight_table(sight)
+    tau, how, lag, held = scan_gaps(
+        stream.t, stream.speed, stream.direction, stream.lane, stream.u_yield, stream.kind, t0, not_before,
+        deadline, walker.patience, critical_gap(walker, length, impatient=False),
+        critical_gap(walker, length, impatient=True), walker.inattentive or walker.time_weight >= 1,
+        walker.inattentive, walker.ref_speed, 1.0 - walker.time_weight, walker.gap_ratio_min,
+        walker.gap_ratio_max, yield_rate, road.stop_reaction, 2 * road.stop_decel, 2 * ride, table,
+        sight is not None)
+    lanes = frozenset((code // HELD_LANE, code % HELD_LANE // 2, bool(code % 2)) for code in held.tolist())
+    return tau, lanes, _MODES[how], lag
+
+
+_MODES = {LAG: Mode.LAG, GAP: Mode.GAP, YIELD: Mode.YIELD, INATTENTIVE: Mode.INATTENTIVE,
+          IMPATIENT: Mode.IMPATIENT, DEADLINE: Mode.DEADLINE}
+_NO_SIGHT = np.full((2, 1), np.inf)
 
 
 Nearby = list[tuple[float, float, float, float, float, int]]

@@ -1,0 +1,161 @@
+"""Compiled inner loops of the kerb decision: the gap scan and the acceptance over a would-be-impact table.
+
+A kerb decision looks at a handful of vehicles one by one (:func:`scan_gaps`,
+the loop of :func:`simulator.kerb._accept`) and weighs a few hundred
+would-be-impact nodes by the walker's acceptance (:func:`weigh_nodes`, the
+inside of :meth:`simulator.harm.HitTable.harm`). In Python both cost tens of
+microseconds a call, most of it the interpreter's and NumPy's per-call
+overhead; compiled with numba they cost a few.
+
+Both do the same IEEE operations, in the same order, as the Python and NumPy
+code they replace: the same comparisons, ``pow`` and ``log`` of the same
+numbers, and NumPy's own linear interpolation (the node found by binary
+search, the slope ``(y[j+1] - y[j]) / (x[j+1] - x[j])``). So a run's tables
+are byte-identical with or without them (``benchmarks/same_results.sh``). What
+stays in NumPy is the one sum whose order NumPy chooses (the matrix product
+over the nodes).
+
+Compiled once per installation: numba keeps the machine code next to this
+file (``cache=True``), so later processes and batch workers load it.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+LAG, GAP, YIELD, INATTENTIVE, IMPATIENT, DEADLINE = range(6)
+"""How the gap opened, as :func:`scan_gaps` returns it (a :class:`simulator.kerbdata.Mode` each)."""
+
+HELD_LANE = 1024
+"""A held lane's code: direction x HELD_LANE + lane x 2 + (1 for riders); roads have far fewer lanes."""
+
+
+@njit(cache=True, nogil=True)
+def scan_gaps(t, v, d, ln, u, kd, t0, not_before, deadline, patience, tc_patient, tc_impatient,
+              fixed, inattentive, ref, exponent, lo, hi, yield_rate, reaction, decel2, ride2,
+              sight, has_sight):
+    """First time >= ``not_before`` at which the walker steps out (see :func:`simulator.kerb._accept`).
+
+    Parameters are the stream's columns (time, speed, direction, lane,
+    yield number, kind), the walker's patience and critical gaps (patient
+    and impatient), its gap rule and the road's stopping test; ``sight`` a
+    (direction, lane) table used where ``has_sight``.
+
+    Returns the time, the code of how the gap opened (:data:`LAG` ...
+    :data:`DEADLINE`), the accepted lag and the held lanes' codes
+    (:data:`HELD_LANE`).
+    """
+    n = t.size
+    held = np.empty(16, np.int64)  # each lane at most once: directions x lanes x (cars, riders)
+    tau = not_before
+    i = np.searchsorted(t, tau, side="right")
+    while tau < deadline:
+        impatient = tau - t0 >= patience
+        tc_eff = tc_impatient if impatient else tc_patient
+        horizon = tc_eff * (1.0 if fixed else hi)
+        n_held = 0
+        lag = math.inf
+        j = i
+        ok = True
+        while j < n and t[j] - tau < horizon:
+            code = int(d[j]) * HELD_LANE + int(ln[j]) * 2 + (1 if kd[j] != 0 else 0)
+            behind = False
+            for k in range(n_held):
+                if held[k] == code:
+                    behind = True
+                    break
+            if behind:  # behind a driver who yields: held too
+                j += 1
+                continue
+            gap = t[j] - tau
+            vj = v[j]
+            if has_sight and vj * gap > sight[d[j], ln[j]]:
+                lag = min(lag, gap)  # hidden behind parked cars: the walker does not wait for it
+                j += 1
+                continue
+            if u[j] < yield_rate and vj * gap >= vj * reaction + vj ** 2 / (ride2 if kd[j] else decel2):
+                if n_held == held.size:
+                    held = np.concatenate((held, np.empty(held.size, np.int64)))
+                held[n_held] = code  # a driver who yields and can stop comfortably
+                n_held += 1
+            else:
+                need = tc_eff if fixed else tc_eff * min(max((ref / vj) ** exponent, lo), hi)
+                if gap < need:
+                    ok = False
+                    break
+                lag = min(lag, gap)
+            j += 1
+        if ok:
+            if not math.isfinite(lag) and j < n:
+                lag = t[j] - tau
+            if inattentive:
+                how = INATTENTIVE
+            elif n_held:
+                how = YIELD
+            elif impatient:
+                how = IMPATIENT
+            else:
+                how = LAG if tau == not_before else GAP
+            return tau, how, lag, held[:n_held].copy()
+        nxt = t[j]
+        run_out = t0 + patience
+        if not impatient and not inattentive and tau < run_out < nxt:
+            tau = run_out  # patience runs out before the blocking vehicle passes
+            i = np.searchsorted(t, tau, side="right")  # vehicles before then have passed
+        else:
+            tau = nxt
+            i = j + 1
+    return deadline, DEADLINE, math.inf, held[:0].copy()
+
+
+@njit(cache=True, nogil=True)
+def weigh_nodes(out, factor, by_time, rule, has_rule, hidden, has_hidden, min_lag, use_min_lag,
+                log_need, sigma, grid, values, slopes):
+    """Fill ``out`` (row, arrival node, speed node) with ``factor[row]`` x P(the walker accepts).
+
+    ``by_time``: per row and arrival node, the arrival time (with
+    ``use_min_lag``: accepted when at least ``min_lag``) or its log; ``rule``:
+    per row and speed node, the distance rule's log factor (``has_rule``).
+    The acceptance is NumPy's ``interp`` of ``(log s - log_need - rule) /
+    sigma`` on (``grid``, ``values``), with the slopes between nodes; a node
+    ``hidden`` behind parked cars is accepted.
+    """
+    rows, times, speeds = out.shape
+    for r in range(rows):
+        f = factor[r]
+        for i in range(times):
+            x_time = by_time[r, i]
+            if use_min_lag:
+                p = 1.0 if x_time >= min_lag else 0.0
+            elif not has_rule:
+                p = _interp((x_time - log_need) / sigma, grid, values, slopes)
+            for k in range(speeds):
+                if has_hidden and hidden[r, i, k]:
+                    out[r, i, k] = f * 1.0
+                elif use_min_lag or not has_rule:
+                    out[r, i, k] = f * p
+                else:
+                    out[r, i, k] = f * _interp((x_time - log_need - rule[r, k]) / sigma, grid, values, slopes)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _interp(x, grid, values, slopes):
+    """``np.interp(x, grid, values)`` on a uniform grid, as NumPy computes it (the node found in O(1))."""
+    if math.isnan(x):
+        return x
+    last = grid.size - 1
+    if x < grid[0]:
+        return values[0]
+    if x >= grid[last]:
+        return values[last]
+    j = min(int((x - grid[0]) / (grid[1] - grid[0])), last - 1)
+    while j > 0 and grid[j] > x:  # the node below x, as a binary search finds it
+        j -= 1
+    while j < last - 1 and grid[j + 1] <= x:
+        j += 1
+    if grid[j] == x:
+        return values[j]
+    return slopes[j] * (x - grid[j]) + values[j]

@@ -1,0 +1,82 @@
+"""The compiled kerb loops (simulator/kernels.py) give exactly what their definitions give."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from simulator.harm import HitTable, Judgement, hit_table
+from simulator.kerbdata import Risk
+from simulator.kernels import DEADLINE, HELD_LANE, scan_gaps
+from simulator.params import default_parameters
+
+EX = Risk.from_params(default_parameters()).exposure
+
+judgements = st.one_of(
+    st.builds(Judgement, need=st.one_of(st.floats(0.0, 12.0), st.just(math.inf)), sigma=st.floats(0.0, 0.8),
+              time_weight=st.sampled_from([0.0, 0.4, 1.0]), ref_speed=st.floats(5.0, 15.0)),
+    st.builds(Judgement, need=st.floats(0.0, 5.0), sigma=st.just(0.0), min_lag=st.floats(0.0, 3.0)),
+)
+
+
+def table(seed: int, *, lanes: int, sight: bool) -> HitTable:
+    rng = np.random.default_rng(seed)
+    built = hit_table(entry=np.sort(rng.uniform(0.2, 4.0, lanes)), width=3.25, walker_speed=1.1,
+                      mean_speed=rng.uniform(4.0, 17.0, lanes), exposure=EX,
+                      sight=rng.uniform(5.0, 60.0, lanes) if sight else None)
+    assert built is not None
+    return built
+
+
+def by_numpy(t: HitTable, rate: np.ndarray, judgement: Judgement, link: float,
+             judged_from: np.ndarray | None) -> np.ndarray:
+    """The expected counts as NumPy defines them: the judgement's acceptance over every node."""
+    s = t.s if judged_from is None else t.s - judged_from[t.lane_of][:, None, None]
+    accept = np.where(t.hidden, 1.0, judgement.accept(s, t.v) * np.ones(t.s.shape))
+    per_node = (link * rate[t.lane_of] * t.weight)[:, None, None] * accept
+    return t._flat @ per_node.ravel()  # type: ignore[attr-defined]
+
+
+@settings(max_examples=60, deadline=None)
+@given(judgement=judgements, seed=st.integers(0, 10_000), lanes=st.integers(1, 4), sight=st.booleans(),
+       looks=st.booleans())
+def test_harm_is_numpy_interp_of_the_judgement_to_the_last_bit(judgement, seed, lanes, sight, looks):
+    t = table(seed, lanes=lanes, sight=sight)
+    rng = np.random.default_rng(seed + 1)
+    rate = rng.uniform(0.0, 0.3, lanes)
+    judged_from = np.sort(rng.uniform(0.0, 3.0, lanes)) if looks else None
+    got = t.harm(rate, judgement, 1e-4, judged_from=judged_from)
+    want = by_numpy(t, rate, judgement, 1e-4, judged_from)
+    assert [got.impact, got.severe, got.death] == want[:3].tolist()
+
+
+def stream(seed: int, n: int) -> tuple[np.ndarray, ...]:
+    rng = np.random.default_rng(seed)
+    kind = np.where(rng.uniform(size=n) < 0.2, rng.integers(1, 3, n), 0).astype(np.int8)
+    lane = rng.integers(0, 3, n).astype(np.int8)
+    direction = rng.integers(0, 2, n).astype(np.int8)
+    t, speed = np.sort(rng.uniform(0.0, 300.0, n)), rng.uniform(2.0, 17.0, n)
+    return t, speed, direction, lane, rng.uniform(size=n), kind
+
+
+@settings(max_examples=80, deadline=None)
+@given(seed=st.integers(0, 10_000), n=st.integers(0, 120), start=st.floats(0.0, 200.0),
+       patience=st.one_of(st.floats(0.0, 60.0), st.just(math.inf)),
+       time_weight=st.sampled_from([0.0, 0.5, 1.0]),
+       inattentive=st.booleans(), yield_rate=st.floats(0.0, 1.0), sight=st.booleans(),
+       deadline=st.one_of(st.just(math.inf), st.floats(0.0, 100.0)))
+def test_compiled_gap_scan_is_its_python_source(seed, n, start, patience, time_weight, inattentive,
+                                                yield_rate, sight, deadline):
+    """The machine code does what the Python reads (the same IEEE operations, the same lanes held)."""
+    args = (*stream(seed, n), start, start, start + deadline, patience, 4.5, 3.0,
+            inattentive or time_weight >= 1, inattentive, 11.1, 1.0 - time_weight, 0.25, 3.0, yield_rate, 1.2,
+            6.0, 4.0, np.random.default_rng(seed).uniform(10.0, 80.0, (2, 3)), sight)
+    compiled, python = scan_gaps(*args), scan_gaps.py_func(*args)
+    assert compiled[:3] == python[:3]
+    assert compiled[3].tolist() == python[3].tolist()
+    assert compiled[1] != DEADLINE or compiled[0] == start + deadline
+    lanes = {(c // HELD_LANE, c % HELD_LANE // 2, c % 2) for c in compiled[3].tolist()}
+    assert all(d in (0, 1) and 0 <= k < 3 for d, k, _ in lanes)
