@@ -113,6 +113,8 @@ class Flow:
     rate: tuple[RateFn, RateFn]
     mean_speed: tuple[SpeedFn, SpeedFn]
     twowheelers: TwoWheelerFlow | None = None
+    _now: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    """The values at the last time asked (a kerb decision asks several times at one time)."""
 
     def riders_at(self, lanes: list[tuple[int, int]], t: float) -> tuple[tuple[int, ...], np.ndarray] | None:
         """The two-wheelers among ``lanes`` at time ``t``: where they ride and their rates.
@@ -121,31 +123,39 @@ class Flow:
         direction) and their rates (per s), e-bikes at those positions then
         bicycles; None when no two-wheeler rides them now.
         """
-        riders = self.twowheelers
-        if riders is None:
+        if self.twowheelers is None:
             return None
         where = tuple(i for i, (_, k) in enumerate(lanes) if k == 0)
         if not where:
             return None
-        (e0, e1), (b0, b1) = self._rider_scalar
-        ebikes, bicycles = (e0(t), e1(t)), (b0(t), b1(t))
+        ebikes, bicycles = self._values(t, "riders")
         rates = [ebikes[lanes[i][0]] for i in where] + [bicycles[lanes[i][0]] for i in where]
         if not any(rates):
             return None
         return where, np.array(rates)
+
+    def at(self, lanes: list[tuple[int, int]], t: float) -> tuple[np.ndarray, np.ndarray]:
+        """Per lane (direction, number): rate and mean speed at time ``t``."""
+        rate, speed = self._values(t, "cars")
+        return np.array([rate[d] for d, _ in lanes]), np.array([speed[d] for d, _ in lanes])
+
+    def _values(self, t: float, which: str) -> tuple[tuple[float, float], tuple[float, float]]:
+        """Per direction at ``t``: the cars' rates and mean speeds, or the e-bikes' and bicycles' rates."""
+        now = self._now
+        if now.get("t") != t:
+            now.clear()
+            now["t"] = t
+        values = now.get(which)
+        if values is None:
+            fns = self._scalar if which == "cars" else self._rider_scalar
+            values = now[which] = tuple((fn[0](t), fn[1](t)) for fn in fns)
+        return values
 
     @cached_property
     def _rider_scalar(self) -> tuple[tuple[Callable[[float], float], Callable[[float], float]], ...]:
         riders = self.twowheelers
         assert riders is not None
         return tuple((_at(kind[0]), _at(kind[1])) for kind in riders.rate)
-
-    def at(self, lanes: list[tuple[int, int]], t: float) -> tuple[np.ndarray, np.ndarray]:
-        """Per lane (direction, number): rate and mean speed at time ``t``."""
-        rate, speed = self._scalar
-        by_direction = ((rate[0](t), speed[0](t)), (rate[1](t), speed[1](t)))
-        return (np.array([by_direction[d][0] for d, _ in lanes]),
-                np.array([by_direction[d][1] for d, _ in lanes]))
 
     @cached_property
     def _scalar(self) -> tuple[tuple[Callable[[float], float], ...], tuple[Callable[[float], float], ...]]:
