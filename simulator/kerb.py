@@ -31,7 +31,6 @@ crossing, integrated over the traffic (:mod:`simulator.kerbharm`).
 
 from __future__ import annotations
 
-import bisect
 import math
 from dataclasses import replace
 
@@ -39,7 +38,7 @@ import numpy as np
 
 from simulator.kerbdata import Mode, Outcome, Risk, Road, Walker, sight_table
 from simulator.kerbharm import careless, critical_gap, expected, on_green, rolling_harm, stage_harm
-from simulator.kernels import DEADLINE, GAP, HELD_LANE, IMPATIENT, INATTENTIVE, LAG, YIELD, scan_gaps
+from simulator.kernels import DEADLINE, GAP, IMPATIENT, INATTENTIVE, LAG, YIELD, pick_vehicles, scan_gaps
 from simulator.risk import NO_ENCOUNTER, Encounter, encounter, worst
 from simulator.sight import LaneSight
 from simulator.traffic import Stream
@@ -59,7 +58,7 @@ def _accept(
     not_before: float,
     deadline: float = math.inf,
     sight: LaneSight | None = None,
-) -> tuple[float, frozenset[tuple[int, int, bool]], Mode, float]:
+) -> tuple[float, np.ndarray, Mode, float]:
     """First time >= not_before at which the walker steps out.
 
     Candidate times are the first look, every vehicle passage and the moment
@@ -74,9 +73,11 @@ def _accept(
     rule of young children read at the rider's speed) and yield by the same
     test (their ``u_yield`` carries the yield ratio, :mod:`simulator.traffic`);
     a yielding rider must be able to stop at ``road.rider_stop_decel``. The
-    lanes held are (direction, lane, rider): a yielding driver holds the cars
+    lanes held (codes of direction, lane and rider:
+    :data:`simulator.kernels.HELD_LANE`): a yielding driver holds the cars
     behind it, a yielding rider the riders behind it (they ride beside the
-    cars of the kerb lane, not behind them).
+    cars of the kerb lane, not behind them). The scan is compiled
+    (:func:`simulator.kernels.scan_gaps`).
     """
     ride = road.stop_decel if road.rider_stop_decel is None else road.rider_stop_decel
     table = _NO_SIGHT if sight is None else sight_table(sight)
@@ -87,8 +88,7 @@ def _accept(
         walker.inattentive, walker.ref_speed, 1.0 - walker.time_weight, walker.gap_ratio_min,
         walker.gap_ratio_max, yield_rate, road.stop_reaction, 2 * road.stop_decel, 2 * ride, table,
         sight is not None)
-    lanes = frozenset((code // HELD_LANE, code % HELD_LANE // 2, bool(code % 2)) for code in held.tolist())
-    return tau, lanes, _MODES[how], lag
+    return tau, held, _MODES[how], lag
 
 
 _MODES = {LAG: Mode.LAG, GAP: Mode.GAP, YIELD: Mode.YIELD, INATTENTIVE: Mode.INATTENTIVE,
@@ -96,16 +96,16 @@ _MODES = {LAG: Mode.LAG, GAP: Mode.GAP, YIELD: Mode.YIELD, INATTENTIVE: Mode.INA
 _NO_SIGHT = np.full((2, 1), np.inf)
 
 
-Nearby = list[tuple[float, float, float, float, float, int]]
+Nearby = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 """Per sampled vehicle near a stage: t_in, t_out (the walker in its lane), t_seen, t_vehicle, speed, kind."""
 
 
 def _surrogates(parts: list[Nearby], risk: Risk) -> Encounter:
     """One encounter over the vehicles of several stages or lanes (their conflicts add up)."""
-    vehicles = [vehicle for part in parts for vehicle in part]
-    if not vehicles:
+    if not parts:
         return NO_ENCOUNTER
-    t_in, t_out, t_seen, t_vehicle, speed, kind = zip(*vehicles, strict=True)
+    t_in, t_out, t_seen, t_vehicle, speed, kind = (
+        parts[0] if len(parts) == 1 else tuple(np.concatenate(column) for column in zip(*parts, strict=True)))
     return encounter(t_seen=t_seen, t_in=t_in, t_out=t_out, t_vehicle=t_vehicle, v=speed,
                      braking=risk.exposure.braking, ttc_limit=risk.ttc, pet_limit=risk.pet,
                      drac_limit=risk.drac, kind=kind)
@@ -117,7 +117,7 @@ def _nearby(
     start: float,
     walker: Walker,
     length: float,
-    held: frozenset[tuple[int, int, bool]],
+    held: np.ndarray,
     risk: Risk,
     only_lane: tuple[int, int] | None = None,
     *,
@@ -127,8 +127,8 @@ def _nearby(
 
     From the kerb, a driver whose lane's sight distance is limited sees the
     walker only once within it: ``t_seen = max(step-in, t_vehicle - sight / v)``.
-    None where there are none, or the risk wants no surrogates. A handful of
-    vehicles, read one by one (:attr:`simulator.traffic.Stream.rows`).
+    None where there are none, or the risk wants no surrogates. Picked by
+    :func:`simulator.kernels.pick_vehicles` (compiled).
     """
     total_lanes = 1 if only_lane else sum(road.lanes[x] for x in directions)
     if total_lanes == 0 or not risk.surrogates:
@@ -136,31 +136,18 @@ def _nearby(
     width = length / total_lanes
     step_in = start + walker.step_off
     s = road.stream if only_lane is None else road.lane(*only_lane)
-    t, v, d, ln, _, kd = s.rows
-    lo = bisect.bisect_left(t, start - risk.pet - 1.0)
-    hi = bisect.bisect_left(t, step_in + length / walker.speed + risk.pet + 1.0)
-    if hi <= lo:
-        return None
-    one = None if len(directions) == 2 or only_lane else directions[0]
+    one = -1 if len(directions) == 2 or only_lane else directions[0]
     sight = road.sight_for(walker) if from_kerb else None
     # where each lane starts on the walker's path, counted from the near kerb
-    first = {directions[0]: 0}
+    first = [0, 0]
     if len(directions) == 2:
         first[directions[1]] = road.lanes[directions[0]]
-    lane_time = width / walker.speed
-    out: Nearby = []
-    for j in range(lo, hi):
-        dj, lj, tj, kj = d[j], ln[j], t[j], kd[j]
-        if (one is not None and dj != one) or ((dj, lj, kj != 0) in held and tj >= start):
-            continue
-        if only_lane is not None:
-            pos = 0.0
-        else:
-            pos = float(first[dj] + (lj if dj == road.near else road.lanes[dj] - 1 - lj))
-        t_in = step_in + pos * width / walker.speed
-        seen = step_in if sight is None else max(step_in, tj - sight[dj][lj] / v[j])
-        out.append((t_in, t_in + lane_time, seen, tj, v[j], kj))
-    return out or None
+    picked = pick_vehicles(
+        s.t, s.speed, s.direction, s.lane, s.kind, start - risk.pet - 1.0,
+        step_in + length / walker.speed + risk.pet + 1.0, start, held, one, only_lane is not None, road.near,
+        np.array(road.lanes), np.array(first), step_in, width, walker.speed, width / walker.speed,
+        _NO_SIGHT if sight is None else sight_table(sight), sight is not None)
+    return picked if picked[0].size else None
 
 
 def _stage(

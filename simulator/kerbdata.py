@@ -10,7 +10,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from functools import cached_property
+from functools import cache, cached_property
 from typing import Any
 
 import numpy as np
@@ -375,9 +375,11 @@ class Outcome:
         return self.start - self.arrive
 
 
+@cache
 def sight_table(sight: LaneSight) -> np.ndarray:
-    """Sight distances as a (direction, lane) array, padded with inf."""
+    """Sight distances as a (direction, lane) array, padded with inf (made once per sight, read-only)."""
     table = np.full((2, max(1, *(len(lanes) for lanes in sight))), np.inf)
     for d, lanes in enumerate(sight):
         table[d, : len(lanes)] = lanes
+    table.flags.writeable = False
     return table

@@ -159,3 +159,68 @@ def _interp(x, grid, values, slopes):
     if grid[j] == x:
         return values[j]
     return slopes[j] * (x - grid[j]) + values[j]
+
+
+@njit(cache=True, nogil=True)
+def pick_vehicles(t, v, d, ln, kd, since, until, start, held, one, only_lane, near, lanes, first, step_in,
+                  width, speed, lane_time, sight, has_sight):
+    """The sampled vehicles near a stage (see :func:`simulator.kerb._nearby`).
+
+    The vehicles arriving in [``since``, ``until``) of direction ``one`` (-1:
+    either), apart from those held by a yielding driver (``held``, as
+    :func:`scan_gaps` returns them) once the walker steps out at ``start``.
+    ``first``: per direction, where its lanes start on the walker's path
+    (in lanes from the near kerb); ``only_lane``: the stage is one lane. Returns
+    per vehicle: when the walker enters and leaves its lane, when its driver
+    can see the walker, its arrival, speed and kind.
+    """
+    lo = np.searchsorted(t, since, side="left")
+    hi = np.searchsorted(t, until, side="left")
+    size = max(hi - lo, 0)
+    t_in, t_out, seen = np.empty(size), np.empty(size), np.empty(size)
+    t_vehicle, speeds, kinds = np.empty(size), np.empty(size), np.empty(size, np.int8)
+    n = 0
+    for j in range(lo, hi):
+        dj, lj, tj = d[j], ln[j], t[j]
+        if one >= 0 and dj != one:
+            continue
+        if tj >= start:
+            code = int(dj) * HELD_LANE + int(lj) * 2 + (1 if kd[j] != 0 else 0)
+            behind = False
+            for k in range(held.size):
+                if held[k] == code:
+                    behind = True
+                    break
+            if behind:
+                continue
+        pos = 0.0 if only_lane else float(first[dj] + (lj if dj == near else lanes[dj] - 1 - lj))
+        t_in[n] = step_in + pos * width / speed
+        t_out[n] = t_in[n] + lane_time
+        seen[n] = max(step_in, tj - sight[dj, lj] / v[j]) if has_sight else step_in
+        t_vehicle[n], speeds[n], kinds[n] = tj, v[j], kd[j]
+        n += 1
+    return t_in[:n], t_out[:n], seen[:n], t_vehicle[:n], speeds[:n], kinds[:n]
+
+
+@njit(cache=True, nogil=True)
+def sum_surrogates(seen, t_in, t_out, t_vehicle, v, kind, reaction, ttc_limit, pet_limit, drac_limit):
+    """Conflicts (all, with two-wheelers), min TTC, min PET, max DRAC (:func:`simulator.risk.encounter`)."""
+    conflicts, riders = 0, 0
+    min_ttc, min_pet, max_drac = math.inf, math.inf, 0.0
+    for i in range(t_vehicle.size):
+        a, b, tv, speed = t_in[i], t_out[i], t_vehicle[i], v[i]
+        if a <= tv <= b:
+            ttc = tv - a
+            free = speed * max(tv - seen[i], 0.0) - speed * reaction
+            drac = speed * speed / (2 * max(free, 1e-9)) if free > 0 else math.inf
+            conflict = ttc < ttc_limit or drac > drac_limit
+            min_ttc, max_drac = min(min_ttc, ttc), max(max_drac, drac)
+        else:
+            pet = a - tv if tv < a else tv - b
+            conflict = pet < pet_limit
+            min_pet = min(min_pet, pet)
+        if conflict:
+            conflicts += 1
+            if kind[i] != 0:
+                riders += 1
+    return conflicts, riders, min_ttc, min_pet, max_drac

@@ -28,6 +28,7 @@ from statistics import NormalDist
 
 import numpy as np
 
+from simulator.kernels import sum_surrogates
 from simulator.params import Parameters
 
 MPH = 1.609344  # km/h per mph
@@ -121,16 +122,16 @@ NO_ENCOUNTER = Encounter(0, np.inf, np.inf, 0.0, 0.0, 0.0, 0.0)
 
 def encounter(
     *,
-    t_seen: float | Sequence[float],
-    t_in: Sequence[float],
-    t_out: Sequence[float],
-    t_vehicle: Sequence[float],
-    v: Sequence[float],
+    t_seen: float | Sequence[float] | np.ndarray,
+    t_in: Sequence[float] | np.ndarray,
+    t_out: Sequence[float] | np.ndarray,
+    t_vehicle: Sequence[float] | np.ndarray,
+    v: Sequence[float] | np.ndarray,
     braking: Braking,
     ttc_limit: float,
     pet_limit: float,
     drac_limit: float,
-    kind: Sequence[int] | None = None,
+    kind: Sequence[int] | np.ndarray | None = None,
 ) -> Encounter:
     """Surrogate measures for the sampled vehicles near a walker's path (expected injuries 0: see harm).
 
@@ -161,28 +162,17 @@ def encounter(
     PET 0 and DRAC = v² / 2(d - v t_r) over the distance d it had when the
     walker became visible (infinite if it can no longer stop); one outside it
     has PET to the nearer end, and is a conflict when PET < ``pet_limit``.
-    The few vehicles of a crossing are read one by one, in Python floats.
+    The vehicles are read one by one, compiled
+    (:func:`simulator.kernels.sum_surrogates`).
     """
     n = len(t_vehicle)
     if n == 0:
         return NO_ENCOUNTER
-    seen_at: Sequence[float] = [float(t_seen)] * n if isinstance(t_seen, int | float) else t_seen
-    kinds: Sequence[int] = [0] * n if kind is None else kind
-    reaction = braking.mean_reaction
-    conflicts, riders, min_ttc, min_pet, max_drac = 0, 0, math.inf, math.inf, 0.0
-    for seen, a, b, tv, speed, k in zip(seen_at, t_in, t_out, t_vehicle, v, kinds, strict=True):
-        if a <= tv <= b:
-            ttc = tv - a
-            free = speed * max(tv - seen, 0.0) - speed * reaction
-            drac = speed * speed / (2 * max(free, 1e-9)) if free > 0 else math.inf
-            conflict = ttc < ttc_limit or drac > drac_limit
-            min_ttc, max_drac = min(min_ttc, ttc), max(max_drac, drac)
-        else:
-            pet = a - tv if tv < a else tv - b
-            conflict = pet < pet_limit
-            min_pet = min(min_pet, pet)
-        conflicts += conflict
-        riders += conflict and k != 0
+    seen = np.full(n, float(t_seen)) if isinstance(t_seen, int | float) else np.asarray(t_seen, np.float64)
+    kinds = np.zeros(n, np.int8) if kind is None else np.asarray(kind, np.int8)
+    conflicts, riders, min_ttc, min_pet, max_drac = sum_surrogates(
+        seen, np.asarray(t_in, np.float64), np.asarray(t_out, np.float64), np.asarray(t_vehicle, np.float64),
+        np.asarray(v, np.float64), kinds, braking.mean_reaction, ttc_limit, pet_limit, drac_limit)
     return Encounter(conflicts, float(min_ttc), float(min_pet), float(max_drac), 0.0, 0.0, 0.0, riders, 0.0)
 
 

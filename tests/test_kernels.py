@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from simulator.harm import HitTable, Judgement, hit_table
 from simulator.kerbdata import Risk
-from simulator.kernels import DEADLINE, HELD_LANE, scan_gaps
+from simulator.kernels import DEADLINE, HELD_LANE, pick_vehicles, scan_gaps, sum_surrogates
 from simulator.params import default_parameters
 
 EX = Risk.from_params(default_parameters()).exposure
@@ -80,3 +80,21 @@ def test_compiled_gap_scan_is_its_python_source(seed, n, start, patience, time_w
     assert compiled[1] != DEADLINE or compiled[0] == start + deadline
     lanes = {(c // HELD_LANE, c % HELD_LANE // 2, c % 2) for c in compiled[3].tolist()}
     assert all(d in (0, 1) and 0 <= k < 3 for d, k, _ in lanes)
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 10_000), n=st.integers(0, 80), start=st.floats(0.0, 250.0),
+       one=st.sampled_from([-1, 0, 1]), only_lane=st.booleans(), near=st.integers(0, 1), sight=st.booleans(),
+       held=st.lists(st.integers(0, 2047)))
+def test_compiled_vehicle_pick_and_surrogates_are_their_python_source(seed, n, start, one, only_lane, near,
+                                                                       sight, held):
+    t, v, d, ln, _, kd = stream(seed, n)
+    args = (t, v, d, ln, kd, start - 3.0, start + 12.0, start, np.array(held, np.int64), one, only_lane, near,
+            np.array([3, 3]), np.array([0, 3]) if near == 0 else np.array([3, 0]), start + 1.0, 3.25, 1.1,
+            3.25 / 1.1, np.random.default_rng(seed).uniform(10.0, 80.0, (2, 3)), sight)
+    compiled, python = pick_vehicles(*args), pick_vehicles.py_func(*args)
+    assert [c.tolist() for c in compiled] == [p.tolist() for p in python]
+    t_in, t_out, seen, t_vehicle, speed, kind = compiled
+    limits = (0.8, 1.5, 3.0, 4.0)
+    assert (sum_surrogates(seen, t_in, t_out, t_vehicle, speed, kind, *limits)
+            == sum_surrogates.py_func(seen, t_in, t_out, t_vehicle, speed, kind, *limits))
