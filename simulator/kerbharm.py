@@ -6,7 +6,7 @@ turns each decision into the expected impacts and injuries of
 (:func:`stage_harm`), a crossing lane by lane with its waits on the lane lines
 (:func:`rolling_harm`), a crossing on the green man (:func:`on_green`) and a
 careless step-out (:func:`careless`). The would-be-impact tables are kept with
-the :class:`~simulator.kerbdata.Risk` (every run of a setting shares them) and
+the :class:`~simulator.kerbdata.Risk` (every run made with the same parameter table shares them) and
 used by every crossing whose lanes look alike (:func:`_kept`).
 
 Two-wheelers (e-bikes, bicycles) ride the kerb lane of each direction: every
@@ -129,7 +129,8 @@ def _kept[T](risk: Risk, key: tuple, build: Callable[[], T]) -> T:
     numbers: the walker's speed to 0.05 m/s (:func:`_pace`), the lanes' mean
     speeds and sight distances, release times to 0.5 s, so lanes alike share
     one table, whichever crossing they are at. One risk's tables are shared
-    only by risks made from the same parameters (the runs of one setting).
+    only by risks made from the same parameter table (kept with it:
+    :attr:`simulator.params.Parameters.derived`), whatever the scenario.
     """
     if key not in risk.tables:
         risk.tables[key] = build()

@@ -66,7 +66,7 @@ class SchoolRouteModel(mesa.Model):
         self.setting = setting
         p = setting.params
         self.params = p
-        self.risk = Risk.from_params(p, tables=setting.tables)
+        self.risk = Risk.from_params(p, tables=p.derived.setdefault("risk_tables", {}))
         self.arrivals = 0
         self.streams: dict[str, Stream] = {}
         self.roads: dict[tuple[str, int], Road] = {}

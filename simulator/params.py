@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
 from types import MappingProxyType
 from typing import Any
@@ -35,6 +35,18 @@ class Parameters:
     """An immutable table of parameters; use :meth:`with_overrides` to change values."""
 
     table: Mapping[str, Parameter] = field(default_factory=dict)
+
+    @cached_property
+    def derived(self) -> dict[str, Any]:
+        """What is computed from these values alone, built once and kept with them.
+
+        The would-be-impact tables of the kerb decision (``"risk_tables"``,
+        :func:`simulator.kerbharm._kept`) live here: every setting and every
+        run made with this table shares them, whatever the scenario, and a
+        changed value (:meth:`with_overrides`) makes a new table that starts
+        without them.
+        """
+        return {}
 
     def __getitem__(self, key: str) -> Any:
         try:

@@ -114,12 +114,6 @@ class Setting:
     buses: Buses | None = None
     gate: GateSite | None = None
     gate_rules: GateRules = field(default_factory=GateRules)
-    tables: dict[tuple, Any] = field(default_factory=dict, init=False, compare=False, repr=False)
-    """Would-be-impact tables built by runs of this setting (:func:`simulator.kerbharm._kept`).
-
-    They depend only on the parameters and their key, so every run (seed) of
-    the setting shares them; a setting made with ``replace`` starts without them.
-    """
 
     def bell_for(self, age: int) -> float:
         """The bell (model seconds) for a child of this age."""
