@@ -35,7 +35,7 @@ from simulator.kerb import Risk, Road
 from simulator.kerbinputs import road_at
 from simulator.population import Children, draw_children
 from simulator.setting import Setting
-from simulator.traffic import Stream, make_stream
+from simulator.traffic import Stream, recent_stream
 
 TRAILING = 3600.0  # children still walking are followed this long after the period ends
 
@@ -126,12 +126,13 @@ class SchoolRouteModel(mesa.Model):
     def stream(self, crossing: str) -> Stream:
         """The vehicles of a crossing (drawn on first use, from the run seed and the crossing id).
 
-        Cars by lane and the two-wheelers of the kerb lanes (:func:`simulator.traffic.make_stream`).
+        Cars by lane and the two-wheelers of the kerb lanes (:func:`simulator.traffic.make_stream`;
+        drawn once per seed and traffic in this process, :func:`simulator.traffic.recent_stream`).
         """
         if crossing not in self.streams:
             tr = self.setting.traffic[crossing]
             c = tr.crossing
-            self.streams[crossing] = make_stream(
+            self.streams[crossing] = recent_stream(
                 seed=self.seed,
                 crossing_id=crossing,
                 lanes=c.lanes,

@@ -52,12 +52,18 @@ def run_many(settings: Sequence[Setting], seeds: Iterable[int], *, workers: int 
     With ``workers > 1`` the settings are sent once to each worker process and
     only (setting number, seed) pairs travel per run.
     """
-    jobs = [(i, int(k)) for i in range(len(settings)) for k in seeds]
+    seeds = [int(k) for k in seeds]
+    # run seed by seed: the scenarios of one seed share the streams of the crossings they do not change
+    # (simulator.traffic.recent_stream); results are returned in (setting, seed) order
+    jobs = [(i, k) for k in seeds for i in range(len(settings))]
     if workers <= 1 or len(jobs) <= 1:
-        return [run_once(settings[i], k) for i, k in jobs]
-    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker,
-                             initargs=(tuple(settings),)) as pool:
-        return list(pool.map(_run_job, jobs))
+        done = [run_once(settings[i], k) for i, k in jobs]
+    else:
+        with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker,
+                                 initargs=(tuple(settings),)) as pool:
+            done = list(pool.map(_run_job, jobs))
+    by_job = dict(zip(jobs, done, strict=True))
+    return [by_job[(i, k)] for i in range(len(settings)) for k in seeds]
 
 
 _WORKER_SETTINGS: list[tuple[Setting, ...]] = []

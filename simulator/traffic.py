@@ -34,6 +34,7 @@ from array import array
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 
@@ -227,6 +228,38 @@ def make_stream(
         else:
             stream._parts[key] = _stream(list(part))
     return stream
+
+
+_RECENT: dict[tuple, Stream] = {}
+"""Streams drawn in this process for the latest seed, by every input of :func:`make_stream`."""
+RECENT_LIMIT = 4096
+"""At most this many streams are kept (a city map's crossings); past it, streams are drawn anew."""
+
+
+def recent_stream(**inputs: Any) -> Stream:
+    """:func:`make_stream` of ``inputs``, drawn once per seed in this process.
+
+    Runs of several scenarios with one seed meet the same vehicles wherever
+    a crossing's traffic is the same (common random numbers), so a stream
+    drawn for one scenario serves the next: the key is every input (the
+    rate and speed functions are frozen dataclasses, equal when their values
+    are). Only the latest seed's streams are kept (:func:`simulator.runs.run_many`
+    runs seed by seed); an input that cannot be a key is drawn anew. A kept
+    stream is never changed (its parts are cut once, :meth:`Stream.of_lane`).
+    """
+    seed = inputs["seed"]
+    key = (seed, tuple(sorted(inputs.items())))
+    try:
+        kept = _RECENT.get(key)
+    except TypeError:  # a function that is not a frozen dataclass
+        return make_stream(**inputs)
+    if kept is None:
+        if _RECENT and next(iter(_RECENT))[0] != seed:
+            _RECENT.clear()
+        kept = make_stream(**inputs)
+        if len(_RECENT) < RECENT_LIMIT:
+            _RECENT[key] = kept
+    return kept
 
 
 def _stream(cols: list[np.ndarray]) -> Stream:

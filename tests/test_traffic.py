@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pytest
 
-from simulator.traffic import constant, make_stream, piecewise_linear, stream_seed
+from simulator.traffic import constant, make_stream, piecewise_linear, recent_stream, stream_seed
 
 MAX_RATE = 1800 / 3600.0
 
@@ -83,3 +85,34 @@ def test_time_varying_rate():
 def test_no_lanes_no_vehicles():
     s = stream(lanes=(0, 0))
     assert len(s) == 0
+
+
+def inputs(**change) -> dict:
+    rate = constant(600.0 / 3600.0)
+    return {"seed": 1, "crossing_id": "x1-2", "lanes": (2, 2), "rate": (rate, rate),
+            "mean_speed": (constant(50 / 3.6),) * 2, "speed_cv": 0.12, "max_rate": MAX_RATE, "start": 0.0,
+            "end": 3600.0} | change
+
+
+def test_a_seeds_streams_are_drawn_once_and_are_the_drawn_streams():
+    first = recent_stream(**inputs())
+    assert recent_stream(**inputs()) is first  # equal inputs (new but equal functions): the kept stream
+    fresh = make_stream(**inputs())
+    for name in ("t", "speed", "direction", "lane", "u_yield", "kind"):
+        np.testing.assert_array_equal(getattr(first, name), getattr(fresh, name))
+    busier = recent_stream(**inputs(rate=(constant(900 / 3600.0),) * 2))
+    assert busier is not first and len(busier) > len(first)  # changed traffic: drawn for it
+    assert recent_stream(**inputs(seed=2)) is not first
+    assert recent_stream(**inputs()) is not first  # only the latest seed's streams are kept
+
+
+def test_a_function_that_cannot_be_a_key_is_drawn_anew():
+    @dataclass  # mutable: unhashable, so it cannot key a kept stream
+    class Rate:
+        per_s: float
+
+        def __call__(self, t):
+            return np.full(np.shape(t), self.per_s)
+
+    unkeyable = inputs(rate=(Rate(0.2), Rate(0.2)))
+    assert recent_stream(**unkeyable) is not recent_stream(**unkeyable)
