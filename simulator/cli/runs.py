@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 import textwrap
 import time
@@ -81,6 +82,7 @@ def _execute(prepare, args: argparse.Namespace, *, out: str) -> int:
     _check_counts(args)
     started = time.perf_counter()
     settings, scenarios = prepare()
+    gc.freeze()  # the settings live as long as this command: not rescanned by the collector at every run
     check_count(len(settings) * args.seeds, option="scenarios x --seeds", limit=MAX_RUNS, force=args.yes)
     # the engine's imports are slow: bad scenario files are reported before them
     from simulator.results import check_out_folder, clean_leftovers, write_results
