@@ -82,14 +82,17 @@ class Judgement:
             return (s >= self.min_lag).astype(float)
         if log_s is None:
             log_s = np.log(np.maximum(s, 1e-9))
-        # ln need, at least ln 1e-9; an infinite need accepts nothing
-        log_need = math.log(max(self.need, 1e-9)) if math.isfinite(self.need) else math.inf
-        z = log_s - log_need
+        z = log_s - self.log_need
         if self.time_weight < 1.0:
             if distance_rule is None:
                 distance_rule = self.distance_rule(np.log(v))
             z = z - distance_rule
         return np.interp(z / max(self.sigma, 1e-9), _Z, _PHI)
+
+    @property
+    def log_need(self) -> float:
+        """ln need, at least ln 1e-9; an infinite need (which accepts nothing) gives inf."""
+        return math.log(max(self.need, 1e-9)) if math.isfinite(self.need) else math.inf
 
     @property
     def rule(self) -> tuple[float, float, tuple[float, float]]:
@@ -219,14 +222,11 @@ class HitTable:
                 s = self._s - judged_from[self.lane_of][:, None]  # type: ignore[attr-defined]
                 judged[key] = (s, np.log(np.maximum(s, 1e-9)))
             s, log_s = judged[key]
-        per_node = np.empty(self.s.shape)
+        per_node = np.empty(self.s.shape)  # rate x weight x P(accept) (Judgement.accept, compiled)
         min_lag = judgement.min_lag
-        need = judgement.need
-        # ln need, at least ln 1e-9; an infinite need accepts nothing
-        log_need = math.log(max(need, 1e-9)) if math.isfinite(need) else math.inf
         weigh_nodes(per_node, link * rate[self.lane_of] * self.weight, s if min_lag is not None else log_s,
                     rule, rule is not _NO_RULE, self.hidden, self._any_hidden,  # type: ignore[attr-defined]
-                    0.0 if min_lag is None else min_lag, min_lag is not None, log_need,
+                    0.0 if min_lag is None else min_lag, min_lag is not None, judgement.log_need,
                     max(judgement.sigma, 1e-9), _Z, _PHI, _SLOPES)
         sums = self._flat @ per_node.ravel()  # type: ignore[attr-defined]
         return Harm(float(sums[0]), float(sums[1]), float(sums[2]), float(sums[3]) if sums.size > 3 else 0.0)

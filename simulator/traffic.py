@@ -30,10 +30,8 @@ from __future__ import annotations
 import bisect
 import math
 import zlib
-from array import array
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -112,22 +110,6 @@ class Stream:
 
     def __len__(self) -> int:
         return int(self.t.size)
-
-    @cached_property
-    def rows(self) -> tuple[array, array, array, array, array, array]:
-        """The columns as flat Python arrays (t, speed, direction, lane, u_yield, kind), for scalar loops.
-
-        A kerb decision looks at a handful of vehicles one by one: an item of
-        an :class:`array.array` is a Python float (or int), several times
-        quicker to read and combine than a NumPy scalar, with the same IEEE
-        value, and the array keeps 8 bytes a value (a list of floats, 32).
-        """
-        def flat(column: np.ndarray, code: str, dtype: type) -> array:
-            return array(code, column.astype(dtype, copy=False).tobytes())
-
-        return (flat(self.t, "d", np.float64), flat(self.speed, "d", np.float64),
-                flat(self.direction, "b", np.int8), flat(self.lane, "b", np.int8),
-                flat(self.u_yield, "d", np.float64), flat(self.kind, "b", np.int8))
 
     def of_direction(self, direction: int) -> Stream:
         """The vehicles of one direction (cut once, then kept)."""
