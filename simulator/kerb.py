@@ -38,8 +38,18 @@ import numpy as np
 
 from simulator.kerbdata import Mode, Outcome, Risk, Road, Walker, sight_table
 from simulator.kerbharm import careless, critical_gap, expected, on_green, rolling_harm, stage_harm
-from simulator.kernels import DEADLINE, GAP, IMPATIENT, INATTENTIVE, LAG, YIELD, pick_vehicles, scan_gaps
-from simulator.risk import NO_ENCOUNTER, Encounter, encounter, worst
+from simulator.kernels import (
+    DEADLINE,
+    GAP,
+    IMPATIENT,
+    INATTENTIVE,
+    LAG,
+    YIELD,
+    pick_vehicles,
+    roll_lanes,
+    scan_gaps,
+)
+from simulator.risk import NO_ENCOUNTER, Encounter, encounter, from_sums, worst
 from simulator.sight import LaneSight
 from simulator.traffic import Stream
 
@@ -79,16 +89,28 @@ def _accept(
     cars of the kerb lane, not behind them). The scan is compiled
     (:func:`simulator.kernels.scan_gaps`).
     """
-    ride = road.stop_decel if road.rider_stop_decel is None else road.rider_stop_decel
-    table = _NO_SIGHT if sight is None else sight_table(sight)
     tau, how, lag, held = scan_gaps(
         stream.t, stream.speed, stream.direction, stream.lane, stream.u_yield, stream.kind, t0, not_before,
         deadline, walker.patience, critical_gap(walker, length, impatient=False),
         critical_gap(walker, length, impatient=True), walker.inattentive or walker.time_weight >= 1,
-        walker.inattentive, walker.ref_speed, 1.0 - walker.time_weight, walker.gap_ratio_min,
-        walker.gap_ratio_max, yield_rate, road.stop_reaction, 2 * road.stop_decel, 2 * ride, table,
+        walker.inattentive, *_gap_rule(walker), yield_rate, *_stopping(road), _table(sight),
         sight is not None)
     return tau, held, _MODES[how], lag
+
+
+def _gap_rule(walker: Walker) -> tuple[float, float, float, float]:
+    """The distance rule's reference speed, exponent and limits, as the compiled scan takes them."""
+    return walker.ref_speed, 1.0 - walker.time_weight, walker.gap_ratio_min, walker.gap_ratio_max
+
+
+def _stopping(road: Road) -> tuple[float, float, float]:
+    """The reaction time and twice the comfortable decelerations of a driver and a rider."""
+    ride = road.stop_decel if road.rider_stop_decel is None else road.rider_stop_decel
+    return road.stop_reaction, 2 * road.stop_decel, 2 * ride
+
+
+def _table(sight: LaneSight | None) -> np.ndarray:
+    return _NO_SIGHT if sight is None else sight_table(sight)
 
 
 _MODES = {LAG: Mode.LAG, GAP: Mode.GAP, YIELD: Mode.YIELD, INATTENTIVE: Mode.INATTENTIVE,
@@ -146,7 +168,7 @@ def _nearby(
         s.t, s.speed, s.direction, s.lane, s.kind, start - risk.pet - 1.0,
         step_in + length / walker.speed + risk.pet + 1.0, start, held, one, only_lane is not None, road.near,
         np.array(road.lanes), np.array(first), step_in, width, walker.speed, width / walker.speed,
-        _NO_SIGHT if sight is None else sight_table(sight), sight is not None)
+        _table(sight), sight is not None)
     return picked if picked[0].size else None
 
 
@@ -237,26 +259,17 @@ def _lane_by_lane(road: Road, walker: Walker, t0: float, not_before: float, risk
     """
     lanes = road.lane_order()
     width = road.length / len(lanes)
-    per_lane = walker.lane_by_lane
-    first, t, lag = math.nan, not_before, math.inf
-    waits, near = [], []
-    for d, k in lanes:
-        kerb = math.isnan(first)  # only the first lane is judged from the kerb, behind any parked cars
-        start, held, _, lag_k = _accept(
-            road.lane(d, k), t0, per_lane, length=width, yield_rate=road.yield_rate, road=road,
-            not_before=t, sight=road.sight_for(per_lane) if kerb else None,
-        )
-        if kerb:
-            first = start
-        else:
-            waits.append(start - t)
-        part = _nearby(road, (d,), start, walker, width, held, risk, only_lane=(d, k), from_kerb=kerb)
-        if part is not None:
-            near.append(part)
-        lag = min(lag, lag_k)
-        t = start + walker.step_off + width / walker.speed
-    harm = rolling_harm(road, lanes, first, np.array(waits), per_lane, risk, share=share)
-    enc = _surrogates(near, risk)
+    per_lane = walker.lane_by_lane  # patient: it waits in each lane for that lane's gap
+    kerb_sight, near_sight = road.sight_for(per_lane), road.sight_for(walker)
+    # only the first lane is judged from the kerb, behind any parked cars (compiled: kernels.roll_lanes)
+    first, t, waits, lag, *sums = roll_lanes(
+        *road.stream.in_lanes(tuple(lanes)), t0, not_before, critical_gap(per_lane, width, impatient=False),
+        per_lane.time_weight >= 1, *_gap_rule(per_lane), road.yield_rate, *_stopping(road),
+        _table(kerb_sight), kerb_sight is not None, walker.step_off, width, walker.speed, risk.pet,
+        risk.surrogates, _table(near_sight), near_sight is not None, risk.exposure.braking.mean_reaction,
+        risk.ttc, risk.pet, risk.drac)
+    harm = rolling_harm(road, lanes, first, waits, per_lane, risk, share=share)
+    enc = from_sums(*sums)
     return Outcome(t0, first, t, Mode.STAGED, t - first - walker.step_off, lag, expected(enc, harm))
 
 

@@ -230,3 +230,56 @@ def sum_surrogates(seen, t_in, t_out, t_vehicle, v, kind, reaction, ttc_limit, p
             if kind[i] != 0:
                 riders += 1
     return conflicts, riders, min_ttc, min_pet, max_drac
+
+
+@njit(cache=True, nogil=True)
+def roll_lanes(t, v, d, ln, u, kd, bounds, t0, not_before, tc, fixed, ref, exponent, lo, hi, yield_rate,
+               reaction, decel2, ride2, kerb_sight, has_kerb_sight, step_off, width, speed, pet, surrogates,
+               near_sight, has_near_sight, braking_reaction, ttc_limit, pet_limit, drac_limit):
+    """A crossing lane by lane (see :func:`simulator.kerb._lane_by_lane`): each lane's gap, then its vehicles.
+
+    The lanes' vehicles are ``t, v, d, ln, u, kd`` cut at ``bounds`` (lane i
+    from ``bounds[i]`` to ``bounds[i + 1]``, in walking order); each lane is
+    judged as :func:`scan_gaps` judges a stream with the lane walker's
+    critical gap ``tc`` (patient: no deadline), the first from the kerb
+    (``kerb_sight``), and its vehicles near the walker picked as
+    :func:`pick_vehicles` picks a one-lane stage (``near_sight`` from the kerb).
+
+    Returns the first step-out, the far kerb's time, the waits on the lane
+    lines, the least accepted lag, the number of vehicles near, and their
+    conflicts (all, with two-wheelers), min TTC, min PET and max DRAC
+    (:func:`sum_surrogates`).
+    """
+    lanes = bounds.size - 1
+    waits = np.empty(max(lanes - 1, 0))
+    first, at, lag = math.nan, not_before, math.inf
+    near, conflicts, riders = 0, 0, 0
+    min_ttc, min_pet, max_drac = math.inf, math.inf, 0.0
+    no_lanes = np.zeros(2, np.int64)
+    for i in range(lanes):
+        a, b = bounds[i], bounds[i + 1]
+        kerb = i == 0
+        start, _, lag_k, held = scan_gaps(
+            t[a:b], v[a:b], d[a:b], ln[a:b], u[a:b], kd[a:b], t0, at, math.inf, math.inf, tc, tc, fixed,
+            False, ref, exponent, lo, hi, yield_rate, reaction, decel2, ride2, kerb_sight,
+            kerb and has_kerb_sight)
+        if kerb:
+            first = start
+        else:
+            waits[i - 1] = start - at
+        if surrogates:
+            step_in = start + step_off
+            t_in, t_out, seen, t_vehicle, speeds, kinds = pick_vehicles(
+                t[a:b], v[a:b], d[a:b], ln[a:b], kd[a:b], start - pet - 1.0,
+                step_in + width / speed + pet + 1.0, start, held, -1, True, 0, no_lanes, no_lanes, step_in,
+                width, speed, width / speed, near_sight, kerb and has_near_sight)
+            if t_vehicle.size:
+                near += t_vehicle.size
+                c, r, ttc, pet_k, drac = sum_surrogates(seen, t_in, t_out, t_vehicle, speeds, kinds,
+                                                        braking_reaction, ttc_limit, pet_limit, drac_limit)
+                conflicts += c
+                riders += r
+                min_ttc, min_pet, max_drac = min(min_ttc, ttc), min(min_pet, pet_k), max(max_drac, drac)
+        lag = min(lag, lag_k)
+        at = start + step_off + width / speed
+    return first, at, waits, lag, near, conflicts, riders, min_ttc, min_pet, max_drac

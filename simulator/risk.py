@@ -170,9 +170,17 @@ def encounter(
         return NO_ENCOUNTER
     seen = np.full(n, float(t_seen)) if isinstance(t_seen, int | float) else np.asarray(t_seen, np.float64)
     kinds = np.zeros(n, np.int8) if kind is None else np.asarray(kind, np.int8)
-    conflicts, riders, min_ttc, min_pet, max_drac = sum_surrogates(
+    sums = sum_surrogates(
         seen, np.asarray(t_in, np.float64), np.asarray(t_out, np.float64), np.asarray(t_vehicle, np.float64),
         np.asarray(v, np.float64), kinds, braking.mean_reaction, ttc_limit, pet_limit, drac_limit)
+    return from_sums(n, *sums)
+
+
+def from_sums(vehicles: int, conflicts: int, riders: int, min_ttc: float, min_pet: float, max_drac: float
+              ) -> Encounter:
+    """The encounter of ``vehicles`` sampled vehicles with these sums (:func:`encounter`): none if none."""
+    if vehicles == 0:
+        return NO_ENCOUNTER
     return Encounter(conflicts, float(min_ttc), float(min_pet), float(max_drac), 0.0, 0.0, 0.0, riders, 0.0)
 
 

@@ -79,6 +79,10 @@ class TwoWheelerFlow:
     yield_ratio: float
 
 
+Columns = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+"""A stream's columns (t, speed, direction, lane, u_yield, kind) and the bounds of its lanes."""
+
+
 @dataclass(frozen=True)
 class Stream:
     """All vehicles arriving at one crossing line, merged and sorted by time.
@@ -100,6 +104,8 @@ class Stream:
     u_yield: np.ndarray
     kind: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int8))
     _parts: dict[tuple[int, int | None], Stream] = field(default_factory=dict, compare=False, repr=False)
+    _orders: dict[tuple[tuple[int, int], ...], Columns] = field(
+        default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.kind.size != self.t.size:
@@ -110,6 +116,22 @@ class Stream:
 
     def __len__(self) -> int:
         return int(self.t.size)
+
+    def in_lanes(self, order: tuple[tuple[int, int], ...]) -> Columns:
+        """The vehicles of these lanes, lane after lane (each in time order), and where each lane starts.
+
+        Returns the columns (t, speed, direction, lane, u_yield, kind) and the
+        bounds: lane i's vehicles are rows ``bounds[i]`` to ``bounds[i + 1]``
+        (cut once per order, then kept).
+        """
+        if order not in self._orders:
+            parts = [self.of_lane(d, k) for d, k in order]
+            columns = [np.concatenate([getattr(p, name) for p in parts])
+                       for name in ("t", "speed", "direction", "lane", "u_yield", "kind")]
+            t, speed, direction, lane, u_yield, kind = columns
+            self._orders[order] = (t, speed, direction, lane, u_yield, kind,
+                                   np.cumsum([0, *(len(p) for p in parts)]))
+        return self._orders[order]
 
     def of_direction(self, direction: int) -> Stream:
         """The vehicles of one direction (cut once, then kept)."""

@@ -10,8 +10,9 @@ from hypothesis import strategies as st
 
 from simulator.harm import HitTable, Judgement, hit_table
 from simulator.kerbdata import Risk
-from simulator.kernels import DEADLINE, HELD_LANE, pick_vehicles, scan_gaps, sum_surrogates
+from simulator.kernels import DEADLINE, HELD_LANE, pick_vehicles, roll_lanes, scan_gaps, sum_surrogates
 from simulator.params import default_parameters
+from simulator.traffic import Stream
 
 EX = Risk.from_params(default_parameters()).exposure
 
@@ -98,3 +99,25 @@ def test_compiled_vehicle_pick_and_surrogates_are_their_python_source(seed, n, s
     limits = (0.8, 1.5, 3.0, 4.0)
     assert (sum_surrogates(seen, t_in, t_out, t_vehicle, speed, kind, *limits)
             == sum_surrogates.py_func(seen, t_in, t_out, t_vehicle, speed, kind, *limits))
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 10_000), n=st.integers(0, 150), start=st.floats(0.0, 250.0),
+       time_weight=st.sampled_from([0.0, 0.5, 1.0]), yield_rate=st.floats(0.0, 1.0), sight=st.booleans(),
+       surrogates=st.booleans())
+def test_compiled_lane_by_lane_is_its_python_source(seed, n, start, time_weight, yield_rate, sight,
+                                                    surrogates):
+    t, v, d, ln, u, kd = stream(seed, n)
+    s = Stream(t, v, d, ln, u, kd)
+    order = ((0, 0), (0, 1), (0, 2), (1, 2), (1, 1), (1, 0))
+    columns = s.in_lanes(order)
+    for i, (direction, lane) in enumerate(order):  # lane after lane, each the lane's own stream
+        part = slice(columns[6][i], columns[6][i + 1])
+        np.testing.assert_array_equal(columns[0][part], s.of_lane(direction, lane).t)
+    table = np.random.default_rng(seed).uniform(10.0, 80.0, (2, 3))
+    args = (*columns, start, start + 1.0, 2.5, time_weight >= 1, 11.1, 1.0 - time_weight, 0.25, 3.0,
+            yield_rate, 1.2, 6.0, 4.0, table, sight, 1.0, 3.25, 1.1, 1.5, surrogates, table, sight, 1.2, 1.5,
+            1.5, 3.0)
+    compiled, python = roll_lanes(*args), roll_lanes.py_func(*args)
+    assert compiled[2].tolist() == python[2].tolist()
+    assert compiled[:2] + compiled[3:] == python[:2] + python[3:]
