@@ -4,9 +4,10 @@ A kerb decision looks at a handful of vehicles one by one: for a gap
 (:func:`scan_gaps`, the loop of :func:`simulator.kerb._accept`) and for the
 surrogate measures of those near the walker's path (:func:`pick_vehicles`,
 :func:`sum_surrogates`, used by :func:`simulator.kerb._nearby` and
-:func:`simulator.risk.encounter`); its expected harm weighs a few hundred
-would-be-impact nodes by the walker's acceptance (:func:`weigh_nodes`, the
-inside of :meth:`simulator.harm.HitTable.harm`). In Python each of these
+:func:`simulator.risk.encounter`), lane after lane in a rolling crossing
+(:func:`roll_lanes`, one call for the whole crossing); its expected harm
+weighs a few hundred would-be-impact nodes by the walker's acceptance
+(:func:`weigh_nodes`, the inside of :meth:`simulator.harm.HitTable.harm`). In Python each of these
 cost tens of microseconds a call, most of it the interpreter's and NumPy's
 per-call overhead; compiled they cost a few.
 
