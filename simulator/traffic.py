@@ -236,6 +236,8 @@ def make_stream(
 
 _RECENT: dict[tuple, Stream] = {}
 """Streams drawn in this process for the latest seed, by every input of :func:`make_stream`."""
+_LATEST: list[int] = []
+"""The seed whose streams :data:`_RECENT` keeps (no iteration: models may run in several threads)."""
 RECENT_LIMIT = 4096
 """At most this many streams are kept (a city map's crossings); past it, streams are drawn anew."""
 
@@ -258,8 +260,9 @@ def recent_stream(**inputs: Any) -> Stream:
     except TypeError:  # a function that is not a frozen dataclass
         return make_stream(**inputs)
     if kept is None:
-        if _RECENT and next(iter(_RECENT))[0] != seed:
+        if [seed] != _LATEST:
             _RECENT.clear()
+            _LATEST[:] = [seed]
         kept = make_stream(**inputs)
         if len(_RECENT) < RECENT_LIMIT:
             _RECENT[key] = kept

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from threading import Thread
 
 import numpy as np
 import pytest
@@ -116,3 +117,20 @@ def test_a_function_that_cannot_be_a_key_is_drawn_anew():
 
     unkeyable = inputs(rate=(Rate(0.2), Rate(0.2)))
     assert recent_stream(**unkeyable) is not recent_stream(**unkeyable)
+
+
+def test_models_in_several_threads_get_their_own_seeds_streams():
+    wrong: list[int] = []
+
+    def work(seed: int) -> None:
+        for _ in range(40):
+            kept = recent_stream(**inputs(seed=seed))
+            if not np.array_equal(kept.t, make_stream(**inputs(seed=seed)).t):
+                wrong.append(seed)
+
+    threads = [Thread(target=work, args=(seed,)) for seed in (1, 2, 3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert wrong == []
