@@ -122,12 +122,11 @@ Nearby = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.nd
 """Per sampled vehicle near a stage: t_in, t_out (the walker in its lane), t_seen, t_vehicle, speed, kind."""
 
 
-def _surrogates(parts: list[Nearby], risk: Risk) -> Encounter:
-    """One encounter over the vehicles of several stages or lanes (their conflicts add up)."""
-    if not parts:
+def _surrogates(near: Nearby | None, risk: Risk) -> Encounter:
+    """The encounter with the vehicles near a stage (none if there are none)."""
+    if near is None:
         return NO_ENCOUNTER
-    t_in, t_out, t_seen, t_vehicle, speed, kind = (
-        parts[0] if len(parts) == 1 else tuple(np.concatenate(column) for column in zip(*parts, strict=True)))
+    t_in, t_out, t_seen, t_vehicle, speed, kind = near
     return encounter(t_seen=t_seen, t_in=t_in, t_out=t_out, t_vehicle=t_vehicle, v=speed,
                      braking=risk.exposure.braking, ttc_limit=risk.ttc, pet_limit=risk.pet,
                      drac_limit=risk.drac, kind=kind)
@@ -200,7 +199,7 @@ def _stage(
         return start, start, how, lag, NO_ENCOUNTER
     end = start + walker.step_off + length / walker.speed
     near = _nearby(road, directions, start, walker, length, held, risk, from_kerb=from_kerb)
-    enc = _surrogates([] if near is None else [near], risk)
+    enc = _surrogates(near, risk)
     need = critical_gap(walker, length, impatient=start - t0 >= walker.patience)
     lanes = [x for x in road.lane_order() if x[0] in directions]
     harm = stage_harm(road, lanes, start, walker, walker.judgement(need), risk, from_kerb=from_kerb)
@@ -265,9 +264,9 @@ def _lane_by_lane(road: Road, walker: Walker, t0: float, not_before: float, risk
     first, t, waits, lag, *sums = roll_lanes(
         *road.stream.in_lanes(tuple(lanes)), t0, not_before, critical_gap(per_lane, width, impatient=False),
         per_lane.time_weight >= 1, *_gap_rule(per_lane), road.yield_rate, *_stopping(road),
-        _table(kerb_sight), kerb_sight is not None, walker.step_off, width, walker.speed, risk.pet,
-        risk.surrogates, _table(near_sight), near_sight is not None, risk.exposure.braking.mean_reaction,
-        risk.ttc, risk.pet, risk.drac)
+        _table(kerb_sight), kerb_sight is not None, walker.step_off, width, walker.speed, risk.surrogates,
+        _table(near_sight), near_sight is not None, risk.exposure.braking.mean_reaction, risk.ttc, risk.pet,
+        risk.drac)
     harm = rolling_harm(road, lanes, first, waits, per_lane, risk, share=share)
     enc = from_sums(*sums)
     return Outcome(t0, first, t, Mode.STAGED, t - first - walker.step_off, lag, expected(enc, harm))

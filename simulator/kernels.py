@@ -235,7 +235,7 @@ def sum_surrogates(seen, t_in, t_out, t_vehicle, v, kind, reaction, ttc_limit, p
 
 @njit(cache=True, nogil=True)
 def roll_lanes(t, v, d, ln, u, kd, bounds, t0, not_before, tc, fixed, ref, exponent, lo, hi, yield_rate,
-               reaction, decel2, ride2, kerb_sight, has_kerb_sight, step_off, width, speed, pet, surrogates,
+               reaction, decel2, ride2, kerb_sight, has_kerb_sight, step_off, width, speed, surrogates,
                near_sight, has_near_sight, braking_reaction, ttc_limit, pet_limit, drac_limit):
     """A crossing lane by lane (see :func:`simulator.kerb._lane_by_lane`): each lane's gap, then its vehicles.
 
@@ -271,9 +271,9 @@ def roll_lanes(t, v, d, ln, u, kd, bounds, t0, not_before, tc, fixed, ref, expon
         if surrogates:
             step_in = start + step_off
             t_in, t_out, seen, t_vehicle, speeds, kinds = pick_vehicles(
-                t[a:b], v[a:b], d[a:b], ln[a:b], kd[a:b], start - pet - 1.0,
-                step_in + width / speed + pet + 1.0, start, held, -1, True, 0, no_lanes, no_lanes, step_in,
-                width, speed, width / speed, near_sight, kerb and has_near_sight)
+                t[a:b], v[a:b], d[a:b], ln[a:b], kd[a:b], start - pet_limit - 1.0,
+                step_in + width / speed + pet_limit + 1.0, start, held, -1, True, 0, no_lanes, no_lanes,
+                step_in, width, speed, width / speed, near_sight, kerb and has_near_sight)
             if t_vehicle.size:
                 near += t_vehicle.size
                 c, r, ttc, pet_k, drac = sum_surrogates(seen, t_in, t_out, t_vehicle, speeds, kinds,

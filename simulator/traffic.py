@@ -254,7 +254,7 @@ def recent_stream(**inputs: Any) -> Stream:
     stream is never changed (its parts are cut once, :meth:`Stream.of_lane`).
     """
     seed = inputs["seed"]
-    key = (seed, tuple(sorted(inputs.items())))
+    key = tuple(sorted(inputs.items()))
     try:
         kept = _RECENT.get(key)
     except TypeError:  # a function that is not a frozen dataclass

@@ -116,8 +116,8 @@ def test_compiled_lane_by_lane_is_its_python_source(seed, n, start, time_weight,
         np.testing.assert_array_equal(columns[0][part], s.of_lane(direction, lane).t)
     table = np.random.default_rng(seed).uniform(10.0, 80.0, (2, 3))
     args = (*columns, start, start + 1.0, 2.5, time_weight >= 1, 11.1, 1.0 - time_weight, 0.25, 3.0,
-            yield_rate, 1.2, 6.0, 4.0, table, sight, 1.0, 3.25, 1.1, 1.5, surrogates, table, sight, 1.2, 1.5,
-            1.5, 3.0)
+            yield_rate, 1.2, 6.0, 4.0, table, sight, 1.0, 3.25, 1.1, surrogates, table, sight, 1.2, 1.5, 1.5,
+            3.0)
     compiled, python = roll_lanes(*args), roll_lanes.py_func(*args)
     assert compiled[2].tolist() == python[2].tolist()
     assert compiled[:2] + compiled[3:] == python[:2] + python[3:]

@@ -16,9 +16,8 @@ MAX_RATE = 1800 / 3600.0
 def stream(rate_vph: float = 600.0, kmh: float = 50.0, *, seed: int = 1, crossing: str = "x1-2",
            lanes=(2, 2), end: float = 3600.0, rate_fn=None):
     rate = rate_fn or constant(rate_vph / 3600.0)
-    return make_stream(seed=seed, crossing_id=crossing, lanes=lanes, rate=(rate, rate),
-                       mean_speed=(constant(kmh / 3.6),) * 2, speed_cv=0.12, max_rate=MAX_RATE,
-                       start=0.0, end=end)
+    return make_stream(**inputs(seed=seed, crossing_id=crossing, lanes=lanes, rate=(rate, rate),
+                                mean_speed=(constant(kmh / 3.6),) * 2, end=end))
 
 
 def test_same_seed_and_crossing_same_stream():
