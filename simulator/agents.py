@@ -22,6 +22,7 @@ from simulator.access import means, passable
 from simulator.arrival import DRIVEN, GATE_STOP
 from simulator.gate import AT_GATE, BAN_EDGE, drops, route_from
 from simulator.kerb import Mode, Outcome, careless, cross, escort, rolling
+from simulator.kerbdata import replaced
 from simulator.kerbinputs import child_walker, escorted_walker, guard_walker, inattentive_share, rows_of
 from simulator.params import Parameters
 from simulator.risk import NO_ENCOUNTER, blend
@@ -144,7 +145,7 @@ class Party(mesa.Agent):
             return
         road = model.road(cid, leg.near)
         if traffic.mean_speed[0].window is not None:  # speeds, and so yielding, change with the hour
-            road = replace(road, yield_rate=traffic.yield_rate(t, params=p))
+            road = replaced(road, yield_rate=traffic.yield_rate(t, params=p))
         outcome = cross(road, self.walker, t, model.risk)
         enc = outcome.encounter
         if road.signal is None and not road.refuge and sum(road.lanes) >= p["rolling.min_lanes"]:
@@ -153,7 +154,7 @@ class Party(mesa.Agent):
         if self.inattentive_share > 0:
             enc = blend(enc, careless(road, self.walker, outcome, model.risk), self.inattentive_share)
         if enc is not outcome.encounter:
-            outcome = replace(outcome, encounter=enc)
+            outcome = replaced(outcome, encounter=enc)
         self.crossed(cid, outcome, guarded=False)
 
     def crossed(self, crossing: str, outcome: Outcome, *, guarded: bool) -> None:
@@ -239,7 +240,7 @@ class Guard(mesa.Agent):
                 road_own = model.road(post.crossing, near)
                 own = cross(road_own, party.walker, arrived, model.risk.expected_only)
                 enc = blend(enc, own.encounter, alone)
-            party.crossed(post.crossing, replace(out, arrive=arrived, encounter=enc), guarded=True)
+            party.crossed(post.crossing, replaced(out, arrive=arrived, encounter=enc), guarded=True)
         return out.end
 
 

@@ -224,7 +224,7 @@ class HitTable:
             s, log_s = judged[key]
         per_node = np.empty(self.s.shape)  # rate x weight x P(accept) (Judgement.accept, compiled)
         min_lag = judgement.min_lag
-        weigh_nodes(per_node, link * rate[self.lane_of] * self.weight, s if min_lag is not None else log_s,
+        weigh_nodes(per_node, link, rate, self.lane_of, self.weight, s if min_lag is not None else log_s,
                     rule, rule is not _NO_RULE, self.hidden, self._any_hidden,  # type: ignore[attr-defined]
                     0.0 if min_lag is None else min_lag, min_lag is not None, judgement.log_need,
                     max(judgement.sigma, 1e-9), _Z, _PHI, _SLOPES)

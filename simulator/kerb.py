@@ -32,11 +32,10 @@ crossing, integrated over the traffic (:mod:`simulator.kerbharm`).
 from __future__ import annotations
 
 import math
-from dataclasses import replace
 
 import numpy as np
 
-from simulator.kerbdata import Mode, Outcome, Risk, Road, Walker, sight_table
+from simulator.kerbdata import Mode, Outcome, Risk, Road, Walker, replaced, sight_table
 from simulator.kerbharm import careless, critical_gap, expected, on_green, rolling_harm, stage_harm
 from simulator.kernels import (
     DEADLINE,
@@ -244,8 +243,8 @@ def escort(road: Road, walker: Walker, t0: float, risk: Risk) -> Outcome:
     ``road.yield_rate`` is the share of drivers who obey the guard; the others
     are the hazard the guard judges (with an adult's error).
     """
-    out = _lane_by_lane(replace(road, signal=None), walker, t0, t0, risk, share=1.0 - road.yield_rate)
-    return replace(out, mode=Mode.GUARD)
+    out = _lane_by_lane(replaced(road, signal=None), walker, t0, t0, risk, share=1.0 - road.yield_rate)
+    return replaced(out, mode=Mode.GUARD)
 
 
 def _lane_by_lane(road: Road, walker: Walker, t0: float, not_before: float, risk: Risk, *,
@@ -293,6 +292,6 @@ def _signalised(road: Road, walker: Walker, t0: float, risk: Risk, both: tuple[i
             return Outcome(t0, start, end, Mode.RED, end - start - walker.step_off, lag, enc)
         rolled = _lane_by_lane(road, walker, t0, run_out, risk)
         if rolled.start < green:  # the first lane opened before the green man: across against the red
-            return replace(rolled, mode=Mode.RED)
+            return replaced(rolled, mode=Mode.RED)
     enc = on_green(road, walker, green, green + sig.green, risk, blind=blind)
     return Outcome(t0, green, green + cross_time, Mode.GREEN, cross_time - walker.step_off, math.inf, enc)

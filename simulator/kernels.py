@@ -119,9 +119,12 @@ def scan_gaps(t, v, d, ln, u, kd, t0, not_before, deadline, patience, tc_patient
 
 
 @njit(cache=True, nogil=True)
-def weigh_nodes(out, factor, by_time, rule, has_rule, hidden, has_hidden, min_lag, use_min_lag,
-                log_need, sigma, grid, values, slopes):
-    """Fill ``out`` (row, arrival node, speed node) with ``factor[row]`` x P(the walker accepts).
+def weigh_nodes(out, link, rate, lane_of, weight, by_time, rule, has_rule, hidden, has_hidden, min_lag,
+                use_min_lag, log_need, sigma, grid, values, slopes):
+    """Fill ``out`` (row, arrival node, speed node) with the row's factor x P(the walker accepts).
+
+    The factor of a row is ``link x rate[lane_of[row]] x weight[row]`` (in
+    that order, as NumPy's ``link * rate[lane_of] * weight`` computes it).
 
     ``by_time``: per row and arrival node, the arrival time (with
     ``use_min_lag``: accepted when at least ``min_lag``) or its log; ``rule``:
@@ -132,7 +135,7 @@ def weigh_nodes(out, factor, by_time, rule, has_rule, hidden, has_hidden, min_la
     """
     rows, times, speeds = out.shape
     for r in range(rows):
-        f = factor[r]
+        f = link * rate[lane_of[r]] * weight[r]
         for i in range(times):
             x_time = by_time[r, i]
             if use_min_lag:

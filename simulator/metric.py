@@ -16,13 +16,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
 from functools import cache
-from importlib import resources
 from types import MappingProxyType
 from typing import Any, NamedTuple, Protocol
 
-import yaml
-
 from simulator.errors import ParameterError
+from simulator.params import packaged_data
 
 LANGS = ("zh", "en")
 
@@ -205,8 +203,7 @@ def _bilingual(entry: Mapping[Any, Any], field: str, where: str, problems: list[
 @cache
 def packaged_metrics() -> Mapping[str, Metric]:
     """The figures of the packaged ``simulator/data/metrics.yaml``."""
-    text = resources.files("simulator").joinpath("data/metrics.yaml").read_text(encoding="utf-8")
-    return metrics_from_entries(yaml.safe_load(text), origin=ORIGIN)
+    return metrics_from_entries(packaged_data("metrics.yaml"), origin=ORIGIN)
 
 
 METRICS: Mapping[str, Metric] = packaged_metrics()

@@ -14,6 +14,7 @@ from kerb_kit import hand_road, hand_walker
 
 from simulator.crossing import Signal
 from simulator.kerb import Risk, Road, cross, escort
+from simulator.kerbdata import replaced
 from simulator.params import default_parameters
 from simulator.traffic import Stream, constant, make_stream
 
@@ -321,3 +322,14 @@ def test_escort_with_full_obedience_has_no_impact_risk(vph):
     p = [cross(replace(r, yield_rate=0.1), child, float(t0), RISK).encounter.p_impact
          for t0 in np.arange(0.0, 6000.0, 53.0)]
     assert max(p) > 0
+
+
+def test_a_quick_copy_equals_dataclasses_replace_and_keeps_no_cached_variant() -> None:
+    walker = hand_walker(speed=1.2, startup=2.0)
+    variant = walker.careless  # cached on the original
+    copy = replaced(walker, speed=0.9, inattentive=True)
+    assert copy == replace(walker, speed=0.9, inattentive=True)
+    assert replaced(walker) == walker
+    assert copy.careless.speed == 0.9 and variant.speed == walker.speed
+    with pytest.raises(TypeError, match="Walker has no field 'sped'"):
+        replaced(walker, sped=0.9)

@@ -12,6 +12,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
+import yaml
 
 from simulator.cli.runs import HEADLINE, format_comparison
 from simulator.errors import ParameterError
@@ -28,7 +29,7 @@ from simulator.metric import (
     per_year_note,
 )
 from simulator.metrics import SUMMARY_FIELDS, run_summary
-from simulator.params import default_parameters
+from simulator.params import default_parameters, packaged_data
 from simulator.report import content
 from simulator.report import texts as report_texts
 from simulator.runs import RunResult, paired_differences, summary_table
@@ -304,3 +305,9 @@ def test_the_command_line_table_shows_the_casualties_a_year_and_the_calibration_
         assert sum(line.startswith(f"  {METRICS[key].short} ") for line in text.splitlines()) == 2, key
     flat = " ".join(text.split())
     assert calibration_note(PARAMS, "en") in flat and per_year_note(PARAMS, "en") in flat
+
+
+@pytest.mark.parametrize("name", ["metrics.yaml", "parameters.yaml"])
+def test_the_packaged_files_read_fast_are_the_files_read_by_pyyaml(name: str) -> None:
+    text = (SIMULATOR / "data" / name).read_text(encoding="utf-8")
+    assert repr(packaged_data(name)) == repr(yaml.safe_load(text))
