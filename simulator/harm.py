@@ -228,8 +228,7 @@ class HitTable:
                     rule, rule is not _NO_RULE, self.hidden, self._any_hidden,  # type: ignore[attr-defined]
                     0.0 if min_lag is None else min_lag, min_lag is not None, judgement.log_need,
                     max(judgement.sigma, 1e-9), _Z, _PHI, _SLOPES)
-        sums = self._flat @ per_node.ravel()  # type: ignore[attr-defined]
-        return Harm(float(sums[0]), float(sums[1]), float(sums[2]), float(sums[3]) if sums.size > 3 else 0.0)
+        return Harm(*(self._flat @ per_node.ravel()).tolist())  # type: ignore[attr-defined]
 
 
 def joined(tables: list[HitTable | None], lanes: list[int], riders: list[bool]) -> HitTable | None:

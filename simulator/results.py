@@ -24,6 +24,7 @@ from typing import Any
 import pandas as pd
 
 from simulator import __version__
+from simulator.csvfile import write_csv
 from simulator.errors import ResultsError
 from simulator.guesses import guesses_of
 from simulator.metrics import SUMMARY_FIELDS
@@ -252,20 +253,20 @@ def write_results(
 def _write_tables(tmp: Path, results: Sequence[RunResult], *, settings: Sequence[Setting],
                   seeds: Sequence[int], scenarios: dict[str, Any], events: str) -> None:
     """Every table, summary.json and, last, manifest.json (listing the files) into ``tmp``."""
-    _stack(results, "trips").to_csv(tmp / "trips.csv", index=False)
+    write_csv(_stack(results, "trips"), tmp / "trips.csv")
     table = _stack(results, "events")
     if events == "csv":
-        table.to_csv(tmp / "events.csv", index=False)
+        write_csv(table, tmp / "events.csv")
     else:
         table.to_parquet(tmp / "events.parquet", index=False, compression="zstd")
-    _stack(results, "crossings").to_csv(tmp / "crossings.csv", index=False)
+    write_csv(_stack(results, "crossings"), tmp / "crossings.csv")
     runs = pd.DataFrame([{"scenario": r.scenario, "seed": r.seed, **r.summary} for r in results])
-    runs.to_csv(tmp / "runs.csv", index=False)
+    write_csv(runs, tmp / "runs.csv")
     summary = summary_table(results)
-    summary.to_csv(tmp / "summary.csv", index=False)
+    write_csv(summary, tmp / "summary.csv")
     diffs = paired_differences(results, baseline=settings[0].name)
     if len(diffs):
-        diffs.to_csv(tmp / "differences.csv", index=False)
+        write_csv(diffs, tmp / "differences.csv")
     payload = {
         "baseline": settings[0].name,
         "summary": summary.to_dict(orient="records"),
