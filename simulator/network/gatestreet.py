@@ -138,11 +138,12 @@ def kerb_sides(street: nx.MultiDiGraph, points: Mapping[str, tuple[float, float]
     """
     roads = [r for r in street_roads(street, Settings.of(params)) if r.carriageway and r.width > 0]
     out: dict[str, tuple[tuple[float, float], int]] = {}
+    near = _Segments(roads)
     for key, xy in points.items():
         p = np.asarray(xy, float)
         if not roads:
             break
-        best = min(roads, key=lambda r: _nearest(r.coords, p)[0])
+        best = min(near.candidates(p), key=lambda r: _nearest(r.coords, p)[0])
         _, foot, tangent, _ = _nearest(best.coords, p)
         right = float((p - foot) @ np.array([tangent[1], -tangent[0]])) > 0
         out[key] = ((float(tangent[0]), float(tangent[1])), 1 if right else -1)
@@ -157,6 +158,33 @@ def _mapped_at(crossings: Mapping[str, Crossing], road: Road, foot: np.ndarray,
             if tuple(c.edge) in ends and not c.grade_separated and not c.informal
             and math.hypot(c.x - foot[0], c.y - foot[1]) <= reach]
     return min(near, key=lambda c: math.hypot(c.x - foot[0], c.y - foot[1])) if near else None
+
+
+class _Segments:
+    """Every segment of some roads at once, to find the roads nearest a point without a loop per segment.
+
+    :meth:`candidates` gives, in their order, the roads within a micrometre of
+    the nearest (the distances computed at once may differ from
+    :func:`_nearest`'s in the last bits): the nearest road by :func:`_nearest`
+    is always among them, and the first of equals stays the first.
+    """
+
+    def __init__(self, roads: list[Road]) -> None:
+        self.roads = roads
+        ends = [(a, b, i) for i, r in enumerate(roads) for a, b in pairwise(r.coords)]
+        self.a = np.array([a for a, _, _ in ends], float).reshape(-1, 2)
+        self.seg = np.array([b for _, b, _ in ends], float).reshape(-1, 2) - self.a
+        self.road = np.array([i for _, _, i in ends], int)
+
+    def candidates(self, p: np.ndarray) -> list[Road]:
+        length2 = (self.seg**2).sum(axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            t = np.clip(((p - self.a) * self.seg).sum(axis=1) / length2, 0.0, 1.0)
+        d = np.hypot(*(p - (self.a + t[:, None] * self.seg)).T)
+        d[length2 == 0] = np.inf  # a segment of no length is skipped, as _nearest skips it
+        per_road = np.full(len(self.roads), np.inf)
+        np.minimum.at(per_road, self.road, d)
+        return [self.roads[i] for i in np.flatnonzero(per_road <= per_road.min() + 1e-6)]
 
 
 def _nearest(coords: list[tuple[float, float]], p: np.ndarray) -> tuple[float, np.ndarray, np.ndarray, float]:
