@@ -200,6 +200,7 @@ parameters:
   traffic.profile_factors: [1, 1, 1, 1, 1, 1]           # the same volume all morning
   signal.cycle: {SIGNAL_CYCLE_S}
   signal.walk: {SIGNAL_WALK_S - 4}                                     # + signal.walk_extension 4 s
+  mode.motorised_weights: {{ebike: 0, car: 0, bus: 0}}    # every pupil walks from home, as SUMO's walkers do
 interventions: []
 """
     path.write_text(text, encoding="utf-8")
