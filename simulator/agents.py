@@ -21,7 +21,7 @@ import numpy as np
 from simulator.access import means, passable
 from simulator.arrival import DRIVEN, GATE_STOP
 from simulator.gate import AT_GATE, BAN_EDGE, drops, route_from
-from simulator.kerb import Mode, Outcome, careless, cross, escort, rolling
+from simulator.kerb import Mode, Outcome, cross, escort
 from simulator.kerbdata import replaced
 from simulator.kerbinputs import child_walker, escorted_walker, guard_walker, inattentive_share, rows_of
 from simulator.params import Parameters
@@ -118,12 +118,14 @@ class Party(mesa.Agent):
     def at_kerb(self, leg: Leg) -> None:
         """At the kerb of ``leg.crossing``: over the bridge, to the guard, or across on its own judgement.
 
-        On a wide road without signal or refuge a share of walkers
-        (``rolling.share``) crosses lane by lane from the start; a child alone
-        may step out without waiting for a safe gap (or, on the green man,
-        cross without looking). The outcome's risk is the expected value over
-        these branches (each is computed, so no rare event is sampled); its
-        timing is the walked branch's.
+        On its own judgement (:func:`simulator.kerb.decide`): on a wide road
+        without signal or refuge a share of walkers (``rolling.share``) crosses
+        lane by lane from the start; a child alone may step out without
+        waiting for a safe gap (or, on the green man, cross without looking).
+        The outcome's risk is the expected value over these branches (each is
+        computed, so no rare event is sampled); its timing is the walked
+        branch's. A decision another scenario of the seed has made is reused
+        (:meth:`SchoolRouteModel.decision <simulator.model.SchoolRouteModel.decision>`).
         """
         model, p = self.model, self.model.params
         cid = leg.crossing
@@ -146,16 +148,7 @@ class Party(mesa.Agent):
         road = model.road(cid, leg.near)
         if traffic.mean_speed[0].window is not None:  # speeds, and so yielding, change with the hour
             road = replaced(road, yield_rate=traffic.yield_rate(t, params=p))
-        outcome = cross(road, self.walker, t, model.risk)
-        enc = outcome.encounter
-        if road.signal is None and not road.refuge and sum(road.lanes) >= p["rolling.min_lanes"]:
-            rolled = rolling(road, self.walker, t, model.risk.expected_only)
-            enc = blend(enc, rolled.encounter, p["rolling.share"])
-        if self.inattentive_share > 0:
-            enc = blend(enc, careless(road, self.walker, outcome, model.risk), self.inattentive_share)
-        if enc is not outcome.encounter:
-            outcome = replaced(outcome, encounter=enc)
-        self.crossed(cid, outcome, guarded=False)
+        self.crossed(cid, model.decision(road, self.walker, t, self.inattentive_share), guarded=False)
 
     def crossed(self, crossing: str, outcome: Outcome, *, guarded: bool) -> None:
         """Record a finished crossing and walk on."""

@@ -48,11 +48,11 @@ from simulator.kernels import (
     roll_lanes,
     scan_gaps,
 )
-from simulator.risk import NO_ENCOUNTER, Encounter, encounter, from_sums, worst
+from simulator.risk import NO_ENCOUNTER, Encounter, blend, encounter, from_sums, worst
 from simulator.sight import LaneSight
 from simulator.traffic import Stream
 
-__all__ = ["Mode", "Outcome", "Risk", "Road", "Walker", "careless", "cross", "escort", "rolling",
+__all__ = ["Mode", "Outcome", "Risk", "Road", "Walker", "careless", "cross", "decide", "escort", "rolling",
            "sight_table"]
 
 
@@ -221,6 +221,28 @@ def cross(road: Road, walker: Walker, t0: float, risk: Risk) -> Outcome:
         return _lane_by_lane(road, walker, t0, t0 + walker.patience, risk)
     start, end, how, lag, enc = _stage(road, both, t0, t0, walker, road.length, risk)
     return Outcome(t0, start, end, how, end - start - walker.step_off, lag, enc)
+
+
+def decide(road: Road, walker: Walker, t0: float, risk: Risk, *, inattentive_share: float,
+           rolling_share: float, rolling_min_lanes: int) -> Outcome:
+    """A walker's crossing of ``road`` from ``t0``, with the risk of the branches it did not walk.
+
+    The walker crosses on its own judgement (:func:`cross`); on a wide road
+    without signal or refuge a share of walkers (``rolling_share``, from
+    ``rolling_min_lanes`` lanes) crosses lane by lane from the start
+    (:func:`rolling`), and a child alone may step out without looking
+    (``inattentive_share``, :func:`simulator.kerbharm.careless`). The risk is
+    the expected value over these branches (each is computed, so no rare
+    event is sampled); the timing is the walked branch's. A pure function of
+    its inputs (the road's vehicles are drawn before).
+    """
+    outcome = cross(road, walker, t0, risk)
+    enc = outcome.encounter
+    if road.signal is None and not road.refuge and sum(road.lanes) >= rolling_min_lanes:
+        enc = blend(enc, rolling(road, walker, t0, risk.expected_only).encounter, rolling_share)
+    if inattentive_share > 0:
+        enc = blend(enc, careless(road, walker, outcome, risk), inattentive_share)
+    return outcome if enc is outcome.encounter else replaced(outcome, encounter=enc)
 
 
 def _two_stage(road: Road, walker: Walker, t0: float, not_before: float, risk: Risk, *,

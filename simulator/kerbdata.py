@@ -213,6 +213,28 @@ def _kerb_lanes(lanes: tuple[tuple[int, int], ...]) -> tuple[int, ...]:
     return tuple(i for i, (_, k) in enumerate(lanes) if k == 0)
 
 
+class Key:
+    """A tuple of values with its hash computed once.
+
+    A road's fields are hashed once per road, not at every decision (its
+    flow's rate functions are nested frozen dataclasses).
+    """
+
+    __slots__ = ("_hash", "items")
+
+    def __init__(self, items: tuple[Any, ...]) -> None:
+        self.items = items
+        self._hash = hash(items)
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __eq__(self, other: object) -> bool:
+        if self is other:
+            return True
+        return isinstance(other, Key) and self._hash == other._hash and self.items == other.items
+
+
 @dataclass(frozen=True)
 class Road:
     """What the walker faces at this crossing now.
@@ -239,6 +261,16 @@ class Road:
     careless_sight: LaneSight | None = None
     rider_stop_decel: float | None = None
     """Deceleration (m/s²) at which a yielding rider is judged able to stop (None: ``stop_decel``)."""
+
+    @cached_property
+    def identity(self) -> Key:
+        """Every field as a key, the vehicles by identity (``id(stream)``): equal keys, equal decisions.
+
+        Hold the stream while the key is kept (:meth:`simulator.model.SchoolRouteModel.decision`
+        does), so that its id is not reused. Raises TypeError if a field cannot be hashed.
+        """
+        return Key(tuple(id(value) if f.name == "stream" else value
+                         for f in fields(self) for value in (getattr(self, f.name),)))
 
     def sight_for(self, walker: Walker) -> LaneSight | None:
         """The sight distances from the kerb for this walker."""

@@ -24,6 +24,7 @@ import heapq
 import itertools
 import math
 from collections.abc import Callable
+from typing import Any
 
 import mesa
 import numpy as np
@@ -31,13 +32,16 @@ import numpy as np
 from simulator.access import profiles
 from simulator.agents import Child, Guard, Party, lead_of, party_of, set_down
 from simulator.arrival import DRIVEN
-from simulator.kerb import Risk, Road
+from simulator.kerb import Outcome, Risk, Road, Walker, decide
 from simulator.kerbinputs import road_at
 from simulator.population import Children, draw_children
 from simulator.setting import Setting
 from simulator.traffic import Stream, recent_stream
 
 TRAILING = 3600.0  # children still walking are followed this long after the period ends
+DECISIONS_LIMIT = 200_000
+"""At most this many kerb decisions are kept per process (about 0.6 kB each; a run of 100,000 children
+makes about 180,000)."""
 
 
 class SchoolRouteModel(mesa.Model):
@@ -155,6 +159,37 @@ class SchoolRouteModel(mesa.Model):
                                       yield_rate=tr.yield_rate(self.setting.bell, params=self.params),
                                       params=self.params)
         return self.roads[key]
+
+    def decision(self, road: Road, walker: Walker, t: float, inattentive_share: float) -> Outcome:
+        """A party's crossing of ``road`` from ``t`` (:func:`simulator.kerb.decide`), made once per process.
+
+        Runs of several scenarios with one seed meet the same decisions
+        (common random numbers): a party that reaches a crossing whose traffic
+        a scenario does not change, at the same time and with the same walker,
+        crosses the same way. The decision is a pure function of the road as
+        met (its vehicles by identity: a stream drawn once per seed,
+        :func:`simulator.traffic.recent_stream`), the walker, the time and the
+        parameters, so it is kept with the parameters (:attr:`Parameters.derived`)
+        for the latest seed, at most :data:`DECISIONS_LIMIT`; a road that
+        cannot be a key is decided anew.
+        """
+        p = self.params
+        kept = p.derived.get("decisions")
+        if kept is None or kept[0] != self.seed:
+            kept = p.derived["decisions"] = (self.seed, {})
+        memo: dict[tuple[Any, ...], tuple[Stream, Outcome]] = kept[1]
+        try:
+            key = (road.identity, walker, t, inattentive_share)
+            found = memo.get(key)
+        except TypeError:  # a rate or speed function that cannot be a key
+            key, found = None, None
+        if found is not None and found[0] is road.stream:
+            return found[1]
+        outcome = decide(road, walker, t, self.risk, inattentive_share=inattentive_share,
+                         rolling_share=p["rolling.share"], rolling_min_lanes=p["rolling.min_lanes"])
+        if key is not None and len(memo) < DECISIONS_LIMIT:
+            memo[key] = (road.stream, outcome)  # the stream held: its id stays its own
+        return outcome
 
     # --- the clock ------------------------------------------------------------
     def call_at(self, action: Callable[[], None], when: float) -> int:

@@ -55,14 +55,18 @@ def run_many(settings: Sequence[Setting], seeds: Iterable[int], *, workers: int 
     """
     seeds = [int(k) for k in seeds]
     # run seed by seed: the scenarios of one seed share the streams of the crossings they do not change
-    # (simulator.traffic.recent_stream); results are returned in (setting, seed) order
+    # (simulator.traffic.recent_stream) and the kerb decisions there; results come in (setting, seed) order
     jobs = [(i, k) for k in seeds for i in range(len(settings))]
     if workers <= 1 or len(jobs) <= 1:
         done = [run_once(settings[i], k) for i, k in jobs]
     else:
         with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker,
                                  initargs=(tuple(settings),)) as pool:
-            done = list(pool.map(_run_job, jobs))
+            # a worker given every scenario of a seed makes their shared decisions once
+            # (SchoolRouteModel.decision): whole seeds when they split evenly between the workers
+            # (else one worker would run the last seed alone)
+            whole_seeds = len(seeds) % workers == 0
+            done = list(pool.map(_run_job, jobs, chunksize=len(settings) if whole_seeds else 1))
     by_job = dict(zip(jobs, done, strict=True))
     return [by_job[(i, k)] for i in range(len(settings)) for k in seeds]
 

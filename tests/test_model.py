@@ -100,6 +100,34 @@ def test_run_many_is_the_same_with_one_or_two_workers(small_setting):
         assert_same_run(a, b)
 
 
+def test_decisions_kept_between_scenarios_are_the_decisions_made_anew(small_setting, monkeypatch):
+    """Scenarios run one after another with one seed share their kerb decisions where nothing differs.
+
+    The first scenario's decisions are kept (SchoolRouteModel.decision); the
+    second meets most of them again and adds only its own. Every table is
+    the same, to the last bit, as with no decision kept.
+    """
+    settings = [small_setting("baseline", children=1500), small_setting("guard-posts", children=1500)]
+    params = settings[0].params
+    assert settings[1].params is params  # one parameter table: the decisions are kept with it
+    params.derived.pop("decisions", None)
+    kept, made = [], []
+    for s in settings:
+        kept.append(run_once(s, 21))
+        made.append(len(params.derived["decisions"][1]))
+    assert params.derived["decisions"][0] == 21
+    assert made[0] > 0.9 * len(kept[0].events)  # nearly every crossing is a decision (no guard, no bridge)
+    assert made[1] - made[0] < 0.1 * len(kept[1].events)  # the guards' crossings and the parties they delay
+    monkeypatch.setattr("simulator.model.DECISIONS_LIMIT", 0)
+    params.derived.pop("decisions", None)
+    for a, s in zip(kept, settings, strict=True):
+        b = run_once(s, 21)
+        for name in ("trips", "events", "crossings"):
+            pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name), check_exact=True)
+        assert a.summary == b.summary
+    assert not params.derived["decisions"][1]
+
+
 # --- common random numbers -----------------------------------------------------------------------
 
 
