@@ -10,6 +10,7 @@ import pytest
 from batch_kit import NETWORKS, OSM, SCENARIOS, write_sweep
 
 from simulator.batch import ALLOWED_AXES, plan_sweep
+from simulator.batch.api import in_run_order
 from simulator.batch.progress import Progress, clock
 from simulator.errors import SweepError
 
@@ -27,6 +28,18 @@ def test_example_sweep_expands_networks_scenarios_grid_and_seeds() -> None:
     same = next(v for v in plan.variants if v.name.endswith("[speed_limit_kmh=none, guards=0]"))
     assert len({j.run_id for j in plan.jobs if j.variant in (same, plan.variants[0])}) == 2 * 10
     assert len(list(plan.unique_jobs())) == len(plan.jobs) - 2 * 10
+
+
+def test_runs_go_seed_by_seed_through_a_network_s_scenarios_a_worker_keeps(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("simulator.batch.api.SETTINGS_KEPT", 3)  # the example's 8 scenarios: 3, 3 and 2
+    plan = plan_sweep(SCENARIOS / "sweep-example.yaml")
+    order = in_run_order(list(plan.unique_jobs()), plan)
+    assert sorted(j.number for j in order) == [j.number for j in plan.unique_jobs()]
+    first = [(j.variant.name, j.seed) for j in order if j.network is plan.networks[0]]
+    assert [seed for _, seed in first[:7]] == [1, 1, 1, 2, 2, 2, 3]  # the first three scenarios, seed by seed
+    assert {name for name, _ in first[:30]} == {v.name for v in plan.variants[:3]}
+    assert [j.network for j in order] == sorted((j.network for j in order), key=plan.networks.index)
 
 
 def test_grid_axes_change_the_scenario() -> None:

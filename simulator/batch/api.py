@@ -39,7 +39,7 @@ from simulator.batch.store import (
 )
 from simulator.batch.summary import summary_tables
 from simulator.batch.tables import LEVELS, index_table, runs_table, write_frame, write_level
-from simulator.batch.worker import RunOutcome, RunTask
+from simulator.batch.worker import SETTINGS_KEPT, RunOutcome, RunTask
 from simulator.errors import ResultsError, SweepError
 from simulator.limits import check_workers
 
@@ -160,7 +160,8 @@ def execute_batch(batch: Batch, *, quiet: bool = False, silent: bool = False,
             progress.finished(outcome.ok, label=f"{label}, run {job.run_id}", error=outcome.error)
 
         try:
-            run_tasks((_task(job) for job in todo), handle, workers=batch.workers, client=batch.client,
+            run_tasks((_task(job) for job in in_run_order(todo, plan)), handle, workers=batch.workers,
+                      client=batch.client,
                       no_workers_s=batch.no_workers_timeout, notify=progress.note)
         except (KeyboardInterrupt, StalledError) as stop:
             progress.close(end="interrupted" if isinstance(stop, KeyboardInterrupt) else "stopped")
@@ -257,6 +258,26 @@ def run_sweep(source: Source, *, workers: int = 1, scheduler: Any = None, quiet:
     finally:
         batch.close()
     return load_tables(batch.out)
+
+
+def in_run_order(jobs: list[Job], plan: Plan) -> list[Job]:
+    """The jobs in the order they are run: each network's scenarios seed by seed, a few at a time.
+
+    A process keeps the latest seed's vehicles and kerb decisions
+    (:func:`simulator.traffic.recent_stream`, :meth:`simulator.model.SchoolRouteModel.decision`),
+    so the scenarios of one seed run one after another meet what they share
+    once. At most :data:`~simulator.batch.worker.SETTINGS_KEPT` scenarios at a
+    time: the prepared settings a worker keeps. The order changes no result
+    and no table (tables follow the plan's order, run ids its content).
+    """
+    scenarios, seeds = len(plan.variants), len(plan.seeds)
+
+    def place(job: Job) -> tuple[int, int, int, int]:
+        network, rest = divmod(job.number, scenarios * seeds)
+        scenario, seed = divmod(rest, seeds)
+        return network, scenario // SETTINGS_KEPT, seed, scenario
+
+    return sorted(jobs, key=place)
 
 
 def _task(job: Job) -> RunTask:
