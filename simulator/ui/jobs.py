@@ -123,7 +123,9 @@ def compare(
         If a scenario cannot be prepared (the one-line message of the CLI).
     """
     settings, yaml_texts = settings_from_scenarios(scenarios)
-    jobs = [(i, int(seed)) for i in range(len(settings)) for seed in seeds]
+    # run seed by seed (the scenarios of a seed share streams and kerb decisions: simulator.runs.run_many);
+    # the results come in (scenario, seed) order
+    jobs = [(i, int(seed)) for seed in seeds for i in range(len(settings))]
     workers = workers_for(len(jobs)) if workers is None else workers
     progress(0, len(jobs))
     done: dict[tuple[int, int], RunResult] = {}
@@ -150,7 +152,8 @@ def compare(
                 if cancelled():
                     pool.shutdown(wait=False, cancel_futures=True)
                     return None
-    return Comparison([done[job] for job in jobs], settings, yaml_texts, [int(s) for s in seeds])
+    return Comparison([done[(i, int(seed))] for i in range(len(settings)) for seed in seeds], settings,
+                      yaml_texts, [int(s) for s in seeds])
 
 
 # --- worker processes ---------------------------------------------------------------------
