@@ -40,8 +40,8 @@ from simulator.traffic import Stream, recent_stream
 
 TRAILING = 3600.0  # children still walking are followed this long after the period ends
 DECISIONS_LIMIT = 200_000
-"""At most this many kerb decisions are kept per process (about 0.6 kB each; a run of 100,000 children
-makes about 180,000)."""
+"""At most this many kerb decisions are kept per parameter table (a run of 100,000 children makes about
+180,000 and keeps about 30 MiB more)."""
 
 
 class SchoolRouteModel(mesa.Model):
