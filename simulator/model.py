@@ -171,7 +171,9 @@ class SchoolRouteModel(mesa.Model):
         :func:`simulator.traffic.recent_stream`), the walker, the time and the
         parameters, so it is kept with the parameters (:attr:`Parameters.derived`)
         for the latest seed, at most :data:`DECISIONS_LIMIT`; a road that
-        cannot be a key is decided anew.
+        cannot be a key is decided anew. Code that changes how decisions are
+        made within one process (a test patching the kerb modules) must drop
+        them first: ``params.derived.pop("decisions", None)``.
         """
         p = self.params
         kept = p.derived.get("decisions")

@@ -128,7 +128,7 @@ def packaged_data(name: str) -> Any:
     """The data of a packaged YAML file (``simulator/data/NAME``).
 
     Read by libyaml where PyYAML has it (``CSafeLoader``): the same data as
-    ``yaml.safe_load`` (``tests/test_params.py``), about ten times faster,
+    ``yaml.safe_load`` (``tests/test_metrics.py``), about ten times faster,
     which every command pays at start-up.
     """
     text = resources.files("simulator").joinpath("data", name).read_text(encoding="utf-8")
