@@ -38,16 +38,18 @@ def _texts(column: pd.Series) -> list[Any] | None:
     dtype = column.dtype
     if dtype == np.float64:
         values = column.to_numpy()
-        out: list[Any] = list(map(repr, values.tolist()))  # numpy's astype(str) of a float64 is its repr
-        for i in np.flatnonzero(np.isnan(values)).tolist():
-            out[i] = ""
-        return out
+        # numpy's astype(str) of a float64 is its repr
+        return _blanked(list(map(repr, values.tolist())), np.isnan(values))
     if dtype in (np.int64, np.bool_):
         return column.to_numpy().tolist()
     if dtype == np.dtype(object) or isinstance(dtype, pd.StringDtype):
         values = column.to_numpy(dtype=object)
-        out = values.tolist()
-        for i in np.flatnonzero(pd.isna(values)).tolist():
-            out[i] = ""
-        return out
+        return _blanked(values.tolist(), pd.isna(values))
     return None
+
+
+def _blanked(texts: list[Any], missing: np.ndarray) -> list[Any]:
+    """``texts`` with an empty field where a value is missing (pandas' ``na_rep``)."""
+    for i in np.flatnonzero(missing).tolist():
+        texts[i] = ""
+    return texts

@@ -38,19 +38,22 @@ def replaced[T](obj: T, **changes: Any) -> T:
     TypeError
         If a name in ``changes`` is not a field (as ``replace`` does).
     """
-    names = _FIELDS.get(type(obj))
-    if names is None:
-        names = _FIELDS[type(obj)] = frozenset(f.name for f in fields(obj))  # type: ignore[arg-type]
-    if not names.issuperset(changes):
-        msg = f"{type(obj).__name__} has no field {sorted(set(changes) - names)[0]!r}"
+    cls: type = type(obj)
+    names = _field_names(cls)
+    unknown = changes.keys() - set(names)
+    if unknown:
+        msg = f"{cls.__name__} has no field {sorted(unknown)[0]!r}"
         raise TypeError(msg)
     state = obj.__dict__
-    new = object.__new__(type(obj))
+    new: T = object.__new__(cls)
     new.__dict__.update({name: state[name] for name in names}, **changes)
     return new
 
 
-_FIELDS: dict[type, frozenset[str]] = {}
+@cache
+def _field_names(cls: type) -> tuple[str, ...]:
+    """A dataclass's field names, in order (read once per class: ``dataclasses.fields`` is slow)."""
+    return tuple(f.name for f in fields(cls))
 
 
 @dataclass(frozen=True)
@@ -269,8 +272,8 @@ class Road:
         Hold the stream while the key is kept (:meth:`simulator.model.SchoolRouteModel.decision`
         does), so that its id is not reused. Raises TypeError if a field cannot be hashed.
         """
-        return Key(tuple(id(value) if f.name == "stream" else value
-                         for f in fields(self) for value in (getattr(self, f.name),)))
+        state = self.__dict__
+        return Key(tuple(id(state[name]) if name == "stream" else state[name] for name in _field_names(Road)))
 
     def sight_for(self, walker: Walker) -> LaneSight | None:
         """The sight distances from the kerb for this walker."""
