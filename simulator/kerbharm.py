@@ -22,6 +22,7 @@ more often than a driver: it yields with min(1, ratio x the drivers' rate).
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 
@@ -29,6 +30,7 @@ import numpy as np
 
 from simulator.harm import NO_HARM, Exposure, Harm, HitTable, Judgement, hit_table, joined, line_harm
 from simulator.kerbdata import Mode, Outcome, Risk, Road, Walker, sight_table
+from simulator.kernels import line_rates
 from simulator.risk import NO_ENCOUNTER, Encounter, with_harm
 from simulator.sight import LaneSight
 
@@ -170,14 +172,10 @@ def rolling_harm(road: Road, lanes: list[tuple[int, int]], t: float, waits: np.n
 
     key = ("rolling", width, pace, speeds, first, walker.step_off)
     judgement = walker.judgement(critical_gap(walker, width, impatient=False))
-    beside = np.zeros(len(lanes))
-    beside[:-1] += waits
-    beside[1:] += waits
     if riders is None:
         per_vehicle = _kept(risk, ("line", width, speeds), lambda: line_harm(
             mean_speed=np.array(speeds), width=width, exposure=risk.exposure))
-        passing = per_vehicle @ (beside * rate * share)
-        harm = Harm(float(passing[0]), float(passing[1]), float(passing[2]))
+        harm = Harm(*(per_vehicle @ line_rates(waits, rate, share, _NO_RATES, _NO_LANES, 0.0)).tolist())
         table = _kept(risk, key, build)
         return harm if table is None else harm + table.harm(rate * share, judgement, risk.exposure.link)
     where, rider_rate, exposures, rider_speeds = riders
@@ -203,14 +201,24 @@ def rolling_harm(road: Road, lanes: list[tuple[int, int]], t: float, waits: np.n
         return np.block([[cars, own], [np.zeros((1, cars.shape[1])), own[1:2]]])
 
     per_vehicle = _kept(risk, ("line", width, speeds, "tw", rider_speeds), lines)
-    waiting = (rider_rate.reshape(2, m) * beside[list(where)]).sum(axis=1) * rider_share
-    passing = per_vehicle @ np.concatenate([beside * rate * share, waiting])
-    harm = Harm(float(passing[0]), float(passing[1]), float(passing[2]), float(passing[3]))
+    passing = line_rates(waits, rate, share, rider_rate, _lane_array(where), rider_share)
+    harm = Harm(*(per_vehicle @ passing).tolist())
     table = _kept(risk, (*key, "tw", rider_speeds, where, rider_row), both)
     if table is None:
         return harm
     return harm + table.harm(np.concatenate([rate * share, rider_rate * rider_share]), judgement,
                              risk.exposure.link)
+
+
+_NO_RATES, _NO_LANES = np.empty(0), np.empty(0, np.int64)
+
+
+@functools.cache
+def _lane_array(where: tuple[int, ...]) -> np.ndarray:
+    """Positions as the compiled line sums take them (made once: roads have few kinds of lanes)."""
+    found = np.array(where, np.int64)
+    found.flags.writeable = False
+    return found
 
 
 def careless(road: Road, walker: Walker, walked: Outcome, risk: Risk) -> Encounter:

@@ -7,7 +7,8 @@ surrogate measures of those near the walker's path (:func:`pick_vehicles`,
 :func:`simulator.risk.encounter`), lane after lane in a rolling crossing
 (:func:`roll_lanes`, one call for the whole crossing); its expected harm
 weighs a few hundred would-be-impact nodes by the walker's acceptance
-(:func:`weigh_nodes`, the inside of :meth:`simulator.harm.HitTable.harm`). In Python each of these
+(:func:`weigh_nodes`, the inside of :meth:`simulator.harm.HitTable.harm`;
+:func:`line_rates` for the waits on the lane lines). In Python each of these
 cost tens of microseconds a call, most of it the interpreter's and NumPy's
 per-call overhead; compiled they cost a few.
 
@@ -18,8 +19,8 @@ a binary search finds it, the slope ``(y[j+1] - y[j]) / (x[j+1] - x[j])``).
 So a run's tables are byte-identical with or without them
 (``benchmarks/same_results.sh``), and ``tests/test_kernels.py`` holds the
 machine code to its Python source (``.py_func``) and the acceptance to
-:meth:`simulator.harm.Judgement.accept`. What stays in NumPy is the one sum
-whose order NumPy chooses (the matrix product over the nodes).
+:meth:`simulator.harm.Judgement.accept`. What stays in NumPy is the sums
+whose order NumPy (its BLAS) chooses: the matrix products over the nodes.
 
 Compiled once per installation: numba keeps the machine code beside this
 file (``cache=True``, in ``__pycache__``), so later processes and batch
@@ -149,6 +150,36 @@ def weigh_nodes(out, link, rate, lane_of, weight, by_time, rule, has_rule, hidde
                     out[r, i, k] = f * p
                 else:
                     out[r, i, k] = f * _interp((x_time - log_need - rule[r, k]) / sigma, grid, values, slopes)
+
+
+@njit(cache=True, nogil=True)
+def line_rates(waits, rate, share, rider_rate, where, rider_share):
+    """Vehicles passing a walker on the lane lines (see :func:`simulator.kerbharm.rolling_harm`), per column.
+
+    Lane k is passed for the waits on the lines either side of it
+    (``beside``), at its hazard rate ``rate x share``; when ``where`` (the
+    kerb lanes' positions) is not empty, two more columns: the e-bikes, then
+    the bicycles (``rider_rate``: e-bikes at ``where``, then bicycles) passing
+    beside those lanes, times ``rider_share``. The operations of the NumPy
+    code it replaced, in its order; the product with the per-vehicle harm
+    stays NumPy's.
+    """
+    lanes = rate.size
+    beside = np.zeros(lanes)
+    for i in range(lanes - 1):
+        beside[i] += waits[i]
+    for i in range(1, lanes):
+        beside[i] += waits[i - 1]
+    m = where.size
+    x = np.empty(lanes + (2 if m else 0))
+    for i in range(lanes):
+        x[i] = beside[i] * rate[i] * share
+    for j in range(2 if m else 0):
+        total = rider_rate[j * m] * beside[where[0]]
+        for i in range(1, m):
+            total += rider_rate[j * m + i] * beside[where[i]]
+        x[lanes + j] = total * rider_share
+    return x
 
 
 @njit(cache=True, nogil=True, inline="always")

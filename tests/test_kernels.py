@@ -8,9 +8,17 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from simulator.harm import HitTable, Judgement, hit_table
+from simulator.harm import HitTable, Judgement, hit_table, joined
 from simulator.kerbdata import Risk
-from simulator.kernels import DEADLINE, HELD_LANE, pick_vehicles, roll_lanes, scan_gaps, sum_surrogates
+from simulator.kernels import (
+    DEADLINE,
+    HELD_LANE,
+    line_rates,
+    pick_vehicles,
+    roll_lanes,
+    scan_gaps,
+    sum_surrogates,
+)
 from simulator.params import default_parameters
 from simulator.traffic import Stream
 
@@ -43,15 +51,38 @@ def by_numpy(t: HitTable, rate: np.ndarray, judgement: Judgement, link: float,
 
 @settings(max_examples=60, deadline=None)
 @given(judgement=judgements, seed=st.integers(0, 10_000), lanes=st.integers(1, 4), sight=st.booleans(),
-       looks=st.booleans())
-def test_harm_is_numpy_interp_of_the_judgement_to_the_last_bit(judgement, seed, lanes, sight, looks):
+       looks=st.booleans(), riders=st.booleans())
+def test_harm_is_numpy_interp_of_the_judgement_to_the_last_bit(judgement, seed, lanes, sight, looks, riders):
     t = table(seed, lanes=lanes, sight=sight)
+    if riders:  # a two-wheeler table joined after the cars': a fourth sum, the riders' severe injuries
+        joint = joined([t, table(seed + 2, lanes=1, sight=sight)], [lanes, 1], [False, True])
+        assert joint is not None
+        t, lanes = joint, lanes + 1
     rng = np.random.default_rng(seed + 1)
     rate = rng.uniform(0.0, 0.3, lanes)
     judged_from = np.sort(rng.uniform(0.0, 3.0, lanes)) if looks else None
     got = t.harm(rate, judgement, 1e-4, judged_from=judged_from)
     want = by_numpy(t, rate, judgement, 1e-4, judged_from)
-    assert [got.impact, got.severe, got.death] == want[:3].tolist()
+    assert [got.impact, got.severe, got.death, got.severe_tw][:want.size] == want.tolist()
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 10_000), lanes=st.integers(1, 4), share=st.sampled_from([0.0, 0.3, 1.0]),
+       riders=st.sampled_from([(), (0,), (0, 3)]))
+def test_line_rates_are_the_numpy_expression_to_the_last_bit(seed, lanes, share, riders):
+    where = tuple(i for i in riders if i < lanes)
+    rng = np.random.default_rng(seed)
+    waits, rate = rng.exponential(4.0, lanes - 1), rng.uniform(0.0, 0.3, lanes)
+    rider_rate, rider_share = rng.uniform(0.0, 0.1, 2 * len(where)), float(rng.uniform())
+    beside = np.zeros(lanes)  # the NumPy code the kernel replaced
+    beside[:-1] += waits
+    beside[1:] += waits
+    x = beside * rate * share
+    if where:
+        waiting = (rider_rate.reshape(2, len(where)) * beside[list(where)]).sum(axis=1) * rider_share
+        x = np.concatenate([x, waiting])
+    got = line_rates(waits, rate, share, rider_rate, np.array(where, np.int64), rider_share)
+    assert got.tolist() == x.tolist()
 
 
 def stream(seed: int, n: int) -> tuple[np.ndarray, ...]:
