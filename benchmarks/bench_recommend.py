@@ -27,17 +27,20 @@ def main() -> None:
     ap.add_argument("--staff", type=int, default=6)
     ap.add_argument("--seeds", type=int, default=10)
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--fresh-workers", action="store_true",
+                    help="new worker processes for every step, keeping no seed (as before issue 15, step 4)")
     args = ap.parse_args()
     start = time.perf_counter()
-    ev = Evaluator(
-        base_scenario(None, site=None), seeds=tuple(range(1, args.seeds + 1)), workers=args.workers
-    )
-    picks, _ = recommend_guards(ev, staff=args.staff)
+    seeds = tuple(range(1, args.seeds + 1))
+    with Evaluator(base_scenario(None, site=None), seeds=seeds, workers=args.workers,
+                   keep_workers=not args.fresh_workers) as ev:  # as `saferoute recommend guards` runs it
+        picks, _ = recommend_guards(ev, staff=args.staff)
     wall = time.perf_counter() - start
     runs = sum(len(v) for v in ev.results.values())
     load = os.getloadavg()[0]
     print(
-        f"guard placement K={args.staff}, {args.seeds} seeds, {args.workers} workers "
+        f"guard placement K={args.staff}, {args.seeds} seeds, {args.workers} workers"
+        f"{' (fresh for every step)' if args.fresh_workers else ''} "
         f"(load {load:.1f} on {os.cpu_count()} cores)"
     )
     print(

@@ -36,9 +36,21 @@ DEFAULT_CHILDREN = 1500
 
 
 def scenario_parameters(scenario: Scenario, *, base: Parameters | None = None) -> Parameters:
-    """The parameter table (``base``, else the packaged one) with the scenario's overrides."""
+    """The parameter table (``base``, else the packaged one) with the scenario's overrides.
+
+    Scenarios with the same overrides get the same table (made once and kept
+    with ``base``), so they share what is kept with it: the would-be-impact
+    tables and the kerb decisions of their seeds (:attr:`Parameters.derived`).
+    """
     table = base or default_parameters()
-    return table.with_overrides(scenario.parameters) if scenario.parameters else table
+    if not scenario.parameters:
+        return table
+    made: dict[str, Parameters] = table.derived.setdefault("with_overrides", {})
+    key = json.dumps(scenario.parameters, sort_keys=True, default=repr)
+    found = made.get(key)
+    if found is None:
+        found = made.setdefault(key, table.with_overrides(scenario.parameters))
+    return found
 
 
 def site_from_scenario(scenario: Scenario) -> StreetSite:

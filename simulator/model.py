@@ -24,7 +24,6 @@ import heapq
 import itertools
 import math
 from collections.abc import Callable
-from typing import Any
 
 import mesa
 import numpy as np
@@ -32,6 +31,7 @@ import numpy as np
 from simulator.access import profiles
 from simulator.agents import Child, Guard, Party, lead_of, party_of, set_down
 from simulator.arrival import DRIVEN
+from simulator.kept import BySeed
 from simulator.kerb import Outcome, Risk, Road, Walker, decide
 from simulator.kerbinputs import road_at
 from simulator.population import Children, draw_children
@@ -40,8 +40,8 @@ from simulator.traffic import Stream, recent_stream
 
 TRAILING = 3600.0  # children still walking are followed this long after the period ends
 DECISIONS_LIMIT = 200_000
-"""At most this many kerb decisions are kept per parameter table (a run of 100,000 children makes about
-180,000 and keeps about 30 MiB more)."""
+"""At most this many kerb decisions are kept per parameter table, over every seed kept (a run of 100,000
+children makes about 180,000 and keeps about 30 MiB more)."""
 
 
 class SchoolRouteModel(mesa.Model):
@@ -53,11 +53,16 @@ class SchoolRouteModel(mesa.Model):
         The prepared network, routes, traffic, guards and parameters.
     rng
         The run's seed (an int). Every random draw derives from it.
+    keep_seeds
+        How many seeds' vehicle streams and kerb decisions this process
+        keeps for the runs that follow (:mod:`simulator.kept`): 1, the
+        latest, for runs seed by seed; more for a caller that comes back to
+        the same seeds. The results are the same whatever it is.
     """
 
     time: float  # Mesa's observable clock, s (declared for the type checker)
 
-    def __init__(self, setting: Setting, *, rng: int | None = None) -> None:
+    def __init__(self, setting: Setting, *, rng: int | None = None, keep_seeds: int = 1) -> None:
         seed = 0 if rng is None else int(rng)
         super().__init__(rng=seed)
         # event-driven: no time-step events (Mesa schedules a step every time unit, a second here;
@@ -67,6 +72,7 @@ class SchoolRouteModel(mesa.Model):
         self._tickets = itertools.count()
         self._cancelled: set[int] = set()
         self.seed = seed
+        self.keep_seeds = keep_seeds
         self.setting = setting
         p = setting.params
         self.params = p
@@ -137,6 +143,7 @@ class SchoolRouteModel(mesa.Model):
             tr = self.setting.traffic[crossing]
             c = tr.crossing
             self.streams[crossing] = recent_stream(
+                seeds=self.keep_seeds,
                 seed=self.seed,
                 crossing_id=crossing,
                 lanes=c.lanes,
@@ -170,27 +177,27 @@ class SchoolRouteModel(mesa.Model):
         met (its vehicles by identity: a stream drawn once per seed,
         :func:`simulator.traffic.recent_stream`), the walker, the time and the
         parameters, so it is kept with the parameters (:attr:`Parameters.derived`)
-        for the latest seed, at most :data:`DECISIONS_LIMIT`; a road that
+        for the ``keep_seeds`` seeds run most recently, at most
+        :data:`DECISIONS_LIMIT` in all (:mod:`simulator.kept`); a road that
         cannot be a key is decided anew. Code that changes how decisions are
         made within one process (a test patching the kerb modules) must drop
         them first: ``params.derived.pop("decisions", None)``.
         """
         p = self.params
-        kept = p.derived.get("decisions")
-        if kept is None or kept[0] != self.seed:
-            kept = p.derived["decisions"] = (self.seed, {})
-        memo: dict[tuple[Any, ...], tuple[Stream, Outcome]] = kept[1]
+        kept: BySeed[tuple[Stream, Outcome]] | None = p.derived.get("decisions")
+        if kept is None:
+            kept = p.derived.setdefault("decisions", BySeed(budget=DECISIONS_LIMIT))
         try:
             key = (road.identity, walker, t, inattentive_share)
-            found = memo.get(key)
+            found = kept.get(self.seed, key)
         except TypeError:  # a rate or speed function that cannot be a key
             key, found = None, None
         if found is not None and found[0] is road.stream:
             return found[1]
         outcome = decide(road, walker, t, self.risk, inattentive_share=inattentive_share,
                          rolling_share=p["rolling.share"], rolling_min_lanes=p["rolling.min_lanes"])
-        if key is not None and len(memo) < DECISIONS_LIMIT:
-            memo[key] = (road.stream, outcome)  # the stream held: its id stays its own
+        if key is not None:  # the stream held: its id stays its own
+            kept.put(self.seed, key, (road.stream, outcome), seeds=self.keep_seeds, most=DECISIONS_LIMIT)
         return outcome
 
     # --- the clock ------------------------------------------------------------

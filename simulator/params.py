@@ -41,11 +41,13 @@ class Parameters:
         """What is computed from these values alone, built once and kept with them.
 
         The would-be-impact tables of the kerb decision (``"risk_tables"``,
-        :func:`simulator.kerbharm._kept`) and the latest seed's kerb decisions
-        (``"decisions"``, :meth:`simulator.model.SchoolRouteModel.decision`)
-        live here: every setting and every run made with this table shares
-        them, whatever the scenario, and a changed value (:meth:`with_overrides`)
-        makes a new table that starts without them.
+        :func:`simulator.kerbharm._kept`), the kerb decisions of the seeds
+        kept (``"decisions"``, :meth:`simulator.model.SchoolRouteModel.decision`)
+        and the tables with a scenario's overrides (``"with_overrides"``,
+        :func:`simulator.experiment.scenario_parameters`) live here: every
+        setting and every run made with this table shares them, whatever the
+        scenario, and a changed value (:meth:`with_overrides`) makes a new
+        table that starts without them.
         """
         return {}
 

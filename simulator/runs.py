@@ -36,9 +36,14 @@ class RunResult:
     crossings: pd.DataFrame
 
 
-def run_once(setting: Setting, seed: int) -> RunResult:
-    """Run one seeded morning of one setting."""
-    model = SchoolRouteModel(setting, rng=seed)
+def run_once(setting: Setting, seed: int, *, keep_seeds: int = 1) -> RunResult:
+    """Run one seeded morning of one setting.
+
+    ``keep_seeds``: how many seeds' streams and kerb decisions the process
+    keeps for later runs (:class:`~simulator.model.SchoolRouteModel`); the
+    result is the same whatever it is.
+    """
+    model = SchoolRouteModel(setting, rng=seed, keep_seeds=keep_seeds)
     model.run()
     events = event_table(model)
     trips = trip_table(model, events)
@@ -47,18 +52,21 @@ def run_once(setting: Setting, seed: int) -> RunResult:
     return RunResult(setting.name, seed, summary, trips, events, crossings)
 
 
-def run_many(settings: Sequence[Setting], seeds: Iterable[int], *, workers: int = 1) -> list[RunResult]:
+def run_many(settings: Sequence[Setting], seeds: Iterable[int], *, workers: int = 1,
+             keep_seeds: int = 1) -> list[RunResult]:
     """Every setting x every seed; results in (setting, seed) order whatever the worker count.
 
     With ``workers > 1`` the settings are sent once to each worker process and
-    only (setting number, seed) pairs travel per run.
+    only (setting number, seed) pairs travel per run. ``keep_seeds``: how many
+    seeds' streams and decisions this process keeps after a run in it
+    (:func:`run_once`; worker processes end with the call).
     """
     seeds = [int(k) for k in seeds]
     # run seed by seed: the scenarios of one seed share the streams of the crossings they do not change
     # (simulator.traffic.recent_stream) and the kerb decisions there; results come in (setting, seed) order
     jobs = [(i, k) for k in seeds for i in range(len(settings))]
     if workers <= 1 or len(jobs) <= 1:
-        done = [run_once(settings[i], k) for i, k in jobs]
+        done = [run_once(settings[i], k, keep_seeds=keep_seeds) for i, k in jobs]
     else:
         with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker,
                                  initargs=(tuple(settings),)) as pool:

@@ -36,6 +36,8 @@ from typing import Any
 
 import numpy as np
 
+from simulator.kept import BySeed
+
 KMH = 1 / 3.6
 
 RateFn = Callable[[np.ndarray], np.ndarray]
@@ -234,38 +236,34 @@ def make_stream(
     return stream
 
 
-_RECENT: dict[tuple, Stream] = {}
-"""Streams drawn in this process for the latest seed, by every input of :func:`make_stream`."""
-_LATEST: list[int] = []
-"""The seed whose streams :data:`_RECENT` keeps (no iteration: models may run in several threads)."""
 RECENT_LIMIT = 4096
-"""At most this many streams are kept (a city map's crossings); past it, streams are drawn anew."""
+"""At most this many streams are kept, over every seed (a city map's crossings, or a district's for a
+dozen seeds); past it the seeds run least recently are dropped, and the latest seed's drawn anew."""
+_RECENT: BySeed[Stream] = BySeed(budget=RECENT_LIMIT)
+"""Streams drawn in this process, by seed and every input of :func:`make_stream`."""
 
 
-def recent_stream(**inputs: Any) -> Stream:
+def recent_stream(*, seeds: int = 1, **inputs: Any) -> Stream:
     """:func:`make_stream` of ``inputs``, drawn once per seed in this process.
 
     Runs of several scenarios with one seed meet the same vehicles wherever
     a crossing's traffic is the same (common random numbers), so a stream
     drawn for one scenario serves the next: the key is every input (the
     rate and speed functions are frozen dataclasses, equal when their values
-    are). Only the latest seed's streams are kept (:func:`simulator.runs.run_many`
-    runs seed by seed); an input that cannot be a key is drawn anew. A kept
-    stream is never changed (its parts are cut once, :meth:`Stream.of_lane`).
+    are). The streams of the ``seeds`` seeds run most recently are kept
+    (:mod:`simulator.kept`; one, the latest, for :func:`simulator.runs.run_many`,
+    which runs seed by seed); an input that cannot be a key is drawn anew. A
+    kept stream is never changed (its parts are cut once, :meth:`Stream.of_lane`).
     """
     seed = inputs["seed"]
     key = tuple(sorted(inputs.items()))
     try:
-        kept = _RECENT.get(key)
+        kept = _RECENT.get(seed, key)
     except TypeError:  # a function that is not a frozen dataclass
         return make_stream(**inputs)
     if kept is None:
-        if [seed] != _LATEST:
-            _RECENT.clear()
-            _LATEST[:] = [seed]
         kept = make_stream(**inputs)
-        if len(_RECENT) < RECENT_LIMIT:
-            _RECENT[key] = kept
+        _RECENT.put(seed, key, kept, seeds=seeds, most=RECENT_LIMIT)
     return kept
 
 

@@ -53,9 +53,8 @@ def _evaluator(args: argparse.Namespace):
     from simulator.guesses import guesses_of
 
     base = base_scenario(args.scenario, site=site_override(args))
-    ev = Evaluator(
-        base, seeds=tuple(range(1, args.seeds + 1)), workers=args.workers, origin=args.scenario or "recommend"
-    )
+    ev = Evaluator(base, seeds=tuple(range(1, args.seeds + 1)), workers=args.workers,
+                   origin=args.scenario or "recommend", keep_workers=True)
     print(guesses_of(ev.setting(ev.variant(ev.base.name, [])).network).line("en"))
     return ev
 
@@ -92,8 +91,8 @@ def _guards(args: argparse.Namespace) -> int:
     from simulator.intervals import WITHIN_NOISE, bracket_text
     from simulator.recommend.guards import recommend_guards
 
-    ev = _evaluator(args)
-    picks, table = recommend_guards(ev, staff=args.staff, hours=args.hours, staff_type=args.staff_type)
+    with _evaluator(args) as ev:
+        picks, table = recommend_guards(ev, staff=args.staff, hours=args.hours, staff_type=args.staff_type)
     nd = METRICS[RISK].decimals
     print(
         f"护学岗 guard posts for {ev.site.school.name}: {len(picks)} of {args.staff} "
@@ -131,8 +130,8 @@ def _routes(args: argparse.Namespace) -> int:
     from simulator.intervals import WITHIN_NOISE, bracket_text
     from simulator.recommend.routes import recommend_routes
 
-    ev = _evaluator(args)
-    advice = recommend_routes(ev, max_detour=args.max_detour, compliance=args.compliance)
+    with _evaluator(args) as ev:
+        advice = recommend_routes(ev, max_detour=args.max_detour, compliance=args.compliance)
     print(
         f"上学路线图 for {ev.site.school.name}: {100 * advice.changed_share:.1f}% of children get a safer "
         f"route (at most +{100 * args.max_detour:.0f}% walking); {100 * args.compliance:.0f}% follow it:"
@@ -167,8 +166,8 @@ def _measures(args: argparse.Namespace) -> int:
     from simulator.intervals import WITHIN_NOISE, bracket_text, includes_zero
     from simulator.recommend.measures import recommend_measures
 
-    ev = _evaluator(args)
-    singles, sets = recommend_measures(ev, budget=args.budget)
+    with _evaluator(args) as ev:
+        singles, sets = recommend_measures(ev, budget=args.budget)
     nd, wd = METRICS[RISK].decimals, METRICS["wait_per_trip_s"].decimals
     print(
         f"measures for {ev.site.school.name}, ranked by risk reduction per 10k CNY "

@@ -7,6 +7,7 @@ random numbers, as in ``saferoute compare``.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,6 +19,7 @@ from simulator.experiment import built_site, setting_from_scenario
 from simulator.intervals import mean_ci
 from simulator.network.site import Site
 from simulator.network.walk import WalkNetwork
+from simulator.recommend.workers import SeedWorkers
 from simulator.runs import RunResult, run_many
 from simulator.scenario import Scenario, scenario_from_mapping
 from simulator.setting import Setting
@@ -38,6 +40,14 @@ class Evaluator:
     :class:`RunsCancelledError`) are for a caller that shows progress and can
     stop, e.g. the web page. With either given the runs go in such batches;
     the results are the same (each run depends on its setting and seed only).
+
+    A variant meets, seed by seed, the vehicles and most of the kerb
+    decisions of the variants run before it (common random numbers), so the
+    evaluator's processes keep its seeds' streams and decisions
+    (:mod:`simulator.kept`): with ``keep_workers`` and more than one worker,
+    its worker processes stay until :meth:`close` (or the end of the
+    evaluator or of its process; :class:`~simulator.recommend.workers.SeedWorkers`),
+    else this process keeps them. An evaluator is a context manager that closes itself.
     """
 
     base: Scenario
@@ -46,13 +56,27 @@ class Evaluator:
     origin: str = "<recommend>"
     progress: Callable[[int], None] | None = None
     cancelled: Callable[[], bool] | None = None
+    keep_workers: bool = False
     runs_done: int = field(default=0, init=False)
     site: Site = field(init=False)
     network: WalkNetwork = field(init=False)
     results: dict[str, list[RunResult]] = field(default_factory=dict, init=False)
+    _workers: SeedWorkers | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.site, self.network = built_site(self.base, origin=self.origin)
+
+    def __enter__(self) -> Evaluator:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """End the worker processes kept (``keep_workers``); later runs start new ones."""
+        if self._workers is not None:
+            self._workers.close()
+            self._workers = None
 
     def variant(self, name: str, extra: Sequence[Mapping[str, Any]]) -> Scenario:
         """The base scenario with ``extra`` interventions appended, validated like a file."""
@@ -72,27 +96,38 @@ class Evaluator:
         todo = [s for s in scenarios if s.name not in self.results]
         if self.progress is not None or self.cancelled is not None:
             for s in todo:
-                self.results[s.name] = self._run_in_batches(self.setting(s))
+                self.results[s.name] = self._run_in_batches(s)
         elif todo:
-            done = run_many([self.setting(s) for s in todo], self.seeds, workers=self.workers)
-            self.runs_done += len(done)
-            for s in todo:
-                self.results[s.name] = [r for r in done if r.scenario == s.name]
+            for s, runs in zip(todo, self._runs(todo, self.seeds), strict=True):
+                self.results[s.name] = runs
+                self.runs_done += len(runs)
         return [self.results[s.name] for s in scenarios]
 
-    def _run_in_batches(self, setting: Setting) -> list[RunResult]:
-        """One setting over the seeds, ``workers`` runs at a time, reporting and polling between."""
+    def _run_in_batches(self, scenario: Scenario) -> list[RunResult]:
+        """One variant over the seeds, ``workers`` runs at a time, reporting and polling between."""
         out: list[RunResult] = []
         step = max(1, self.workers)
         for i in range(0, len(self.seeds), step):
             if self.cancelled is not None and self.cancelled():
                 msg = "cancelled"
                 raise RunsCancelledError(msg)
-            out += run_many([setting], self.seeds[i:i + step], workers=self.workers)
+            out += self._runs([scenario], self.seeds[i:i + step])[0]
             self.runs_done += len(self.seeds[i:i + step])
             if self.progress is not None:
                 self.progress(self.runs_done)
         return out
+
+    def _runs(self, scenarios: Sequence[Scenario], seeds: Sequence[int]) -> list[list[RunResult]]:
+        """Each variant over ``seeds`` (seed by seed), by the kept workers or in one pool."""
+        if self.keep_workers and self.workers > 1:
+            if self._workers is None:
+                self._workers = SeedWorkers(site=self.site, network=self.network, origin=self.origin,
+                                            workers=self.workers, seeds=len(self.seeds))
+                weakref.finalize(self, self._workers.close)
+            return self._workers.run(scenarios, seeds)
+        done = run_many([self.setting(s) for s in scenarios], seeds, workers=self.workers,
+                        keep_seeds=len(self.seeds))
+        return [done[k * len(seeds):(k + 1) * len(seeds)] for k in range(len(scenarios))]
 
     def risk(self, name: str) -> np.ndarray:
         """Severe injuries per 100,000 trips of a variant, per seed."""

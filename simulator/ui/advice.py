@@ -100,8 +100,12 @@ def evaluate(request: Request, *, progress: Callable[[int], None] | None = None,
     if request.kind not in KINDS:
         msg = f"{request.kind!r} is not a recommendation (allowed: {', '.join(KINDS)})"
         raise SaferouteError(msg)
-    ev = Evaluator(request.base, seeds=request.seeds, workers=workers, origin=ORIGIN, progress=progress,
-                   cancelled=cancelled)
+    with Evaluator(request.base, seeds=request.seeds, workers=workers, origin=ORIGIN, progress=progress,
+                   cancelled=cancelled, keep_workers=True) as ev:
+        return _advise(request, ev)
+
+
+def _advise(request: Request, ev: Evaluator) -> Advice:
     school = ev.site.school.name
     if request.kind == "guards":
         picks, _ = recommend_guards(ev, staff=request.staff, hours=request.hours,
