@@ -7,7 +7,10 @@ Built for the synthetic district and for a real extract (read in place from
 from __future__ import annotations
 
 import math
+import os
 import re
+import subprocess
+import sys
 from functools import cache
 from pathlib import Path
 
@@ -122,6 +125,32 @@ def test_route_map_is_framed_with_ranked_risky_crossings() -> None:
     check_map(fig)
     ranks = "".join(t.get_text() for t in texts(fig) if t.get_text() and set(t.get_text()) <= set(CIRCLED))
     assert sorted(ranks) == sorted(CIRCLED)  # the ten riskiest crossings, all in view, each ranked once
+
+
+DRAW_ROUTES = """
+import hashlib, io, sys
+from simulator.experiment import settings_from_files
+from simulator.figures.routes import draw_route_map
+from simulator.hazard import crossing_hazards
+from simulator.routing import recommended_routes
+s = settings_from_files([sys.argv[1]])[0][0]
+routes = recommended_routes(s.network, dict(s.routes), crossing_hazards(s), params=s.params, max_detour=0.25)
+out = io.BytesIO()
+fig = draw_route_map(s.network, routes, weights=s.home_weights, hazard=crossing_hazards(s))
+fig.savefig(out, format="png")
+print(hashlib.sha256(out.getvalue()).hexdigest())
+"""
+
+
+def test_route_map_is_the_same_picture_whatever_the_string_hashes() -> None:
+    """Two processes whose string hashes differ (sets of node ids iterate apart) draw the same pixels."""
+    pictures = set()
+    for hash_seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": hash_seed}
+        done = subprocess.run([sys.executable, "-c", DRAW_ROUTES, str(REPO / "scenarios" / "baseline.yaml")],
+                              env=env, capture_output=True, text=True, check=True)
+        pictures.add(done.stdout.strip())
+    assert len(pictures) == 1
 
 
 def test_cli_map_writes_a_framed_picture(tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ names, a scale bar and a north arrow; the riskiest crossings are ranked ①②�
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -50,6 +50,16 @@ RANK_FONT = 9
 RANK_MERGE_M = 45.0  # ranks of crossings closer than this share one label
 
 
+def _edge(a: Hashable, b: Hashable) -> tuple[Hashable, Hashable]:
+    """A walk edge taken either way, its ends in one order.
+
+    Ordered by ``repr``, the same in every process (a set's order follows the
+    strings' hashes, which differ between processes: dashes and line ends
+    would move from one run to the next).
+    """
+    return (a, b) if repr(a) <= repr(b) else (b, a)
+
+
 def draw_route_map(
     network: WalkNetwork,
     routes: Mapping[str, RouteChoice],
@@ -84,16 +94,16 @@ def draw_route_map(
     t = TEXT[lang]
     g = network.graph
     xy = {n: (d["x"], d["y"]) for n, d in g.nodes(data=True)}
-    use: defaultdict[frozenset, float] = defaultdict(float)
-    former: defaultdict[frozenset, float] = defaultdict(float)
+    use: defaultdict[tuple, float] = defaultdict(float)
+    former: defaultdict[tuple, float] = defaultdict(float)
     for home, choice in routes.items():
         rec = choice.recommended or choice.compliant
         w = weights.get(home, 1.0)
         for a, b in zip(rec.nodes[:-1], rec.nodes[1:], strict=True):
-            use[frozenset((a, b))] += w
+            use[_edge(a, b)] += w
         if rec.nodes != choice.compliant.nodes:
             for a, b in zip(choice.compliant.nodes[:-1], choice.compliant.nodes[1:], strict=True):
-                former[frozenset((a, b))] += w
+                former[_edge(a, b)] += w
     school = xy[network.school_node]
     risky = _pick_riskiest(network, hazard or {})
     box = frame_view(np.array([school, *(xy[n] for e in use for n in e), *((c.x, c.y) for c in risky)]))
@@ -107,15 +117,15 @@ def draw_route_map(
         base = [(xy[a], xy[b]) for a, b, k in g.edges(data="kind") if k in ("sidewalk", "footway")]
         ax.add_collection(LineCollection(base, colors="#cfcfcf", linewidths=0.5, zorder=1))
         if former:
-            segs = [tuple(xy[n] for n in e) for e in former if len(e) == 2]
+            segs = [(xy[a], xy[b]) for a, b in former if a != b]
             ax.add_collection(
                 LineCollection(segs, colors="#9a9a9a", linewidths=1.0, linestyles="--", zorder=2)
             )
         top = max(use.values(), default=1.0)
-        edges = [e for e in use if len(e) == 2]
+        edges = [e for e in use if e[0] != e[1]]
         ax.add_collection(
             LineCollection(
-                [tuple(xy[n] for n in e) for e in edges],
+                [(xy[a], xy[b]) for a, b in edges],
                 colors="#1b9e77",
                 linewidths=[0.8 + 5.0 * use[e] / top for e in edges],
                 zorder=3,
