@@ -8,6 +8,8 @@ import pytest
 from simulator.experiment import scenario_parameters
 from simulator.kept import BySeed
 from simulator.recommend import Evaluator
+from simulator.recommend.city import _run_together
+from simulator.recommend.workers import SeedWorkers
 from simulator.runs import run_once
 from simulator.scenario import scenario_from_mapping
 
@@ -78,3 +80,23 @@ def test_scenarios_with_the_same_overrides_share_one_parameter_table() -> None:
     assert scenario_parameters(same) is table and scenario_parameters(other) is not table
     assert table["rolling.share"] == 0.2 and scenario_parameters(other)["rolling.share"] == 0.3
     assert scenario_parameters(scenario_from_mapping(SMALL)) is not table  # no overrides: the packaged table
+
+
+def test_schools_sharing_kept_workers_get_their_own_results() -> None:
+    """A city's evaluators on one pool (each worker builds each school's site): every run is a fresh run's."""
+    other = {**SMALL, "name": "other",
+             "site": {"synthetic": {"superblocks": [2, 2], "compounds_per_block": 2}}}
+    educated = [{"type": "education", "share": 1.0}]
+    with SeedWorkers(workers=2, seeds=2) as pool:
+        evaluators = [Evaluator(scenario_from_mapping(m), seeds=(7, 8), workers=2, pool=pool)
+                      for m in (SMALL, other)]
+        _run_together([(ev, ev.variant(ev.base.name, [])) for ev in evaluators])
+        _run_together([(ev, ev.variant("educated", educated)) for ev in evaluators])
+    for ev in evaluators:
+        assert ev._workers is None  # the shared pool, not one of its own
+        for name, extra in ((ev.base.name, []), ("educated", educated)):
+            setting = ev.setting(ev.variant(name, extra))
+            for kept in ev.results[name]:
+                fresh = run_once(setting, kept.seed)
+                assert kept.summary == fresh.summary
+                pd.testing.assert_frame_equal(kept.events, fresh.events, check_exact=True)

@@ -14,6 +14,7 @@ import argparse
 import json
 import shlex
 import sys
+from contextlib import nullcontext
 from pathlib import Path
 
 from simulator.errors import ScenarioError
@@ -46,6 +47,7 @@ def city_guards(args: argparse.Namespace) -> int:
     from simulator.recommend.base import base_scenario
     from simulator.recommend.city import allocate_guards
     from simulator.recommend.schools import evaluators_from_sweep, evaluators_on_map
+    from simulator.recommend.workers import SeedWorkers
 
     skipped: dict[str, str] = {}
     if args.batch is not None:
@@ -71,9 +73,13 @@ def city_guards(args: argparse.Namespace) -> int:
     seeds = next(iter(evaluators.values())).seeds
     print(f"护学岗 guard allocation: {args.staff} guard(s) across {len(evaluators)} school(s), "
           f"{len(seeds)} paired seeds, window {args.hours}, {args.staff_type}")
-    posts, tables = allocate_guards(
-        evaluators, staff=args.staff, hours=args.hours, staff_type=args.staff_type,
-        note=lambda line: print(f"  {line}", file=sys.stderr, flush=True))
+    kept = SeedWorkers(workers=args.workers, seeds=len(seeds)) if args.workers > 1 else nullcontext()
+    with kept as pool:  # one pool keeps every school's seeds
+        for ev in evaluators.values():
+            ev.pool = pool
+        posts, tables = allocate_guards(
+            evaluators, staff=args.staff, hours=args.hours, staff_type=args.staff_type,
+            note=lambda line: print(f"  {line}", file=sys.stderr, flush=True))
     _print_table(posts, args.staff)
     if len(seeds) < 2:
         print(ONE_SEED.en)

@@ -43,11 +43,13 @@ class Evaluator:
 
     A variant meets, seed by seed, the vehicles and most of the kerb
     decisions of the variants run before it (common random numbers), so the
-    evaluator's processes keep its seeds' streams and decisions
-    (:mod:`simulator.kept`): with ``keep_workers`` and more than one worker,
-    its worker processes stay until :meth:`close` (or the end of the
-    evaluator or of its process; :class:`~simulator.recommend.workers.SeedWorkers`),
-    else this process keeps them. An evaluator is a context manager that closes itself.
+    processes that run them keep its seeds' streams and decisions
+    (:mod:`simulator.kept`): the worker processes of ``pool``
+    (:class:`~simulator.recommend.workers.SeedWorkers`, which several
+    evaluators may share: a city's schools), or with ``keep_workers`` and
+    more than one worker its own, kept until :meth:`close` (or the end of
+    the evaluator or of its process); else this process. An evaluator is a
+    context manager that closes its own workers.
     """
 
     base: Scenario
@@ -57,6 +59,7 @@ class Evaluator:
     progress: Callable[[int], None] | None = None
     cancelled: Callable[[], bool] | None = None
     keep_workers: bool = False
+    pool: SeedWorkers | None = None
     runs_done: int = field(default=0, init=False)
     site: Site = field(init=False)
     network: WalkNetwork = field(init=False)
@@ -73,7 +76,7 @@ class Evaluator:
         self.close()
 
     def close(self) -> None:
-        """End the worker processes kept (``keep_workers``); later runs start new ones."""
+        """End its own worker processes (``keep_workers``, not a shared ``pool``); later runs start anew."""
         if self._workers is not None:
             self._workers.close()
             self._workers = None
@@ -119,15 +122,23 @@ class Evaluator:
 
     def _runs(self, scenarios: Sequence[Scenario], seeds: Sequence[int]) -> list[list[RunResult]]:
         """Each variant over ``seeds`` (seed by seed), by the kept workers or in one pool."""
-        if self.keep_workers and self.workers > 1:
-            if self._workers is None:
-                self._workers = SeedWorkers(site=self.site, network=self.network, origin=self.origin,
-                                            workers=self.workers, seeds=len(self.seeds))
-                weakref.finalize(self, self._workers.close)
-            return self._workers.run(scenarios, seeds)
+        workers = self.kept_workers()
+        if workers is not None:
+            return workers.run([(self.base, tuple(scenarios), self.origin)], seeds)[0]
         done = run_many([self.setting(s) for s in scenarios], seeds, workers=self.workers,
                         keep_seeds=len(self.seeds))
         return [done[k * len(seeds):(k + 1) * len(seeds)] for k in range(len(scenarios))]
+
+    def kept_workers(self) -> SeedWorkers | None:
+        """The worker processes that keep this evaluator's seeds (started now if its own), or None."""
+        if self.pool is not None:
+            return self.pool
+        if not self.keep_workers or self.workers <= 1:
+            return None
+        if self._workers is None:
+            self._workers = SeedWorkers(workers=self.workers, seeds=len(self.seeds))
+            weakref.finalize(self, self._workers.close)
+        return self._workers
 
     def risk(self, name: str) -> np.ndarray:
         """Severe injuries per 100,000 trips of a variant, per seed."""

@@ -209,6 +209,12 @@ def _run_together(pairs: Sequence[tuple[Evaluator, Scenario]]) -> None:
             ev.run([sc])
         return
     seeds = todo[0][0].seeds
+    pool = todo[0][0].pool
+    if pool is not None and all(ev.pool is pool for ev, _ in todo):  # kept workers: they keep the seeds
+        kept = pool.run([(ev.base, (sc,), ev.origin) for ev, sc in todo], seeds)
+        for (ev, sc), runs in zip(todo, kept, strict=True):
+            ev.results[sc.name] = runs[0]
+        return
     done = run_many([ev.setting(sc) for ev, sc in todo], seeds, workers=todo[0][0].workers)
     for k, (ev, sc) in enumerate(todo):  # results come in (setting, seed) order
         ev.results[sc.name] = done[k * len(seeds) : (k + 1) * len(seeds)]

@@ -1,20 +1,22 @@
-"""Worker processes that stay with an evaluator and keep the streams and decisions of its seeds.
+"""Worker processes that stay with the recommenders and keep the streams and decisions of their seeds.
 
-A recommender runs variant after variant of one base scenario over the same
-seeds, each variant a measure or a guard post more. Under common random
-numbers a variant meets, seed by seed, the vehicles the variants before it
-met, and makes their kerb decisions wherever its measure changes nothing.
-:func:`simulator.runs.run_many` keeps only the latest seed's and starts new
-worker processes at every call; these workers are started once per
-evaluator (forked, so they inherit the built site and walk network, which
-do not pickle) and each keeps every seed it has run (``keep_seeds``,
-:mod:`simulator.kept`), so a variant's runs re-decide only what its measure
-touches. A task is one seed and the variants to run with it; the variants
-travel as scenarios (small), and a worker prepares each once.
+A recommender runs variant after variant of a base scenario over the same
+seeds, each variant a measure or a guard post more (for one school, or for
+each school of a city). Under common random numbers a variant meets, seed by
+seed, the vehicles the variants before it met, and makes their kerb
+decisions wherever its measure changes nothing. :func:`simulator.runs.run_many`
+keeps only the latest seed's and starts new worker processes at every call;
+these workers stay until closed and each keeps every seed it has run
+(``keep_seeds``, :mod:`simulator.kept`), so a variant's runs re-decide only
+what its measure touches.
 
-Results are those of :func:`simulator.runs.run_once`, whatever the worker
-count or which worker ran which seed. A worker ends when its evaluator
-closes it, or by itself within a second of the evaluator's process ending.
+A task is one seed with the variants to run with it, grouped by base
+scenario; scenarios are small to send, and a worker builds each base's site
+once (from the site cache, :func:`simulator.experiment.built_site`) and
+prepares each variant once. Results are those of
+:func:`simulator.runs.run_once`, whatever the worker count or which worker
+ran which seed. A worker ends when its pool is closed, or by itself within a
+second of the process that started it ending.
 """
 
 from __future__ import annotations
@@ -28,8 +30,6 @@ from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
-from simulator.network.site import Site
-from simulator.network.walk import WalkNetwork
 from simulator.runs import RunResult, run_once
 from simulator.scenario import Scenario
 from simulator.setting import Setting
@@ -37,29 +37,36 @@ from simulator.setting import Setting
 SETTINGS_KEPT = 64
 """A worker prepares at most this many variants' settings before it drops the oldest."""
 
+Job = tuple[Scenario, tuple[Scenario, ...], str]
+"""A base scenario (its site), variants of it to run, and the origin its messages name."""
+
 
 class SeedWorkers:
-    """Forked worker processes running an evaluator's variants seed by seed, keeping their seeds.
+    """Worker processes that run variants seed by seed and keep every seed they have run.
 
     Parameters
     ----------
-    site, network, origin
-        The evaluator's built site, walk network and origin (for messages).
     workers
-        Worker processes.
+        Worker processes (forked from this one).
     seeds
-        How many seeds each worker keeps (the evaluator's seeds).
+        How many seeds each worker keeps (the recommenders' seeds).
     """
 
-    def __init__(self, *, site: Site, network: WalkNetwork, origin: str, workers: int, seeds: int) -> None:
-        self._pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
-                                         initializer=_start, initargs=(site, network, origin, seeds))
+    def __init__(self, *, workers: int, seeds: int) -> None:
+        self._pool = ProcessPoolExecutor(max(1, workers), mp_context=multiprocessing.get_context("fork"),
+                                         initializer=_start, initargs=(seeds,))
 
-    def run(self, scenarios: Sequence[Scenario], seeds: Sequence[int]) -> list[list[RunResult]]:
-        """Every scenario with every seed: per scenario, its results in seed order."""
-        futures = [self._pool.submit(_run_seed, tuple(scenarios), int(seed)) for seed in seeds]
+    def __enter__(self) -> SeedWorkers:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def run(self, jobs: Sequence[Job], seeds: Sequence[int]) -> list[list[list[RunResult]]]:
+        """Every job's variants with every seed: per job, per variant, its results in seed order."""
+        futures = [self._pool.submit(_run_seed, tuple(jobs), int(seed)) for seed in seeds]
         per_seed = [future.result() for future in futures]
-        return [[runs[i] for runs in per_seed] for i in range(len(scenarios))]
+        return [[[runs[j][v] for runs in per_seed] for v in range(len(job[1]))] for j, job in enumerate(jobs)]
 
     def close(self) -> None:
         """End the worker processes (what they run now is not waited for)."""
@@ -67,37 +74,43 @@ class SeedWorkers:
 
 
 _WORKER: dict[str, Any] = {}
-"""In a worker process: the evaluator's site, network, origin, seeds kept and the settings prepared."""
+"""In a worker process: the seeds it keeps, and the sites and settings it has prepared."""
 
 
-def _start(site: Site, network: WalkNetwork, origin: str, seeds: int) -> None:
-    _WORKER.update(site=site, network=network, origin=origin, seeds=seeds, settings={})
-    gc.freeze()  # the inherited site and network live as long as the worker: out of the collector's scans
+def _start(seeds: int) -> None:
+    _WORKER.update(seeds=seeds, sites={}, settings={})
+    gc.freeze()  # what the worker inherited lives as long as it: out of the collector's scans
     parent = os.getppid()
     threading.Thread(target=_end_with, args=(parent,), daemon=True, name="saferoute-parent").start()
 
 
 def _end_with(parent: int) -> None:
-    """End this worker once its parent has ended (a process that leaves without closing its pool)."""
+    """End this worker once its parent has ended (a process that left without closing its pool)."""
     while os.getppid() == parent:
         time.sleep(1.0)
     os._exit(0)
 
 
-def _run_seed(scenarios: tuple[Scenario, ...], seed: int) -> list[RunResult]:
-    return [run_once(_setting(s), seed, keep_seeds=_WORKER["seeds"]) for s in scenarios]
+def _run_seed(jobs: tuple[Job, ...], seed: int) -> list[list[RunResult]]:
+    keep = _WORKER["seeds"]
+    return [[run_once(_setting(base, v, origin), seed, keep_seeds=keep) for v in variants]
+            for base, variants, origin in jobs]
 
 
-def _setting(scenario: Scenario) -> Setting:
-    """The prepared setting of a variant (prepared once per worker)."""
-    from simulator.experiment import setting_from_scenario
+def _setting(base: Scenario, variant: Scenario, origin: str) -> Setting:
+    """A variant's prepared setting on its base's site (each built once per worker)."""
+    from simulator.experiment import built_site, setting_from_scenario
 
-    settings: dict[str, Setting] = _WORKER["settings"]
-    key = scenario.model_dump_json()
+    sites: dict[str, Any] = _WORKER["sites"]
+    settings: dict[tuple[str, str], Setting] = _WORKER["settings"]
+    where = base.model_dump_json()
+    key = (where, variant.model_dump_json())
     found = settings.get(key)
     if found is None:
+        if where not in sites:
+            sites[where] = built_site(base, origin=origin)
+        site, network = sites[where]
         if len(settings) >= SETTINGS_KEPT:
             del settings[next(iter(settings))]
-        found = settings[key] = setting_from_scenario(
-            scenario, site=_WORKER["site"], network=_WORKER["network"], origin=_WORKER["origin"])
+        found = settings[key] = setting_from_scenario(variant, site=site, network=network, origin=origin)
     return found
