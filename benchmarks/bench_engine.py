@@ -184,7 +184,51 @@ def bench_baseline(args: argparse.Namespace) -> dict[str, Any]:
     print(f"   kerb events             {events:8d}       {events / best:,.0f} events/s")
     print(f"   peak Python allocations {traced_peak / MB:8.1f} MiB (tracemalloc, during one run)")
     print(f"   peak process RSS        {rss:8.1f} MiB (ru_maxrss, incl. interpreter and imports)")
+    parts = replication_parts(setting, [SEED + 1000 * (REPEATS + 1 + k) for k in range(REPEATS)])
+    out["parts_ms"] = parts
+    fixed = parts["set_up"] + parts["vehicle_draws"] + parts["tables"]
+    print(f"   its parts (median of {REPEATS} fresh seeds): set-up {parts['set_up']:.0f} ms, vehicle draws "
+          f"{parts['vehicle_draws']:.0f} ms, kerb decisions and events {parts['decisions']:.0f} ms, tables "
+          f"{parts['tables']:.0f} ms: {fixed:.0f} ms besides the decisions")
     return out
+
+
+def replication_parts(setting: Any, seeds: list[int]) -> dict[str, float]:
+    """Median ms of each part of a replication: set-up, vehicle draws, decisions and events, tables."""
+    import simulator.traffic
+    from simulator.metrics import crossing_table, event_table, run_summary, trip_table
+    from simulator.model import SchoolRouteModel
+
+    drawing = simulator.traffic.make_stream
+    spent = [0.0]
+
+    def timed_draw(**inputs: Any) -> Any:
+        start = time.perf_counter()
+        try:
+            return drawing(**inputs)
+        finally:
+            spent[0] += time.perf_counter() - start
+
+    rows = []
+    simulator.traffic.make_stream = timed_draw  # recent_stream draws through the module's name
+    try:
+        for seed in seeds:
+            spent[0] = 0.0
+            t0 = time.perf_counter()
+            model = SchoolRouteModel(setting, rng=seed)
+            t1 = time.perf_counter()
+            model.run()
+            t2 = time.perf_counter()
+            events = event_table(model)
+            trips = trip_table(model, events)
+            crossing_table(model, events)
+            run_summary(trips, events, params=setting.params)
+            t3 = time.perf_counter()
+            rows.append((t1 - t0, spent[0], t2 - t1 - spent[0], t3 - t2))
+    finally:
+        simulator.traffic.make_stream = drawing
+    names = ("set_up", "vehicle_draws", "decisions", "tables")
+    return {name: 1000.0 * statistics.median(r[i] for r in rows) for i, name in enumerate(names)}
 
 
 # --- 2. scaling in children -------------------------------------------------------

@@ -152,6 +152,26 @@ def run_saferoute(scenario: Path, out: Path, *, cache: Path) -> tuple[float, str
     return wall, done.stdout + done.stderr
 
 
+FLOOR_CODE = """
+import numpy as np
+import simulator.cli, simulator.cli.runs, simulator.experiment, simulator.results, simulator.runs
+from simulator.kernels import sum_surrogates
+a = np.zeros(1)
+sum_surrogates(a, a, a, a, a, np.zeros(1, np.int8), 0.5, 1.5, 1.5, 3.0)
+"""
+"""What every ``saferoute run`` does before its work: the modules it imports and a first compiled call."""
+
+
+def start_up_floor(*, times: int = 3) -> float:
+    """Median wall time (s) of a process that starts as ``saferoute run`` does and then stops."""
+    walls = []
+    for _ in range(times):
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-c", FLOOR_CODE], check=True, cwd=ROOT)
+        walls.append(time.perf_counter() - started)
+    return statistics.median(walls)
+
+
 def run_sumo(binaries: Path, folder: Path, demand: Path) -> tuple[float, float, str]:
     """Wall times of ``netgenerate`` and ``sumo`` (whole processes) and what SUMO printed."""
     env = make_sumo_env(binaries)
@@ -362,6 +382,15 @@ def bench(args: argparse.Namespace, *, work: Path, binaries: Path, versions: dic
             f"≤ {run['target']:.3f}: {built['verdict']} (cached: {cached['verdict']})")
         print(f"{run['children']:>9,} {built['median_s']:>8.2f} s {cached['median_s']:>7.2f} s "
               f"{run['sumo_median_s']:>7.2f} s {built['ratio']:>7.3f} {cached['ratio']:>8.3f}  {target}")
+    floor = start_up_floor()
+    figures["start_up_floor_s"] = floor
+    print(f"saferoute's start-up floor: {floor:.2f} s (interpreter, `saferoute run`'s imports and numba's "
+          "first call, no work; median of 3)")
+    for run in figures["runs"]:
+        if run["target"] is not None:
+            budget = run["target"] * run["sumo_median_s"]
+            print(f"  {run['children']:,} children: the target leaves {budget:.2f} s, {budget - floor:.2f} s "
+                  "after the floor for the site, routes, the run and its tables")
     print(f"load average (1 min) at the end: {figures['load_end']:.2f}")
     if args.json is not None:
         args.json.write_text(json.dumps(figures, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
