@@ -25,8 +25,11 @@ simulating and writing the outputs. Each pair runs saferoute twice, with a
 private, empty site cache (``SAFEROUTE_CACHE``: it builds the site and fills
 the cache) and again with that cache filled, then SUMO (``netgenerate`` and
 ``sumo``, both timed). The script prints the median wall times,
-the ratio and the issue's targets as PASS/FAIL text, and the outputs per
-pedestrian side by side. It never asserts: it is a benchmark, not a test.
+the ratio and the issue's targets as PASS/FAIL text, the outputs per
+pedestrian side by side, and saferoute's start-up floor (a process that
+imports what ``saferoute run`` imports and makes numba's first call, then
+stops) against what each target leaves. It never asserts: it is a
+benchmark, not a test.
 """
 
 from __future__ import annotations
