@@ -46,11 +46,10 @@ def scenario_parameters(scenario: Scenario, *, base: Parameters | None = None) -
     if not scenario.parameters:
         return table
     made: dict[str, Parameters] = table.derived.setdefault("with_overrides", {})
-    key = json.dumps(scenario.parameters, sort_keys=True, default=repr)
-    found = made.get(key)
-    if found is None:
-        found = made.setdefault(key, table.with_overrides(scenario.parameters))
-    return found
+    key = json.dumps(scenario.parameters, sort_keys=True, default=str)  # as built_site keys them
+    if key not in made:
+        made[key] = table.with_overrides(scenario.parameters)
+    return made[key]
 
 
 def site_from_scenario(scenario: Scenario) -> StreetSite:

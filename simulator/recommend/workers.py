@@ -101,15 +101,11 @@ def _setting(base: Scenario, variant: Scenario, origin: str) -> Setting:
     """A variant's prepared setting on its base's site (each built once per worker)."""
     from simulator.experiment import built_site, setting_from_scenario
 
-    sites: dict[str, Any] = _WORKER["sites"]
     settings: dict[tuple[str, str], Setting] = _WORKER["settings"]
-    where = base.model_dump_json()
-    key = (where, variant.model_dump_json())
+    key = (base.model_dump_json(), variant.model_dump_json())
     found = settings.get(key)
     if found is None:
-        if where not in sites:
-            sites[where] = built_site(base, origin=origin)
-        site, network = sites[where]
+        site, network = built_site(base, origin=origin, cache=_WORKER["sites"])
         if len(settings) >= SETTINGS_KEPT:
             del settings[next(iter(settings))]
         found = settings[key] = setting_from_scenario(variant, site=site, network=network, origin=origin)
